@@ -1,0 +1,196 @@
+/**
+ * Command-line parsing and help: `dns-analytics <command> [options]`.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+/** Exit status of a usage error (as sysexits' EX_USAGE). */
+export const EXIT_USAGE = 64;
+
+/** A command line that cannot be understood; the message says what is wrong. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
+
+interface CommandSpec {
+  summary: string;
+  usage: string;
+  options: OptionSpec;
+  help: string;
+}
+
+const COMMON: OptionSpec = {
+  config: { type: "string" },
+  help: { type: "boolean", short: "h" },
+};
+
+/** The commands, their options and their help text. */
+export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  ingest: {
+    summary: "one-shot import of query logs and query-errors logs (plain or .gz)",
+    usage: "dns-analytics ingest [--node NAME] [--batch-rows N] <path>...",
+    options: { node: { type: "string" }, "batch-rows": { type: "string" } },
+    help: `Reads every line of the given files into PostgreSQL exactly once.
+
+Files of one rotated set are read oldest first whatever the argument order
+(queries.log.6 ... queries.log.0, queries.log; .gz and BIND 'suffix timestamp'
+names too). Each line's kind is decided on its own: query lines become rows of
+dns_queries; 'query failed' lines set the rcode of their query (REFUSED, or
+SERVFAIL for every other reason); rate-limit lines are kept but never mark a
+query; other categories are skipped; malformed lines are rejected with a reason
+and a few samples are kept in ingest_rejects. Every batch commits with the file's
+checkpoint (first-line fingerprint + byte offset), so running the same files
+again adds nothing and an interrupted run resumes where it stopped. An
+unterminated last line is left pending until it is complete.
+
+The last line on stdout is a JSON summary:
+  {"lines":…,"rows":…,"rejected":…,"skipped":…,"pending":…,"reasons":{…},…}
+Exit status: 0 when every file was read, 2 when some file could not be (the
+others are still ingested), 1 on a configuration or database error.
+
+Options:
+  --node NAME        store the rows under this node name (default DNSA_NODE)
+  --batch-rows N     rows per committed batch (default 100000)
+
+Examples:
+  dns-analytics ingest /var/log/named/queries.log* /var/log/named/query-errors.log*
+  dns-analytics ingest --node dns2 /srv/archive/dns2/queries.log.*.gz`,
+  },
+  migrate: {
+    summary: "apply pending database migrations (every command also does it first)",
+    usage: "dns-analytics migrate",
+    options: {},
+    help: `Applies the migrations of sql/migrations/ that the database does not have yet,
+in one transaction under an advisory lock, and checks that applied ones are
+unchanged (a changed migration stops the program).
+
+Example:
+  DATABASE_URL=postgres://dns_user@127.0.0.1/dns_analytics dns-analytics migrate`,
+  },
+  report: {
+    summary: "print a report (top-domains)",
+    usage:
+      "dns-analytics report <name> [--days N] [--from D --to D] [--node NAME] [--limit N] [--format table|json|csv]",
+    options: {
+      days: { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
+      node: { type: "string" },
+      limit: { type: "string" },
+      format: { type: "string" },
+    },
+    help: `Reports:
+  top-domains   one row per domain: hit_count (every query of every rcode and
+                class), unique_clients, servfail/refused/nxdomain counts;
+                ordered by hit_count descending, then domain
+
+Days are in DNSA_LOG_TZ. Without --days or --from/--to the report covers all
+data. json prints an array of objects keyed by column name.
+
+Options:
+  --days N            the last N days, today included
+  --from D, --to D    first and last day (YYYY-MM-DD), inclusive
+  --node NAME         one node only (default: all nodes)
+  --limit N           at most N rows (default 20)
+  --format F          table (default), json or csv
+
+Examples:
+  dns-analytics report top-domains --days 7 --limit 50
+  dns-analytics report top-domains --from 2026-11-01 --to 2026-11-30 --format csv`,
+  },
+};
+
+/** Commands of the design that this version does not have yet. */
+export const NOT_YET: ReadonlySet<string> = new Set([
+  "serve",
+  "rollup",
+  "retention",
+  "federate",
+  "doctor",
+  "demo",
+]);
+
+/** The top-level help. */
+export function mainHelp(): string {
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `dns-analytics: BIND9 query analytics in PostgreSQL
+
+Usage: dns-analytics <command> [options]   (in the repository: deno task <command>)
+
+Commands:
+${rows.join("\n")}
+
+Global options:
+  --config FILE   read configuration keys from FILE (KEY=VALUE lines, like the
+                  seed's /etc/dns-ingestor/db.env); they override the environment
+  -h, --help      help for a command: dns-analytics <command> --help
+
+Configuration comes from the environment: DATABASE_URL or DB_HOST, DB_PORT,
+DB_NAME, DB_USER, DB_PASSWORD; DNSA_NODE, DNSA_LOG_TZ, ... (see README.md).`;
+}
+
+/** A parsed command line. */
+export interface ParsedCommand {
+  command: string | null;
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/** Parse `args` into a command, its options and positionals; throws UsageError. */
+export function parseCommandLine(args: readonly string[]): ParsedCommand {
+  // `--config FILE` before the command: its value is not the command.
+  let commandIndex = -1;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--config") {
+      i++;
+      continue;
+    }
+    if (!args[i].startsWith("-")) {
+      commandIndex = i;
+      break;
+    }
+  }
+  if (commandIndex < 0) {
+    const { values } = parseOrThrow(args, COMMON, "dns-analytics");
+    return { command: null, values, positionals: [] };
+  }
+  const command = args[commandIndex];
+  const rest = [...args.slice(0, commandIndex), ...args.slice(commandIndex + 1)];
+  const spec = COMMANDS[command];
+  if (!spec) {
+    if (NOT_YET.has(command)) return { command, values: {}, positionals: [] };
+    throw new UsageError(
+      `Unknown command "${command}". Commands: ${Object.keys(COMMANDS).join(", ")}.`,
+    );
+  }
+  const { values, positionals } = parseOrThrow(rest, { ...COMMON, ...spec.options }, command);
+  return { command, values, positionals };
+}
+
+function parseOrThrow(args: readonly string[], options: OptionSpec, where: string) {
+  try {
+    const r = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    return { values: { ...r.values }, positionals: r.positionals };
+  } catch (error) {
+    const msg = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`${where}: ${msg} (see: dns-analytics ${where} --help)`);
+  }
+}
+
+/** A positive integer option, or undefined; throws UsageError naming the option. */
+export function intOption(
+  values: Record<string, unknown>,
+  name: string,
+  bounds: { min: number; max: number },
+): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < bounds.min || n > bounds.max) {
+    throw new UsageError(`--${name} must be an integer from ${bounds.min} to ${bounds.max}`);
+  }
+  return n;
+}

@@ -1,0 +1,266 @@
+/**
+ * Configuration: one strict zod schema over the environment and an optional env-style file
+ * (`--config FILE`, the same `KEY=VALUE` lines as the seed's `/etc/dns-ingestor/db.env`).
+ *
+ * Precedence: a key in the `--config` file overrides the same key in the environment (it was
+ * named explicitly on the command line); `DATABASE_URL` wins over the `DB_*` keys wherever
+ * each comes from. Unknown `DNSA_` keys are errors, so a typo never passes silently.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig({ env: Deno.env.toObject() });
+ * console.log(config.node, describeDatabase(config.database));
+ * ```
+ * @module
+ */
+import { z } from "zod";
+import { hostname } from "node:os";
+
+/** Where the rows go: a PostgreSQL server, or the embedded database in a directory. */
+export type DatabaseTarget =
+  | { kind: "postgres"; url: string }
+  | { kind: "embedded"; dataDir: string };
+
+/** The frozen, validated configuration every command receives. */
+export interface Config {
+  database: DatabaseTarget;
+  dataDir: string;
+  node: string;
+  source: "querylog" | "dnstap";
+  queryLog: string;
+  errorLog: string;
+  dnstap: string | null;
+  logTz: string;
+  pollMs: number;
+  http: { host: string; port: number };
+  httpToken: string | null;
+  peers: ReadonlyArray<{ name: string; url: string }>;
+  retentionDays: number;
+  statsRetentionDays: number;
+}
+
+/** A configuration that cannot be used; `message` names the key and what is allowed. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const KNOWN_DNSA_KEYS = [
+  "DNSA_DATA_DIR",
+  "DNSA_NODE",
+  "DNSA_SOURCE",
+  "DNSA_QUERY_LOG",
+  "DNSA_ERROR_LOG",
+  "DNSA_DNSTAP",
+  "DNSA_LOG_TZ",
+  "DNSA_POLL_MS",
+  "DNSA_HTTP",
+  "DNSA_HTTP_TOKEN",
+  "DNSA_PEERS",
+  "DNSA_RETENTION_DAYS",
+  "DNSA_STATS_RETENTION_DAYS",
+] as const;
+
+/** Keys whose values are secrets: never printed, never put in an error message. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set([
+  "DATABASE_URL",
+  "DB_PASSWORD",
+  "DNSA_HTTP_TOKEN",
+  "DNSA_PEERS",
+]);
+
+const optionalText = z.string().trim().min(1).optional();
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+const schema = z.strictObject({
+  DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\//, {
+    error: "must be a postgres:// or postgresql:// URL",
+  }).optional(),
+  DB_HOST: optionalText,
+  DB_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  DB_NAME: optionalText,
+  DB_USER: optionalText,
+  DB_PASSWORD: z.string().optional(),
+  DNSA_DATA_DIR: z.string().trim().min(1).default("./data"),
+  DNSA_NODE: z.string().trim().regex(NODE_NAME, {
+    error: "must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit",
+  }).optional(),
+  DNSA_SOURCE: z.enum(["querylog", "dnstap"]).default("querylog"),
+  DNSA_QUERY_LOG: z.string().trim().min(1).default("/var/log/named/queries.log"),
+  DNSA_ERROR_LOG: z.string().trim().min(1).default("/var/log/named/query-errors.log"),
+  DNSA_DNSTAP: optionalText,
+  DNSA_LOG_TZ: z.string().trim().refine(isTimeZone, {
+    error: "must be an IANA time zone such as UTC or Africa/Kampala",
+  }).optional(),
+  DNSA_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  DNSA_HTTP: z.string().trim().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, {
+    error: "must be HOST:PORT, e.g. 127.0.0.1:8053 or [::1]:8053",
+  }).default("127.0.0.1:8053"),
+  DNSA_HTTP_TOKEN: optionalText,
+  DNSA_PEERS: z.string().trim().optional(),
+  DNSA_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(30),
+  DNSA_STATS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(400),
+});
+
+/** Parse `KEY=VALUE` lines (comments, blank lines, `export `, single or double quotes). */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let value = m[2];
+    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0])) {
+      value = value.slice(1, -1);
+    }
+    out[m[1]] = value;
+  }
+  return out;
+}
+
+function pickRelevant(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) continue;
+    if (k.startsWith("DNSA_") || k === "DATABASE_URL" || k.startsWith("DB_")) {
+      // An empty value means "unset", as systemd and shells treat it.
+      if (v.trim() !== "" || k === "DB_PASSWORD") out[k] = v;
+    }
+  }
+  return out;
+}
+
+function buildPostgresUrl(v: z.infer<typeof schema>): string | null {
+  if (v.DATABASE_URL) return v.DATABASE_URL;
+  if (!v.DB_NAME && !v.DB_HOST && !v.DB_USER) return null;
+  const missing = ["DB_NAME", "DB_USER"].filter((k) => !v[k as "DB_NAME" | "DB_USER"]);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `${missing.join(" and ")} must be set when DB_HOST/DB_NAME/DB_USER are used ` +
+        "(or set DATABASE_URL=postgres://user:password@host:port/dbname)",
+    );
+  }
+  const user = encodeURIComponent(v.DB_USER!);
+  const password = v.DB_PASSWORD ? `:${encodeURIComponent(v.DB_PASSWORD)}` : "";
+  const host = v.DB_HOST ?? "127.0.0.1";
+  const hostPart = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  return `postgres://${user}${password}@${hostPart}:${v.DB_PORT ?? 5432}/${
+    encodeURIComponent(v.DB_NAME!)
+  }`;
+}
+
+function parsePeers(text: string | undefined): Array<{ name: string; url: string }> {
+  if (!text) return [];
+  return text.split(",").map((s) => s.trim()).filter(Boolean).map((entry) => {
+    const eq = entry.indexOf("=");
+    const name = eq > 0 ? entry.slice(0, eq).trim() : "";
+    const url = eq > 0 ? entry.slice(eq + 1).trim() : "";
+    if (!NODE_NAME.test(name) || !/^postgres(ql)?:\/\//.test(url)) {
+      throw new ConfigError(
+        "DNSA_PEERS: each entry must be name=postgres://user:password@host/db, comma-separated " +
+          `(entry ${JSON.stringify(name || "?")} is not)`,
+      );
+    }
+    return { name, url };
+  });
+}
+
+function parseListen(text: string): { host: string; port: number } {
+  const i = text.lastIndexOf(":");
+  const host = text.slice(0, i).replace(/^\[|\]$/g, "");
+  const port = Number(text.slice(i + 1));
+  if (port < 1 || port > 65535) throw new ConfigError("DNSA_HTTP: the port must be 1-65535");
+  return { host, port };
+}
+
+/** Options of {@linkcode loadConfig}. */
+export interface LoadConfigOptions {
+  /** The process environment (`Deno.env.toObject()`). */
+  env: Record<string, string | undefined>;
+  /** Contents of the `--config` file, if one was given. */
+  fileText?: string;
+  /** Name of the `--config` file, for messages. */
+  fileName?: string;
+}
+
+/** Validate the environment (and file) into a frozen {@linkcode Config}; throws ConfigError. */
+export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
+  const merged = {
+    ...pickRelevant(options.env),
+    ...(options.fileText === undefined ? {} : pickRelevant(parseEnvFile(options.fileText))),
+  };
+  const unknown = Object.keys(merged).filter((k) =>
+    k.startsWith("DNSA_") && !(KNOWN_DNSA_KEYS as readonly string[]).includes(k)
+  );
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `Unknown configuration key ${unknown.join(", ")}` +
+        (options.fileName ? ` (in the environment or ${options.fileName})` : "") +
+        `; known DNSA_ keys: ${KNOWN_DNSA_KEYS.join(", ")}`,
+    );
+  }
+  // Other DB_* variables (e.g. DB_SSLMODE from an unrelated tool) are not ours: ignore them.
+  const ours = Object.fromEntries(
+    Object.entries(merged).filter(([k]) =>
+      !k.startsWith("DB_") || ["DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD"]
+        .includes(k)
+    ),
+  );
+  const result = schema.safeParse(ours);
+  if (!result.success) {
+    throw new ConfigError(`Invalid configuration:\n${z.prettifyError(result.error)}`);
+  }
+  const v = result.data;
+  const url = buildPostgresUrl(v);
+  const config: Config = {
+    database: url ? { kind: "postgres", url } : { kind: "embedded", dataDir: v.DNSA_DATA_DIR },
+    dataDir: v.DNSA_DATA_DIR,
+    node: v.DNSA_NODE ?? defaultNodeName(),
+    source: v.DNSA_SOURCE,
+    queryLog: v.DNSA_QUERY_LOG,
+    errorLog: v.DNSA_ERROR_LOG,
+    dnstap: v.DNSA_DNSTAP ?? null,
+    logTz: v.DNSA_LOG_TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC",
+    pollMs: v.DNSA_POLL_MS,
+    http: parseListen(v.DNSA_HTTP),
+    httpToken: v.DNSA_HTTP_TOKEN ?? null,
+    peers: Object.freeze(parsePeers(v.DNSA_PEERS)),
+    retentionDays: v.DNSA_RETENTION_DAYS,
+    statsRetentionDays: v.DNSA_STATS_RETENTION_DAYS,
+  };
+  return Object.freeze(config);
+}
+
+/** The short host name, sanitised into a valid node name. */
+export function defaultNodeName(): string {
+  const short = hostname().split(".")[0].replace(/[^A-Za-z0-9._-]/g, "-");
+  return NODE_NAME.test(short) ? short : "node";
+}
+
+/** A connection target for messages: user, host, port and database, never the password. */
+export function describeDatabase(target: DatabaseTarget): string {
+  if (target.kind === "embedded") return `embedded database in ${target.dataDir}`;
+  return redactUrl(target.url);
+}
+
+/** A postgres URL with its password replaced by `***`. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    u.searchParams.delete("password");
+    return u.toString();
+  } catch {
+    return "postgres://(unparseable URL)";
+  }
+}

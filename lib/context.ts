@@ -1,0 +1,48 @@
+/**
+ * The context every job receives: configuration, database, logger, this node's id.
+ *
+ * @module
+ */
+import type { Config } from "./config.ts";
+import { openDatabase, type Sql } from "./db/connect.ts";
+import { migrate } from "./db/migrate.ts";
+import { INGEST_SQL } from "./db/statements.ts";
+import type { Logger } from "./log.ts";
+
+/** What a job needs; passed in, never global. */
+export interface JobContext {
+  config: Readonly<Config>;
+  sql: Sql;
+  log: Logger;
+  /** Close the database; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Open the database, apply pending migrations, and return the job context. */
+export async function openContext(
+  config: Readonly<Config>,
+  log: Logger,
+  options: { applicationName?: string } = {},
+): Promise<JobContext> {
+  const sql = openDatabase(config, { applicationName: options.applicationName });
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await sql.end({ timeout: 5 });
+  };
+  try {
+    const result = await migrate(sql);
+    if (result.applied.length > 0) log.info("migrations applied", { applied: result.applied });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { config, sql, log, close };
+}
+
+/** The node_id of `name` in this database, registering the node on first use. */
+export async function nodeIdOf(sql: Sql, name: string): Promise<number> {
+  const [row] = await sql.unsafe<{ node_id: number }[]>(INGEST_SQL.nodeUpsert, [name]);
+  return row.node_id;
+}

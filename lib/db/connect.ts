@@ -1,0 +1,91 @@
+/**
+ * Opening the database: postgres.js against PostgreSQL, with the settings a long-running
+ * ingestor needs (no notices on stdout, a fast connect timeout, an application name).
+ *
+ * @module
+ */
+import postgres from "postgres";
+import type { Config } from "../config.ts";
+import { describeDatabase } from "../config.ts";
+
+/** The postgres.js client type used throughout the program. */
+export type Sql = postgres.Sql;
+
+/** A transaction handle from `sql.begin`. */
+export type Tx = postgres.TransactionSql;
+
+/** Anything that runs queries: the pool or a transaction. */
+export type Queryable = Sql | Tx;
+
+/** Options of {@linkcode openDatabase}. */
+export interface OpenDatabaseOptions {
+  /** `application_name` seen in `pg_stat_activity`. */
+  applicationName?: string;
+  /** Pool size; ingest uses one connection for its transactions plus spares for reads. */
+  max?: number;
+}
+
+/** The database cannot be reached or used; the message says where and what to do. */
+export class DatabaseError extends Error {
+  override name = "DatabaseError";
+}
+
+/** Open the configured database. The connection is lazy: the first query connects. */
+export function openDatabase(config: Config, options: OpenDatabaseOptions = {}): Sql {
+  if (config.database.kind !== "postgres") {
+    throw new DatabaseError(
+      "No PostgreSQL is configured: set DATABASE_URL (or the seed's DB_HOST, DB_PORT, DB_NAME, " +
+        "DB_USER, DB_PASSWORD). The embedded database is not available in this build.",
+    );
+  }
+  return postgres(config.database.url, {
+    max: options.max ?? 4,
+    onnotice: () => {},
+    connect_timeout: 10,
+    idle_timeout: 60,
+    connection: { application_name: options.applicationName ?? "dns-analytics" },
+    // Values we send are already strings or numbers; keep timestamptz as Date on reads.
+  });
+}
+
+/** True for errors that mean "the server is unreachable or restarting": retry later. */
+export function isTransientDbError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== "string") return false;
+  return [
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "ETIMEDOUT",
+    "EPIPE",
+    "CONNECTION_CLOSED",
+    "CONNECTION_ENDED",
+    "CONNECTION_DESTROYED",
+    "CONNECT_TIMEOUT",
+    "57P01", // admin_shutdown
+    "57P02", // crash_shutdown
+    "57P03", // cannot_connect_now
+    "53300", // too_many_connections
+    "40001", // serialization_failure
+    "40P01", // deadlock_detected
+  ].includes(code) || code.startsWith("08");
+}
+
+/** Describe a connection failure with the target (never the password) and a next step. */
+export function explainDbError(config: Config, err: unknown): string {
+  const code = (err as { code?: string })?.code ?? "";
+  const where = describeDatabase(config.database);
+  const msg = err instanceof Error ? err.message : String(err);
+  if (code === "ECONNREFUSED") {
+    return `Cannot connect to ${where}: connection refused (is PostgreSQL running and listening there?)`;
+  }
+  if (code === "28P01" || code === "28000") {
+    return `Cannot log in to ${where}: authentication failed (check DB_USER/DB_PASSWORD or DATABASE_URL)`;
+  }
+  if (code === "3D000") {
+    return `Database in ${where} does not exist (create it: createdb, or see deploy/postgres-setup.sql)`;
+  }
+  if (code === "42501") {
+    return `Permission denied on ${where}: ${msg} (grant the role the privileges of deploy/postgres-setup.sql)`;
+  }
+  return `Database error on ${where}: ${msg}${code ? ` (SQLSTATE/code ${code})` : ""}`;
+}

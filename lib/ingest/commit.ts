@@ -1,0 +1,167 @@
+/**
+ * Committing a batch: its rows (COPY), its query-errors lines, the joins, its reject samples
+ * and its checkpoint, in one transaction. A crash before COMMIT leaves nothing; after it,
+ * everything. When the connection drops around COMMIT the outcome is unknown, so every
+ * attempt first reads the checkpoint back: if it already covers the batch, the earlier
+ * attempt landed and nothing is written again.
+ *
+ * @module
+ */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Queryable, Sql, Tx } from "../db/connect.ts";
+import { isTransientDbError } from "../db/connect.ts";
+import { INGEST_SQL } from "../db/statements.ts";
+import { dayString } from "../time.ts";
+import { type Batch, COPY_COLUMNS, TimeFormatter } from "./batch.ts";
+import { MATCH_WINDOW_MS, matchErrors } from "./error_matcher.ts";
+
+/** Two processes wrote the same file at once with different batch boundaries. */
+export class CheckpointConflictError extends Error {
+  override name = "CheckpointConflictError";
+}
+
+/** Shared state of a writer: which partitions are known to exist. */
+export interface WriterContext {
+  sql: Sql;
+  nodeId: number;
+  tz: string;
+  knownDays: Set<number>;
+  /** Called before each retry after a transient failure. */
+  onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
+  /** Give up after this long of failures (ms). Default 5 min. */
+  retryForMs?: number;
+  signal?: AbortSignal;
+}
+
+const PARTITION_LOCK = 4_243_120_002;
+const NODE_WRITE_LOCK = 4_243_120_003;
+
+/** Make sure the day partitions of `days` exist. */
+export async function ensurePartitions(ctx: WriterContext, days: Iterable<number>) {
+  const missing = [...days].filter((d) => !ctx.knownDays.has(d));
+  if (missing.length === 0) return;
+  await ctx.sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${PARTITION_LOCK})`;
+    for (const d of missing) {
+      await tx.unsafe(INGEST_SQL.ensurePartition, [dayString(d), ctx.tz]);
+    }
+  });
+  for (const d of missing) ctx.knownDays.add(d);
+}
+
+/** What {@linkcode commitBatch} did. */
+export type CommitOutcome = "committed" | "already-committed";
+
+/** Commit `batch`, retrying transient failures with bounded backoff and jitter. */
+export async function commitBatch(ctx: WriterContext, batch: Batch): Promise<CommitOutcome> {
+  const started = Date.now();
+  for (let attempt = 1;; attempt++) {
+    try {
+      await ensurePartitions(ctx, batch.days);
+      return await ctx.sql.begin((tx) => writeBatch(tx, ctx, batch));
+    } catch (error) {
+      if (!isTransientDbError(error) || ctx.signal?.aborted) throw error;
+      if (Date.now() - started > (ctx.retryForMs ?? 300_000)) throw error;
+      const delayMs = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7)) *
+        (0.75 + Math.random() / 2);
+      ctx.onRetry?.({ attempt, delayMs, error });
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}
+
+async function writeBatch(tx: Tx, ctx: WriterContext, batch: Batch): Promise<CommitOutcome> {
+  const src = batch.source;
+  await tx`select pg_advisory_xact_lock(${NODE_WRITE_LOCK}, ${ctx.nodeId})`;
+  const [cp] = await tx.unsafe<{ byte_offset: string }[]>(
+    INGEST_SQL.checkpointGet,
+    [ctx.nodeId, src.fingerprint],
+  );
+  const current = cp ? Number(cp.byte_offset) : 0;
+  if (current >= batch.endOffset && batch.endOffset > src.startOffset) return "already-committed";
+  if (current !== src.startOffset) {
+    throw new CheckpointConflictError(
+      `${src.path} is at byte ${current} in the database, but this batch starts at ` +
+        `${src.startOffset}: another dns-analytics process is reading the same file for ` +
+        "this node. Run one ingest per node at a time.",
+    );
+  }
+  if (batch.counts.rows > 0) await copyRows(tx, batch);
+  if (batch.errors.length > 0) await insertErrors(tx, ctx.nodeId, batch);
+  if (batch.rejects.length > 0) await insertRejects(tx, ctx.nodeId, batch);
+  await joinErrors(tx, ctx.nodeId, batch);
+  const c = batch.counts;
+  await tx.unsafe(INGEST_SQL.checkpointPut, [
+    ctx.nodeId,
+    src.fingerprint,
+    src.path,
+    batch.endOffset,
+    c.lines,
+    c.rows,
+    c.rejected,
+    c.skipped,
+    JSON.stringify(c.reasons),
+    batch.lastLineAt === null ? null : new Date(batch.lastLineAt),
+  ]);
+  return "committed";
+}
+
+async function copyRows(tx: Tx, batch: Batch): Promise<void> {
+  const writable = await tx.unsafe(
+    `copy dns_queries (${COPY_COLUMNS.join(", ")}) from stdin`,
+  ).writable();
+  await pipeline(Readable.from(batch.copyChunks()), writable);
+}
+
+async function insertErrors(tx: Tx, nodeId: number, batch: Batch): Promise<void> {
+  const e = batch.errors;
+  const ts = new TimeFormatter();
+  await tx.unsafe(INGEST_SQL.insertErrors, [
+    nodeId,
+    batch.source.fingerprint,
+    e.map((r) => ts.format(r.loggedAt)),
+    e.map((r) => r.kind),
+    e.map((r) => r.clientIp),
+    e.map((r) => r.clientPort),
+    e.map((r) => r.domain),
+    e.map((r) => r.qclass),
+    e.map((r) => r.qtype),
+    e.map((r) => r.view),
+    e.map((r) => r.reason),
+    e.map((r) => r.rcode),
+    e.map((r) => r.byteOffset),
+  ]);
+}
+
+async function insertRejects(tx: Tx, nodeId: number, batch: Batch): Promise<void> {
+  const r = batch.rejects;
+  const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  await tx.unsafe(INGEST_SQL.insertRejects, [
+    nodeId,
+    batch.source.path,
+    batch.source.fingerprint,
+    r.map((x) => x.byteOffset),
+    r.map((x) => x.reason),
+    r.map((x) => x.length),
+    r.map((x) => hex(x.sample)),
+  ]);
+}
+
+/**
+ * Join this batch's error lines, and older unmatched lines that this batch's query rows
+ * may belong to (their query arrived after them).
+ */
+async function joinErrors(tx: Queryable, nodeId: number, batch: Batch): Promise<void> {
+  let from = Infinity, to = -Infinity;
+  for (const e of batch.errors) {
+    if (e.loggedAt < from) from = e.loggedAt;
+    if (e.loggedAt > to) to = e.loggedAt;
+  }
+  if (batch.counts.rows > 0) {
+    from = Math.min(from, batch.minAt);
+    to = Math.max(to, batch.maxAt + MATCH_WINDOW_MS);
+  }
+  if (from > to) return;
+  await matchErrors(tx, { nodeId, from: new Date(from), to: new Date(to) });
+}

@@ -1,0 +1,140 @@
+/**
+ * Joining query-errors (and BIND ≥ 9.20.3 response) lines to their queries, in SQL, inside
+ * the batch's transaction.
+ *
+ * A line belongs to the latest query with the same client address, port, name and type
+ * that was logged at most 60 s before it and is not yet joined to a line of its kind
+ * (identical queries are separate rows, so each line takes one row). Lines are taken oldest
+ * first. A line without its query stays unmatched (an orphan) and is tried again whenever a
+ * later batch brings query rows from its time range, so files can be ingested in any order.
+ * Rate-limit lines are stored but never join: they repeat a query that already has its
+ * `query failed` line.
+ *
+ * @module
+ */
+import type { Queryable } from "../db/connect.ts";
+import { INGEST_SQL } from "../db/statements.ts";
+
+/** How long after its query an error line may be written (the resolver's timeouts). */
+export const MATCH_WINDOW_MS = 60_000;
+
+interface UnmatchedRow {
+  tid: string;
+  kind: "failed" | "response";
+  logged_at: Date;
+  ip: string;
+  port: number;
+  domain: string;
+  qtype: string;
+  reason: string | null;
+  response_rcode: string | null;
+}
+
+interface CandidateRow {
+  toid: string;
+  tid: string;
+  queried_at: Date;
+  ip: string;
+  port: number;
+  domain: string;
+  qtype: string;
+}
+
+const keyOf = (r: { ip: string; port: number; domain: string; qtype: string }) =>
+  `${r.ip}|${r.port}|${r.qtype}|${r.domain}`;
+
+/** Join the unmatched lines logged in [from, to]; returns how many were joined. */
+export async function matchErrors(
+  tx: Queryable,
+  options: { nodeId: number; from: Date; to: Date },
+): Promise<number> {
+  const unmatched = await tx.unsafe<UnmatchedRow[]>(
+    INGEST_SQL.errorsUnmatched,
+    [options.nodeId, options.from, options.to],
+    { prepare: true },
+  );
+  if (unmatched.length === 0) return 0;
+  let joined = 0;
+  for (const kind of ["failed", "response"] as const) {
+    const lines = unmatched.filter((u) => u.kind === kind);
+    if (lines.length > 0) joined += await matchKind(tx, options.nodeId, kind, lines);
+  }
+  return joined;
+}
+
+async function matchKind(
+  tx: Queryable,
+  nodeId: number,
+  kind: "failed" | "response",
+  lines: UnmatchedRow[],
+): Promise<number> {
+  const keys = new Map<string, UnmatchedRow>();
+  let lo = Infinity, hi = -Infinity;
+  for (const l of lines) {
+    keys.set(keyOf(l), l);
+    const t = l.logged_at.getTime();
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  const ks = [...keys.values()];
+  const candidates = await tx.unsafe<CandidateRow[]>(INGEST_SQL.matchCandidates, [
+    nodeId,
+    new Date(lo - MATCH_WINDOW_MS),
+    new Date(hi),
+    kind,
+    ks.map((k) => k.ip),
+    ks.map((k) => k.port),
+    ks.map((k) => k.domain),
+    ks.map((k) => k.qtype),
+  ], { prepare: true });
+  if (candidates.length === 0) return 0;
+
+  const byKey = new Map<string, CandidateRow[]>();
+  for (const c of candidates) {
+    const k = keyOf(c);
+    const list = byKey.get(k);
+    if (list) list.push(c);
+    else byKey.set(k, [c]);
+  }
+  for (const list of byKey.values()) {
+    list.sort((a, b) => a.queried_at.getTime() - b.queried_at.getTime());
+  }
+  const taken = new Set<string>();
+  const upd = { toid: [] as string[], tid: [] as string[], rcode: [] as (string | null)[] };
+  const reasons: (string | null)[] = [];
+  const errTid: string[] = [];
+  const errAt: Date[] = [];
+  for (const line of lines) {
+    const list = byKey.get(keyOf(line));
+    if (!list) continue;
+    const t = line.logged_at.getTime();
+    // Latest free query at or before the line, within the window.
+    for (let i = list.length - 1; i >= 0; i--) {
+      const q = list[i];
+      const qt = q.queried_at.getTime();
+      if (qt > t) continue;
+      if (qt < t - MATCH_WINDOW_MS) break;
+      const id = `${q.toid}:${q.tid}`;
+      if (taken.has(id)) continue;
+      taken.add(id);
+      upd.toid.push(q.toid);
+      upd.tid.push(q.tid);
+      upd.rcode.push(line.response_rcode);
+      reasons.push(kind === "failed" ? line.reason : null);
+      errTid.push(line.tid);
+      errAt.push(q.queried_at);
+      break;
+    }
+  }
+  if (errTid.length === 0) return 0;
+  const source = kind === "failed" ? "query-errors" : "response";
+  await tx.unsafe(INGEST_SQL.applyRcodes, [
+    upd.toid,
+    upd.tid,
+    upd.rcode,
+    reasons,
+    upd.tid.map(() => source),
+  ], { prepare: true });
+  await tx.unsafe(INGEST_SQL.markErrorsMatched, [errTid, errAt], { prepare: true });
+  return errTid.length;
+}

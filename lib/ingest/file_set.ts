@@ -1,0 +1,56 @@
+/**
+ * Ordering the files of rotated sets oldest first, whatever the argument order.
+ *
+ * BIND's `suffix increment` gives `x.N` … `x.0`, `x` (oldest = highest number); its
+ * `suffix timestamp` gives `x.YYYYMMDDHHMMSSmmm`; logrotate gives `x.N[.gz]` and, with
+ * `dateext`, `x-YYYYMMDD[.gz]`. Files of one set are read timestamped (oldest first), then
+ * numbered (highest first), then the live `x`. Sets keep the order of their first argument.
+ *
+ * @module
+ */
+import { basename, dirname, join } from "node:path";
+
+interface Classified {
+  path: string;
+  base: string;
+  /** 0 timestamped/dated, 1 numbered, 2 the live file. */
+  rank: number;
+  key: number;
+}
+
+const TIMESTAMP = /^(.*)\.(\d{17})(\.gz)?$/; // BIND suffix timestamp: UTC ms
+const DATEEXT = /^(.*)-(\d{8}(?:\d{2})?)(\.gz)?$/; // logrotate dateext
+const NUMBERED = /^(.*)\.(\d{1,6})(\.gz)?$/;
+const GZ = /^(.*)\.gz$/;
+
+function classify(path: string): Classified {
+  const dir = dirname(path);
+  const name = basename(path);
+  let m = TIMESTAMP.exec(name);
+  if (m) return { path, base: join(dir, m[1]), rank: 0, key: Number(m[2]) };
+  m = DATEEXT.exec(name);
+  if (m) return { path, base: join(dir, m[1]), rank: 0, key: Number(m[2].padEnd(17, "0")) };
+  m = NUMBERED.exec(name);
+  if (m) return { path, base: join(dir, m[1]), rank: 1, key: -Number(m[2]) };
+  m = GZ.exec(name);
+  if (m) return { path, base: join(dir, m[1]), rank: 2, key: 0 };
+  return { path, base: join(dir, name), rank: 2, key: 0 };
+}
+
+/** The paths in reading order: each rotated set oldest first, sets in argument order. */
+export function orderRotatedFiles(paths: readonly string[]): string[] {
+  const sets = new Map<string, Classified[]>();
+  for (const p of paths) {
+    const c = classify(p);
+    const set = sets.get(c.base);
+    if (set) {
+      if (!set.some((x) => x.path === p)) set.push(c);
+    } else sets.set(c.base, [c]);
+  }
+  const out: string[] = [];
+  for (const set of sets.values()) {
+    set.sort((a, b) => a.rank - b.rank || a.key - b.key);
+    for (const c of set) out.push(c.path);
+  }
+  return out;
+}

@@ -1,0 +1,306 @@
+/**
+ * One-shot import of log files: each rotated set oldest first, every line accounted for,
+ * bounded batches each committed with its checkpoint, so running the same files again adds
+ * nothing and an interrupted run resumes where its last commit ended.
+ *
+ * @module
+ */
+import postgres from "postgres";
+import { isTransientDbError } from "../db/connect.ts";
+import { apexDomain, normalizeDomain } from "../domain.ts";
+import type { Logger } from "../log.ts";
+import { parseBindLine } from "../parse/bind_line.ts";
+import type { ClientLine } from "../parse/types.ts";
+import { INGEST_SQL } from "../db/statements.ts";
+import { createZoneClock, resolveYearless, type ZoneClock } from "../time.ts";
+import { addCounts, Batch, type Counts, TimeFormatter, zeroCounts } from "./batch.ts";
+import { CheckpointConflictError, commitBatch, type WriterContext } from "./commit.ts";
+import { fingerprintFile } from "./fingerprint.ts";
+import { orderRotatedFiles } from "./file_set.ts";
+import { readLines } from "./line_reader.ts";
+import { createProgress } from "./progress.ts";
+
+/** What happened to one file. */
+export interface FileResult {
+  path: string;
+  status: "read" | "empty" | "failed";
+  error?: string;
+  lines: number;
+  rows: number;
+  errorLines: number;
+  rejected: number;
+  skipped: number;
+  pending: number;
+  /** Rejected lines of this file by reason. */
+  reasons: Record<string, number>;
+  startOffset: number;
+  endOffset: number;
+}
+
+/** The result of a run; printed as the last stdout line of `ingest`. */
+export interface IngestSummary extends Counts {
+  pending: number;
+  files: FileResult[];
+  failedFiles: number;
+  seconds: number;
+}
+
+/** Options of {@linkcode ingestFiles}. */
+export interface IngestFilesOptions {
+  log: Logger;
+  /** Rows per batch (bounded memory, one transaction each). Default 100 000. */
+  batchRows?: number;
+  /** Rejected-line samples kept per reason per run. Default 5. */
+  samplesPerReason?: number;
+  /** Show progress on stderr (a terminal). */
+  progress?: boolean;
+}
+
+const ENCODER = new TextEncoder();
+
+/** Shared per-run state of the line handler. */
+interface RunState {
+  clock: ZoneClock;
+  ts: TimeFormatter;
+  nodeId: string;
+  names: Map<string, { domain: string; apex: string }>;
+  samplesLeft: Map<string, number>;
+  samplesPerReason: number;
+  /** Wall-clock time of the file being read, the reference for year-less syslog times. */
+  refWall: number;
+}
+
+/** Import `paths` (any order; rotated sets are sorted oldest first). */
+export async function ingestFiles(
+  ctx: WriterContext,
+  paths: readonly string[],
+  options: IngestFilesOptions,
+): Promise<IngestSummary> {
+  const started = performance.now();
+  const state: RunState = {
+    clock: createZoneClock(ctx.tz),
+    ts: new TimeFormatter(),
+    nodeId: String(ctx.nodeId),
+    names: new Map(),
+    samplesLeft: new Map(),
+    samplesPerReason: options.samplesPerReason ?? 5,
+    refWall: Date.now(),
+  };
+  const ordered = orderRotatedFiles(paths);
+  const total = zeroCounts();
+  const summary: IngestSummary = { ...total, pending: 0, files: [], failedFiles: 0, seconds: 0 };
+  const progress = createProgress({ enabled: options.progress ?? false, files: ordered });
+  try {
+    for (const path of ordered) {
+      const result = await ingestOne(ctx, path, state, options, progress);
+      summary.files.push(result);
+      if (result.status === "failed") {
+        summary.failedFiles++;
+        options.log.error("file not read", { path, error: result.error });
+      }
+      addCounts(summary, result);
+      summary.pending += result.pending;
+    }
+  } finally {
+    progress.done();
+  }
+  summary.seconds = Math.round(performance.now() - started) / 1000;
+  return summary;
+}
+
+async function ingestOne(
+  ctx: WriterContext,
+  path: string,
+  state: RunState,
+  options: IngestFilesOptions,
+  progress: ReturnType<typeof createProgress>,
+): Promise<FileResult> {
+  const result: FileResult = {
+    path,
+    status: "read",
+    lines: 0,
+    rows: 0,
+    errorLines: 0,
+    rejected: 0,
+    skipped: 0,
+    pending: 0,
+    reasons: {},
+    startOffset: 0,
+    endOffset: 0,
+  };
+  let batch: Batch | null = null;
+  try {
+    const info = await Deno.stat(path);
+    if (info.isDirectory) throw new Error("is a directory (name the log files themselves)");
+    state.refWall = state.clock.toWall(info.mtime?.getTime() ?? Date.now());
+    const fingerprint = await fingerprintFile(path);
+    if (fingerprint === null) {
+      // No complete first line yet: empty, or one unterminated line that stays pending.
+      if (info.size === 0) result.status = "empty";
+      else {
+        result.pending = 1;
+        result.lines = 1;
+      }
+      return result;
+    }
+    const [cp] = await ctx.sql.unsafe<{ byte_offset: string }[]>(
+      INGEST_SQL.checkpointPeek,
+      [ctx.nodeId, fingerprint],
+    );
+    const start = cp ? Number(cp.byte_offset) : 0;
+    result.startOffset = result.endOffset = start;
+    const batchRows = options.batchRows ?? 100_000;
+    batch = new Batch({ path, fingerprint, startOffset: start });
+    progress.file(path, info.size, start);
+    const lines = readLines(path, { startOffset: start });
+    let lineStart = start;
+    let linesRead = 0;
+    for (;;) {
+      const next = await lines.next();
+      if (next.done) {
+        result.endOffset = next.value.offset;
+        if (next.value.pendingBytes > 0) {
+          result.pending = 1;
+          result.lines++;
+        }
+        break;
+      }
+      const { items, ends } = next.value;
+      for (let i = 0; i < items.length; i++) {
+        handleLine(batch, items[i], lineStart, state);
+        lineStart = ends[i];
+      }
+      batch.endOffset = lineStart;
+      linesRead += items.length;
+      progress.advance(batch.endOffset, linesRead);
+      if (batch.counts.rows >= batchRows || batch.errors.length >= batchRows) {
+        await flush(ctx, batch, result);
+        batch = new Batch({ path, fingerprint, startOffset: batch.endOffset });
+      }
+    }
+    if (batch.endOffset > batch.source.startOffset) await flush(ctx, batch, result);
+    return result;
+  } catch (error) {
+    if (isDatabaseFailure(error)) throw error;
+    // A read error part-way (a corrupt gzip tail, a vanished file): keep what was read.
+    if (batch && batch.endOffset > batch.source.startOffset) await flush(ctx, batch, result);
+    result.status = "failed";
+    result.error = describeReadError(path, error);
+    return result;
+  }
+}
+
+function isDatabaseFailure(error: unknown): boolean {
+  return error instanceof postgres.PostgresError || error instanceof CheckpointConflictError ||
+    isTransientDbError(error);
+}
+
+async function flush(ctx: WriterContext, batch: Batch, result: FileResult): Promise<void> {
+  const outcome = await commitBatch(ctx, batch);
+  const c = batch.counts;
+  result.endOffset = batch.endOffset;
+  result.lines += c.lines;
+  if (outcome === "committed") {
+    result.rows += c.rows;
+    result.errorLines += c.errorLines;
+  }
+  result.rejected += c.rejected;
+  result.skipped += c.skipped;
+  for (const [k, v] of Object.entries(c.reasons)) result.reasons[k] = (result.reasons[k] ?? 0) + v;
+}
+
+function resolveTime(p: ClientLine, state: RunState): [number, number] {
+  if (p.zoned) return [p.time, state.clock.toWall(p.time)];
+  const wall = p.yearless ? resolveYearless(p.time, state.refWall) : p.time;
+  return [state.clock.toEpoch(wall), wall];
+}
+
+function names(state: RunState, qname: string): { domain: string; apex: string } {
+  let n = state.names.get(qname);
+  if (n === undefined) {
+    const domain = normalizeDomain(qname);
+    n = { domain, apex: apexDomain(domain) };
+    if (state.names.size >= 200_000) state.names.clear();
+    state.names.set(qname, n);
+  }
+  return n;
+}
+
+function reject(
+  batch: Batch,
+  state: RunState,
+  reason: string,
+  offset: number,
+  bytes: () => Uint8Array,
+  length: number,
+): void {
+  const left = state.samplesLeft.get(reason) ?? state.samplesPerReason;
+  if (left > 0) state.samplesLeft.set(reason, left - 1);
+  batch.addReject(
+    { reason, byteOffset: offset, length, sample: left > 0 ? bytes() : new Uint8Array() },
+    left > 0,
+  );
+}
+
+/** Decide one line and add it to the batch. */
+function handleLine(
+  batch: Batch,
+  item: string | { reason: string; sample: Uint8Array; length: number },
+  offset: number,
+  state: RunState,
+): void {
+  batch.counts.lines++;
+  if (typeof item !== "string") {
+    reject(batch, state, item.reason, offset, () => item.sample, item.length);
+    return;
+  }
+  if (item.length === 0) {
+    batch.counts.skipped++;
+    return;
+  }
+  const p = parseBindLine(item);
+  const sample = () => ENCODER.encode(item.slice(0, 1024));
+  switch (p.kind) {
+    case "query": {
+      const [at, wall] = resolveTime(p, state);
+      const n = names(state, p.qname);
+      const ok = batch.addQuery(p, at, Math.floor(wall / 86_400_000), {
+        domain: n.domain,
+        apex: n.apex,
+        nodeId: state.nodeId,
+        ts: state.ts,
+      });
+      if (!ok) reject(batch, state, "bad_address", offset, sample, item.length);
+      return;
+    }
+    case "error":
+    case "ratelimit":
+    case "response": {
+      const [at] = resolveTime(p, state);
+      const domain = p.qname === "" ? null : names(state, p.qname).domain;
+      if (!batch.addError(p, at, domain, offset)) {
+        reject(batch, state, "bad_address", offset, sample, item.length);
+      }
+      return;
+    }
+    case "other":
+      batch.counts.skipped++;
+      return;
+    case "rejected":
+      reject(batch, state, p.reason, offset, sample, item.length);
+      return;
+  }
+}
+
+function describeReadError(path: string, error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return `Cannot read "${path}": no such file`;
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return `Cannot read "${path}": permission denied (run as a user that can read it, ` +
+      "e.g. add the service user to group bind, or grant an ACL with setfacl)";
+  }
+  if (error instanceof TypeError && /gzip|decompress|corrupt/i.test(String(error))) {
+    return `Cannot read "${path}": not a valid gzip file (${error.message})`;
+  }
+  const msg = error instanceof Error ? error.message : String(error);
+  return `Cannot read "${path}": ${msg}`;
+}

@@ -1,0 +1,255 @@
+/**
+ * Reading a log file as lines with exact byte offsets, whatever bytes it holds.
+ *
+ * The file is read in 1 MiB blocks (plain) or decompressed on the fly (`.gz`); each block is
+ * split at `\n`. Offsets are bytes of the (uncompressed) content, never string lengths. A line
+ * that is not valid UTF-8, holds a NUL byte, or is longer than `maxLineBytes` becomes a
+ * {@linkcode RawReject} (the long line is discarded as it streams, so memory stays bounded).
+ * An unterminated last line is left unread: the reader's result says how many bytes are
+ * pending, and the caller's offset stays at the start of that line.
+ *
+ * @module
+ */
+
+/** A line that cannot be handed to the parser, with a prefix of its bytes as a sample. */
+export interface RawReject {
+  reason: "invalid_utf8" | "nul_byte" | "too_long";
+  sample: Uint8Array;
+  length: number;
+}
+
+/** One block of lines; `ends[i]` is the byte offset just after line `i`'s newline. */
+export interface LineBlock {
+  items: Array<string | RawReject>;
+  ends: number[];
+}
+
+/** What is left when the reader reaches the end of the file. */
+export interface ReadEnd {
+  /** Offset after the last complete line. */
+  offset: number;
+  /** Bytes of an unterminated last line (0 when the file ends with `\n`). */
+  pendingBytes: number;
+}
+
+/** Options of {@linkcode readLines}. */
+export interface ReadLinesOptions {
+  /** Byte offset (of the uncompressed content) to start at; must be a line start. */
+  startOffset?: number;
+  /** Decompress gzip. Default: the path ends with `.gz`. */
+  gzip?: boolean;
+  /** Longer lines are rejected as `too_long`. Default 64 KiB. */
+  maxLineBytes?: number;
+  /** Bytes of a rejected line kept as its sample. Default 1 KiB. */
+  sampleBytes?: number;
+}
+
+const BLOCK = 1 << 20;
+const NL = 10;
+
+async function* plainBlocks(path: string, start: number): AsyncGenerator<Uint8Array> {
+  using file = await Deno.open(path, { read: true });
+  if (start > 0) await file.seek(start, Deno.SeekMode.Start);
+  for (;;) {
+    const buf = new Uint8Array(BLOCK);
+    const n = await file.read(buf);
+    if (n === null) return;
+    yield n === BLOCK ? buf : buf.subarray(0, n);
+  }
+}
+
+async function* gzipBlocks(path: string, start: number): AsyncGenerator<Uint8Array> {
+  const file = await Deno.open(path, { read: true });
+  const stream = file.readable.pipeThrough(new DecompressionStream("gzip"));
+  let skip = start;
+  for await (const chunk of stream) {
+    if (skip >= chunk.length) {
+      skip -= chunk.length;
+      continue;
+    }
+    yield skip > 0 ? chunk.subarray(skip) : chunk;
+    skip = 0;
+  }
+}
+
+/** The byte blocks of a file from `start`, decompressed when `gzip`. */
+export function readBlocks(path: string, start: number, gzip: boolean): AsyncGenerator<Uint8Array> {
+  return gzip ? gzipBlocks(path, start) : plainBlocks(path, start);
+}
+
+/**
+ * Read the lines of `path` from `startOffset`. Yields blocks of lines; returns the
+ * {@linkcode ReadEnd}. Throws only for I/O errors (missing file, permission, corrupt gzip).
+ */
+export async function* readLines(
+  path: string,
+  options: ReadLinesOptions = {},
+): AsyncGenerator<LineBlock, ReadEnd> {
+  const start = options.startOffset ?? 0;
+  const gzip = options.gzip ?? path.endsWith(".gz");
+  const splitter = new LineSplitter(start, options.maxLineBytes ?? 65_536, options.sampleBytes);
+  for await (const block of readBlocks(path, start, gzip)) {
+    const out = splitter.push(block);
+    if (out.items.length > 0) yield out;
+  }
+  return splitter.end();
+}
+
+/** Splits a byte stream into lines with offsets; the unit behind {@linkcode readLines}. */
+export class LineSplitter {
+  #offset: number; // offset of the first byte not yet consumed into a line
+  #carry: Uint8Array[] = [];
+  #carryLen = 0;
+  #discarding = false; // inside a line already known to be too long
+  #discardSample: Uint8Array | null = null;
+  #max: number;
+  #sampleBytes: number;
+  #fatal = new TextDecoder("utf-8", { fatal: true });
+
+  constructor(startOffset: number, maxLineBytes: number, sampleBytes = 1024) {
+    this.#offset = startOffset;
+    this.#max = maxLineBytes;
+    this.#sampleBytes = sampleBytes;
+  }
+
+  /** Feed the next bytes; returns the lines they complete. */
+  push(data: Uint8Array): LineBlock {
+    const items: Array<string | RawReject> = [];
+    const ends: number[] = [];
+    let pos = 0;
+    if (this.#carryLen > 0 || this.#discarding) {
+      const nl = data.indexOf(NL);
+      if (nl < 0) {
+        this.#grow(data);
+        return { items, ends };
+      }
+      this.#grow(data.subarray(0, nl));
+      this.#finishCarry(items, ends);
+      pos = nl + 1;
+    }
+    const last = data.lastIndexOf(NL);
+    if (last >= pos) {
+      this.#splitRegion(data, pos, last + 1, items, ends);
+      pos = last + 1;
+    }
+    if (pos < data.length) this.#grow(data.subarray(pos));
+    return { items, ends };
+  }
+
+  /** End of input: the offset after the last complete line and the pending bytes. */
+  end(): ReadEnd {
+    return { offset: this.#offset, pendingBytes: this.#carryLen };
+  }
+
+  #grow(part: Uint8Array): void {
+    if (this.#discarding) {
+      this.#carryLen += part.length;
+      return;
+    }
+    if (this.#carryLen + part.length > this.#max) {
+      const all = this.#concat();
+      const sample = new Uint8Array(Math.min(this.#sampleBytes, all.length + part.length));
+      sample.set(all.subarray(0, sample.length));
+      if (all.length < sample.length) {
+        sample.set(part.subarray(0, sample.length - all.length), all.length);
+      }
+      this.#discardSample = sample;
+      this.#discarding = true;
+      this.#carry = [];
+      this.#carryLen += part.length;
+      return;
+    }
+    this.#carry.push(part.slice());
+    this.#carryLen += part.length;
+  }
+
+  #concat(): Uint8Array {
+    if (this.#carry.length === 1) return this.#carry[0];
+    const all = new Uint8Array(this.#carryLen);
+    let at = 0;
+    for (const c of this.#carry) {
+      all.set(c, at);
+      at += c.length;
+    }
+    return all;
+  }
+
+  #finishCarry(items: Array<string | RawReject>, ends: number[]): void {
+    const length = this.#carryLen;
+    this.#offset += length + 1;
+    if (this.#discarding) {
+      items.push({ reason: "too_long", sample: this.#discardSample!, length });
+    } else {
+      items.push(this.#decodeLine(this.#concat()));
+    }
+    ends.push(this.#offset);
+    this.#carry = [];
+    this.#carryLen = 0;
+    this.#discarding = false;
+    this.#discardSample = null;
+  }
+
+  /** Lines in data[from, to), where data[to - 1] is a newline. */
+  #splitRegion(
+    data: Uint8Array,
+    from: number,
+    to: number,
+    items: Array<string | RawReject>,
+    ends: number[],
+  ): void {
+    const base = this.#offset - from; // file offset of data[0]
+    let text: string | null = null;
+    try {
+      text = this.#fatal.decode(data.subarray(from, to));
+    } catch {
+      text = null;
+    }
+    if (text !== null && text.length === to - from && text.indexOf("\0") < 0) {
+      // ASCII: character index = byte index.
+      let i = 0;
+      const n = text.length;
+      while (i < n) {
+        const nl = text.indexOf("\n", i);
+        if (nl - i > this.#max) {
+          items.push({
+            reason: "too_long",
+            sample: data.slice(from + i, from + i + this.#sampleBytes),
+            length: nl - i,
+          });
+        } else {
+          items.push(text.slice(i, nl));
+        }
+        ends.push(base + from + nl + 1);
+        i = nl + 1;
+      }
+    } else {
+      let i = from;
+      while (i < to) {
+        const nl = data.indexOf(NL, i);
+        const line = data.subarray(i, nl);
+        if (line.length > this.#max) {
+          items.push({
+            reason: "too_long",
+            sample: line.slice(0, this.#sampleBytes),
+            length: line.length,
+          });
+        } else {
+          items.push(this.#decodeLine(line));
+        }
+        ends.push(base + nl + 1);
+        i = nl + 1;
+      }
+    }
+    this.#offset = base + to;
+  }
+
+  #decodeLine(line: Uint8Array): string | RawReject {
+    const sample = () => line.slice(0, this.#sampleBytes);
+    if (line.indexOf(0) >= 0) return { reason: "nul_byte", sample: sample(), length: line.length };
+    try {
+      return this.#fatal.decode(line);
+    } catch {
+      return { reason: "invalid_utf8", sample: sample(), length: line.length };
+    }
+  }
+}

@@ -1,0 +1,13 @@
+-- insert_errors: store query-errors, rate-limit and response lines of a batch, unmatched.
+-- Parameters: $1 node_id, $2 fingerprint, then parallel arrays: $3 logged_at, $4 kind,
+--   $5 client_ip, $6 client_port, $7 domain, $8 qclass, $9 qtype, $10 view, $11 reason,
+--   $12 response_rcode, $13 byte_offset. Runs in the batch's transaction; not idempotent.
+insert into dns_query_errors
+  (logged_at, node_id, kind, client_ip, client_port, domain, qclass, qtype, view, reason,
+   response_rcode, fingerprint, byte_offset)
+select logged_at, $1, kind, client_ip, client_port, domain, qclass, qtype, view, reason,
+  response_rcode, $2, byte_offset
+from unnest($3::timestamptz[], $4::text[], $5::inet[], $6::int[], $7::text[], $8::text[],
+  $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[])
+  as u(logged_at, kind, client_ip, client_port, domain, qclass, qtype, view, reason,
+       response_rcode, byte_offset)

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { orderRotatedFiles } from "../../lib/ingest/file_set.ts";
+
+Deno.test("rotated sets are read oldest first whatever the argument order", () => {
+  const got = orderRotatedFiles([
+    "/l/queries.log",
+    "/l/query-errors.log",
+    "/l/queries.log.0",
+    "/l/queries.log.10",
+    "/l/queries.log.2.gz",
+    "/l/query-errors.log.0",
+    "/l/queries.log.1",
+  ]);
+  assert.deepEqual(got, [
+    "/l/queries.log.10",
+    "/l/queries.log.2.gz",
+    "/l/queries.log.1",
+    "/l/queries.log.0",
+    "/l/queries.log",
+    "/l/query-errors.log.0",
+    "/l/query-errors.log",
+  ]);
+});
+
+Deno.test("BIND suffix timestamp and logrotate dateext names sort by time", () => {
+  assert.deepEqual(
+    orderRotatedFiles([
+      "q/queries.log",
+      "q/queries.log.20261125204523000",
+      "q/queries.log.20261125204516064",
+    ]),
+    ["q/queries.log.20261125204516064", "q/queries.log.20261125204523000", "q/queries.log"],
+  );
+  assert.deepEqual(
+    orderRotatedFiles(["a/q.log-20261125.gz", "a/q.log", "a/q.log-20261124"]),
+    ["a/q.log-20261124", "a/q.log-20261125.gz", "a/q.log"],
+  );
+});
+
+Deno.test("a path named twice is read once", () => {
+  assert.deepEqual(orderRotatedFiles(["x.log", "x.log", "x.log.0"]), ["x.log.0", "x.log"]);
+});

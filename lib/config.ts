@@ -218,7 +218,8 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
   );
   const result = schema.safeParse(ours);
   if (!result.success) {
-    throw new ConfigError(`Invalid configuration:\n${z.prettifyError(result.error)}`);
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const v = result.data;
   const url = buildPostgresUrl(v);

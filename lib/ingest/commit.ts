@@ -35,7 +35,7 @@ export interface WriterContext {
 }
 
 const PARTITION_LOCK = 4_243_120_002;
-const NODE_WRITE_LOCK = 4_243_120_003;
+const NODE_WRITE_LOCK = 424_312; // with the node_id as second key
 
 /** Make sure the day partitions of `days` exist. */
 export async function ensurePartitions(ctx: WriterContext, days: Iterable<number>) {

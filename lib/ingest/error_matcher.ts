@@ -77,6 +77,8 @@ async function matchKind(
     if (t > hi) hi = t;
   }
   const ks = [...keys.values()];
+  // Fresh partitions have no statistics; a nested loop over the key list would be quadratic.
+  await tx.unsafe("set local enable_nestloop = off");
   const candidates = await tx.unsafe<CandidateRow[]>(INGEST_SQL.matchCandidates, [
     nodeId,
     new Date(lo - MATCH_WINDOW_MS),
@@ -135,6 +137,8 @@ async function matchKind(
     reasons,
     upd.tid.map(() => source),
   ], { prepare: true });
-  await tx.unsafe(INGEST_SQL.markErrorsMatched, [errTid, errAt], { prepare: true });
+  await tx.unsafe(INGEST_SQL.markErrorsMatched, [errTid, errAt.map((d) => d.toISOString())], {
+    prepare: true,
+  });
   return errTid.length;
 }

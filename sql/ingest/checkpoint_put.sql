@@ -5,7 +5,7 @@
 insert into ingest_checkpoints as c
   (node_id, fingerprint, path, byte_offset, lines, rows_added, rejected, skipped, reasons,
    last_line_at, updated_at)
-values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, now())
+values ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb, $10, now())
 on conflict (node_id, fingerprint) do update set
   path = excluded.path,
   byte_offset = excluded.byte_offset,

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { migrate } from "../../lib/db/migrate.ts";
+import { nodeIdOf } from "../../lib/context.ts";
+import { Batch, TimeFormatter } from "../../lib/ingest/batch.ts";
+import { commitBatch, type WriterContext } from "../../lib/ingest/commit.ts";
+import { parseBindLine } from "../../lib/parse/bind_line.ts";
+import type { QueryLine } from "../../lib/parse/types.ts";
+import { createTestDb } from "./pg.ts";
+
+const LINE =
+  "25-Nov-2026 20:43:16.780 client @0x7fd4ba26d098 127.0.0.10#35728 (youtube.com): query: youtube.com IN A +E(0)K (127.0.0.1)";
+
+function batchOf(n: number, startOffset: number): Batch {
+  const b = new Batch({ path: "/x/queries.log", fingerprint: "f00d", startOffset });
+  const q = parseBindLine(LINE) as QueryLine;
+  const ts = new TimeFormatter();
+  for (let i = 0; i < n; i++) {
+    b.counts.lines++;
+    b.addQuery(q, q.time, Math.floor(q.time / 86_400_000), {
+      domain: "youtube.com",
+      apex: "youtube.com",
+      nodeId: "1",
+      ts,
+    });
+  }
+  b.endOffset = startOffset + n * (LINE.length + 1);
+  return b;
+}
+
+Deno.test("a commit whose acknowledgement was lost is not written twice", async () => {
+  const db = await createTestDb();
+  try {
+    await migrate(db.sql);
+    const nodeId = await nodeIdOf(db.sql, "test");
+    let dropNextAck = true;
+    const retries: number[] = [];
+    // The real transaction commits; then the client sees the connection drop.
+    const flaky = new Proxy(db.sql, {
+      get(target, prop, receiver) {
+        if (prop !== "begin") return Reflect.get(target, prop, receiver);
+        return async (...args: unknown[]) => {
+          const result = await (target.begin as (...a: unknown[]) => Promise<unknown>)(...args);
+          if (dropNextAck) {
+            dropNextAck = false;
+            throw Object.assign(new Error("write CONNECTION_CLOSED"), { code: "CONNECTION_CLOSED" });
+          }
+          return result;
+        };
+      },
+    });
+    const ctx: WriterContext = {
+      sql: flaky,
+      nodeId,
+      tz: "UTC",
+      knownDays: new Set(),
+      onRetry: ({ attempt }) => retries.push(attempt),
+    };
+    // The first begin() is the partition creation; drop the ack of the batch itself.
+    ctx.knownDays.add(Math.floor(Date.UTC(2026, 10, 25) / 86_400_000));
+    await db.sql`select dnsa_ensure_day_partition('2026-11-25', 'UTC')`;
+    const outcome = await commitBatch(ctx, batchOf(3, 0));
+    assert.equal(outcome, "already-committed", "the retry found the checkpoint and wrote nothing");
+    assert.deepEqual(retries, [1]);
+    const [{ n }] = await db.sql`select count(*)::int as n from dns_queries`;
+    assert.equal(n, 3);
+    const [cp] = await db.sql`select byte_offset::int as o, rows_added::int as r
+                               from ingest_checkpoints`;
+    assert.deepEqual([cp.o, cp.r], [3 * (LINE.length + 1), 3]);
+
+    // The next batch continues from the checkpoint.
+    assert.equal(await commitBatch(ctx, batchOf(2, cp.o)), "committed");
+    const [{ m }] = await db.sql`select count(*)::int as m from dns_queries`;
+    assert.equal(m, 5);
+    // A batch inside the committed range was already written; one beyond it is refused.
+    assert.equal(await commitBatch(ctx, batchOf(1, 0)), "already-committed");
+    await assert.rejects(commitBatch(ctx, batchOf(1, 5000)), /another dns-analytics process/);
+    const [{ k }] = await db.sql`select count(*)::int as k from dns_queries`;
+    assert.equal(k, 5);
+  } finally {
+    await db.drop();
+  }
+});

@@ -13,6 +13,8 @@ import type { Logger } from "./log.ts";
 export interface JobContext {
   config: Readonly<Config>;
   sql: Sql;
+  /** The database takes COPY FROM STDIN (false on the embedded database). */
+  copy: boolean;
   log: Logger;
   /** Close the database; idempotent. */
   close(): Promise<void>;
@@ -24,12 +26,13 @@ export async function openContext(
   log: Logger,
   options: { applicationName?: string } = {},
 ): Promise<JobContext> {
-  const sql = openDatabase(config, { applicationName: options.applicationName });
+  const db = await openDatabase(config, { applicationName: options.applicationName });
+  const sql = db.sql;
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
-    await sql.end({ timeout: 5 });
+    await db.close();
   };
   try {
     const result = await migrate(sql);
@@ -38,7 +41,7 @@ export async function openContext(
     await close();
     throw error;
   }
-  return { config, sql, log, close };
+  return { config, sql, copy: db.copy, log, close };
 }
 
 /** The node_id of `name` in this database, registering the node on first use. */

@@ -30,15 +30,57 @@ export class DatabaseError extends Error {
   override name = "DatabaseError";
 }
 
-/** Open the configured database. The connection is lazy: the first query connects. */
-export function openDatabase(config: Config, options: OpenDatabaseOptions = {}): Sql {
-  if (config.database.kind !== "postgres") {
-    throw new DatabaseError(
-      "No PostgreSQL is configured: set DATABASE_URL (or the seed's DB_HOST, DB_PORT, DB_NAME, " +
-        "DB_USER, DB_PASSWORD). The embedded database is not available in this build.",
-    );
+/** An open database: the client, whether it takes COPY, and how to close it. */
+export interface Database {
+  sql: Sql;
+  /** COPY FROM STDIN works (PostgreSQL); the embedded database's socket cannot carry it. */
+  copy: boolean;
+  /** What it is, for messages (never with a password). */
+  describe: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Open the configured database: PostgreSQL, or the embedded database (started here) when
+ * no PostgreSQL is configured. Connections are lazy: the first query connects.
+ */
+export async function openDatabase(
+  config: Config,
+  options: OpenDatabaseOptions = {},
+): Promise<Database> {
+  if (config.database.kind === "embedded") {
+    const { startEmbedded } = await import("./embedded.ts");
+    const embedded = await startEmbedded(config.database.dataDir);
+    const sql = postgres({
+      host: embedded.host,
+      port: embedded.port,
+      user: "postgres",
+      database: "postgres",
+      max: 1,
+      onnotice: () => {},
+      connect_timeout: 10,
+    });
+    return {
+      sql,
+      copy: false,
+      describe: describeDatabase(config.database),
+      async close() {
+        await sql.end({ timeout: 5 });
+        await embedded.stop();
+      },
+    };
   }
-  return postgres(config.database.url, {
+  const sql = postgresClient(config.database.url, options);
+  return {
+    sql,
+    copy: true,
+    describe: describeDatabase(config.database),
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+function postgresClient(url: string, options: OpenDatabaseOptions): Sql {
+  return postgres(url, {
     max: options.max ?? 4,
     onnotice: () => {},
     connect_timeout: 10,

@@ -11,6 +11,7 @@ import checkpointPut from "../../sql/ingest/checkpoint_put.sql" with { type: "te
 import ensurePartition from "../../sql/ingest/ensure_partition.sql" with { type: "text" };
 import errorsUnmatched from "../../sql/ingest/errors_unmatched.sql" with { type: "text" };
 import insertErrors from "../../sql/ingest/insert_errors.sql" with { type: "text" };
+import insertRowsUnnest from "../../sql/ingest/insert_rows_unnest.sql" with { type: "text" };
 import insertRejects from "../../sql/ingest/insert_rejects.sql" with { type: "text" };
 import markErrorsMatched from "../../sql/ingest/mark_errors_matched.sql" with { type: "text" };
 import matchCandidates from "../../sql/ingest/match_candidates.sql" with { type: "text" };
@@ -26,6 +27,7 @@ export const INGEST_SQL = {
   errorsUnmatched,
   insertErrors,
   insertRejects,
+  insertRowsUnnest,
   markErrorsMatched,
   matchCandidates,
   nodeUpsert,

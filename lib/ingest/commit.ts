@@ -27,6 +27,8 @@ export interface WriterContext {
   nodeId: number;
   tz: string;
   knownDays: Set<number>;
+  /** The server takes COPY FROM STDIN (PostgreSQL); false for the embedded database. */
+  copy?: boolean;
   /** Called before each retry after a transient failure. */
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
   /** Give up after this long of failures (ms). Default 5 min. */
@@ -87,7 +89,10 @@ async function writeBatch(tx: Tx, ctx: WriterContext, batch: Batch): Promise<Com
         "this node. Run one ingest per node at a time.",
     );
   }
-  if (batch.counts.rows > 0) await copyRows(tx, batch);
+  if (batch.counts.rows > 0) {
+    if (ctx.copy === false) await insertRowsUnnest(tx, batch);
+    else await copyRows(tx, batch);
+  }
   if (batch.errors.length > 0) await insertErrors(tx, ctx.nodeId, batch);
   if (batch.rejects.length > 0) await insertRejects(tx, ctx.nodeId, batch);
   await joinErrors(tx, ctx.nodeId, batch);
@@ -112,6 +117,34 @@ async function copyRows(tx: Tx, batch: Batch): Promise<void> {
     `copy dns_queries (${COPY_COLUMNS.join(", ")}) from stdin`,
   ).writable();
   await pipeline(Readable.from(batch.copyChunks()), writable);
+}
+
+/** The batch's COPY text turned back into one array per column, for `unnest`. */
+async function insertRowsUnnest(tx: Tx, batch: Batch): Promise<void> {
+  const columns = COPY_COLUMNS.map(() => [] as (string | null)[]);
+  const flush = async () => {
+    if (columns[0].length === 0) return;
+    await tx.unsafe(INGEST_SQL.insertRowsUnnest, columns);
+    for (const c of columns) c.length = 0;
+  };
+  for (const chunk of batch.copyChunks()) {
+    for (const line of chunk.split("\n")) {
+      if (line === "") continue;
+      const fields = line.split("\t");
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i];
+        columns[i].push(f === "\\N" ? null : f.indexOf("\\") < 0 ? f : unescapeCopyText(f));
+      }
+      if (columns[0].length >= 25_000) await flush();
+    }
+  }
+  await flush();
+}
+
+/** Reverse the COPY text escapes {@linkcode Batch} writes (`\\`, `\t`, `\n`, `\r`). */
+export function unescapeCopyText(s: string): string {
+  return s.replace(/\\(.)/g, (_, c: string) =>
+    c === "t" ? "\t" : c === "n" ? "\n" : c === "r" ? "\r" : c);
 }
 
 async function insertErrors(tx: Tx, nodeId: number, batch: Batch): Promise<void> {

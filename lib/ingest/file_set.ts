@@ -9,6 +9,7 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
+import { readdir } from "node:fs/promises";
 
 interface Classified {
   path: string;
@@ -53,4 +54,21 @@ export function orderRotatedFiles(paths: readonly string[]): string[] {
     for (const c of set) out.push(c.path);
   }
   return out;
+}
+
+/**
+ * The files of the rotated set of `path` that exist now (`path` itself, `path.N[.gz]`,
+ * `path.TIMESTAMP[.gz]`, `path-YYYYMMDD[.gz]`), oldest first.
+ */
+export async function listRotatedSet(path: string): Promise<string[]> {
+  const dir = dirname(path);
+  const name = basename(path);
+  const names = await readdir(dir);
+  const own = names.filter((n) => {
+    if (n === name) return true;
+    if (!n.startsWith(name)) return false;
+    const c = classify(join(dir, n));
+    return c.base === path || c.base === join(dir, name);
+  });
+  return orderRotatedFiles(own.map((n) => join(dir, n)));
 }

@@ -6,37 +6,14 @@
  *
  * @module
  */
-import { readBlocks } from "./line_reader.ts";
 
 /** Bytes of the start of a file that identify it. */
 export const FINGERPRINT_BYTES = 4096;
 
 /**
- * The fingerprint of `path`, or null when the file does not yet hold a complete first line
- * (nor 4 KiB): it cannot be told apart from a later file yet, so nothing is read from it.
+ * The fingerprint of the first bytes of a file, or null when they hold no complete first line
+ * (nor 4 KiB): such a file cannot be told apart from a later one yet, so nothing is read.
  */
-export async function fingerprintFile(
-  path: string,
-  options: { gzip?: boolean } = {},
-): Promise<string | null> {
-  const gzip = options.gzip ?? path.endsWith(".gz");
-  const head = new Uint8Array(FINGERPRINT_BYTES);
-  let have = 0;
-  const blocks = readBlocks(path, 0, gzip);
-  try {
-    for await (const block of blocks) {
-      const take = Math.min(block.length, FINGERPRINT_BYTES - have);
-      head.set(block.subarray(0, take), have);
-      have += take;
-      if (have === FINGERPRINT_BYTES || head.subarray(0, have).indexOf(10) >= 0) break;
-    }
-  } finally {
-    await blocks.return(undefined as never);
-  }
-  return fingerprintBytes(head.subarray(0, have));
-}
-
-/** The fingerprint of the first bytes of a file (see {@linkcode fingerprintFile}). */
 export async function fingerprintBytes(head: Uint8Array): Promise<string | null> {
   const nl = head.indexOf(10);
   const first = nl >= 0 ? head.subarray(0, nl + 1) : head;

@@ -15,9 +15,9 @@ import { INGEST_SQL } from "../db/statements.ts";
 import { createZoneClock, resolveYearless, type ZoneClock } from "../time.ts";
 import { addCounts, Batch, type Counts, TimeFormatter, zeroCounts } from "./batch.ts";
 import { CheckpointConflictError, commitBatch, type WriterContext } from "./commit.ts";
-import { fingerprintFile } from "./fingerprint.ts";
 import { orderRotatedFiles } from "./file_set.ts";
-import { readLines } from "./line_reader.ts";
+import { splitLines } from "./line_reader.ts";
+import { SourceFile } from "./source_file.ts";
 import { createProgress } from "./progress.ts";
 
 /** What happened to one file. */
@@ -129,14 +129,14 @@ async function ingestOne(
     endOffset: 0,
   };
   let batch: Batch | null = null;
+  let file: SourceFile | null = null;
   try {
-    const info = await Deno.stat(path);
-    if (info.isDirectory) throw new Error("is a directory (name the log files themselves)");
-    state.refWall = state.clock.toWall(info.mtime?.getTime() ?? Date.now());
-    const fingerprint = await fingerprintFile(path);
+    file = await SourceFile.open(path);
+    state.refWall = state.clock.toWall(file.mtime?.getTime() ?? Date.now());
+    const fingerprint = await file.fingerprint();
     if (fingerprint === null) {
       // No complete first line yet: empty, or one unterminated line that stays pending.
-      if (info.size === 0) result.status = "empty";
+      if (file.size === 0) result.status = "empty";
       else {
         result.pending = 1;
         result.lines = 1;
@@ -151,8 +151,8 @@ async function ingestOne(
     result.startOffset = result.endOffset = start;
     const batchRows = options.batchRows ?? 100_000;
     batch = new Batch({ path, fingerprint, startOffset: start });
-    progress.file(path, info.size, start);
-    const lines = readLines(path, { startOffset: start });
+    progress.file(path, file.size, start);
+    const lines = splitLines(file.blocks(start), { startOffset: start });
     let lineStart = start;
     let linesRead = 0;
     for (;;) {
@@ -187,6 +187,8 @@ async function ingestOne(
     result.status = "failed";
     result.error = describeReadError(path, error);
     return result;
+  } finally {
+    file?.close();
   }
 }
 
@@ -294,6 +296,9 @@ function handleLine(
 
 function describeReadError(path: string, error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return `Cannot read "${path}": no such file`;
+  if (error instanceof Deno.errors.IsADirectory) {
+    return `Cannot read "${path}": it is a directory (name the log files themselves)`;
+  }
   if (error instanceof Deno.errors.PermissionDenied) {
     return `Cannot read "${path}": permission denied (run as a user that can read it, ` +
       "e.g. add the service user to group bind, or grant an ACL with setfacl)";

@@ -44,38 +44,9 @@ export interface ReadLinesOptions {
   sampleBytes?: number;
 }
 
-const BLOCK = 1 << 20;
+import { SourceFile } from "./source_file.ts";
+
 const NL = 10;
-
-async function* plainBlocks(path: string, start: number): AsyncGenerator<Uint8Array> {
-  using file = await Deno.open(path, { read: true });
-  if (start > 0) await file.seek(start, Deno.SeekMode.Start);
-  for (;;) {
-    const buf = new Uint8Array(BLOCK);
-    const n = await file.read(buf);
-    if (n === null) return;
-    yield n === BLOCK ? buf : buf.subarray(0, n);
-  }
-}
-
-async function* gzipBlocks(path: string, start: number): AsyncGenerator<Uint8Array> {
-  const file = await Deno.open(path, { read: true });
-  const stream = file.readable.pipeThrough(new DecompressionStream("gzip"));
-  let skip = start;
-  for await (const chunk of stream) {
-    if (skip >= chunk.length) {
-      skip -= chunk.length;
-      continue;
-    }
-    yield skip > 0 ? chunk.subarray(skip) : chunk;
-    skip = 0;
-  }
-}
-
-/** The byte blocks of a file from `start`, decompressed when `gzip`. */
-export function readBlocks(path: string, start: number, gzip: boolean): AsyncGenerator<Uint8Array> {
-  return gzip ? gzipBlocks(path, start) : plainBlocks(path, start);
-}
 
 /**
  * Read the lines of `path` from `startOffset`. Yields blocks of lines; returns the
@@ -85,10 +56,21 @@ export async function* readLines(
   path: string,
   options: ReadLinesOptions = {},
 ): AsyncGenerator<LineBlock, ReadEnd> {
-  const start = options.startOffset ?? 0;
-  const gzip = options.gzip ?? path.endsWith(".gz");
-  const splitter = new LineSplitter(start, options.maxLineBytes ?? 65_536, options.sampleBytes);
-  for await (const block of readBlocks(path, start, gzip)) {
+  using file = await SourceFile.open(path, { gzip: options.gzip });
+  return yield* splitLines(file.blocks(options.startOffset ?? 0), options);
+}
+
+/** The lines of a byte stream that starts at `startOffset` of its file. */
+export async function* splitLines(
+  blocks: AsyncIterable<Uint8Array>,
+  options: ReadLinesOptions = {},
+): AsyncGenerator<LineBlock, ReadEnd> {
+  const splitter = new LineSplitter(
+    options.startOffset ?? 0,
+    options.maxLineBytes ?? 65_536,
+    options.sampleBytes,
+  );
+  for await (const block of blocks) {
     const out = splitter.push(block);
     if (out.items.length > 0) yield out;
   }

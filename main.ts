@@ -19,6 +19,7 @@ import { MigrationError } from "./lib/db/migrate.ts";
 import { createLogger } from "./lib/log.ts";
 import { formatReport, REPORTS, runReport } from "./lib/report.ts";
 import { ingest } from "./jobs/ingest.ts";
+import { demo } from "./jobs/demo.ts";
 
 const out = (text: string) => console.log(text);
 const fail = (text: string, code = 1) => {
@@ -72,6 +73,7 @@ export async function main(args: readonly string[]): Promise<number> {
     if (command === "ingest" && positionals.length === 0) {
       return fail("ingest: name at least one file (see: dns-analytics ingest --help)", EXIT_USAGE);
     }
+    if (command === "demo") return await runDemo(config, log, values);
     const ctx = await openContext(config, log, { applicationName: `dns-analytics ${command}` });
     try {
       switch (command) {
@@ -136,6 +138,31 @@ export async function main(args: readonly string[]): Promise<number> {
       return fail(explainDbError(config, error));
     }
     throw error;
+  }
+}
+
+async function runDemo(
+  config: Parameters<typeof demo>[0],
+  log: Parameters<typeof demo>[1],
+  values: Record<string, unknown>,
+): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  try {
+    await demo(config, log, {
+      rate: intOption(values, "rate", { min: 1, max: 100_000 }),
+      seconds: intOption(values, "seconds", { min: 1, max: 86_400 }),
+      keep: values.keep === true,
+      redraw: Deno.stdout.isTerminal(),
+      signal: stop.signal,
+      out,
+    });
+    return 0;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
   }
 }
 

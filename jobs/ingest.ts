@@ -29,7 +29,7 @@ export async function ingest(ctx: JobContext, options: IngestOptions): Promise<I
       nodeId,
       tz: ctx.config.logTz,
       knownDays: new Set(),
-    copy: ctx.copy,
+      copy: ctx.copy,
       onRetry: ({ attempt, delayMs, error }) =>
         ctx.log.warn("database unavailable, retrying batch", {
           job: "ingest",

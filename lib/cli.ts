@@ -70,6 +70,33 @@ unchanged (a changed migration stops the program).
 Example:
   DATABASE_URL=postgres://dns_user@127.0.0.1/dns_analytics dns-analytics migrate`,
   },
+  demo: {
+    summary: "simulated live BIND traffic ingested on the embedded database",
+    usage: "dns-analytics demo [--rate N] [--seconds N] [--keep]",
+    options: {
+      rate: { type: "string" },
+      seconds: { type: "string" },
+      keep: { type: "boolean" },
+    },
+    help: `Writes realistic BIND 9.18 query-log and query-errors lines (the exact shapes
+named writes: Zipf-popular names over real public suffixes, IPv4 and IPv6
+clients, UDP and TCP, EDNS/DO/cookie flags, SERVFAIL and REFUSED answers with
+their 'query failed' lines, NXDOMAIN-bound random names) into a temporary log
+directory that rotates like named's 'versions 5 size 512k', follows those files
+live into a fresh embedded database, and shows queries, rate and top domains
+every two seconds. Ctrl-C (or --seconds) stops it: the last lines are read and
+committed, the totals printed, and the temporary directory removed.
+
+Needs no PostgreSQL and no configuration.
+
+Options:
+  --rate N      simulated queries per second (default 300)
+  --seconds N   stop after N seconds (default: run until Ctrl-C)
+  --keep        keep the temporary directory (logs and database)
+
+Example:
+  deno task demo`,
+  },
   report: {
     summary: "print a report (top-domains)",
     usage:
@@ -110,7 +137,6 @@ export const NOT_YET: ReadonlySet<string> = new Set([
   "retention",
   "federate",
   "doctor",
-  "demo",
 ]);
 
 /** The top-level help. */

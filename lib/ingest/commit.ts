@@ -143,8 +143,10 @@ async function insertRowsUnnest(tx: Tx, batch: Batch): Promise<void> {
 
 /** Reverse the COPY text escapes {@linkcode Batch} writes (`\\`, `\t`, `\n`, `\r`). */
 export function unescapeCopyText(s: string): string {
-  return s.replace(/\\(.)/g, (_, c: string) =>
-    c === "t" ? "\t" : c === "n" ? "\n" : c === "r" ? "\r" : c);
+  return s.replace(
+    /\\(.)/g,
+    (_, c: string) => c === "t" ? "\t" : c === "n" ? "\n" : c === "r" ? "\r" : c,
+  );
 }
 
 async function insertErrors(tx: Tx, nodeId: number, batch: Batch): Promise<void> {

@@ -23,7 +23,7 @@ import { createProgress } from "./progress.ts";
 /** What happened to one file. */
 export interface FileResult {
   path: string;
-  status: "read" | "empty" | "failed";
+  status: "read" | "empty" | "failed" | "vanished";
   error?: string;
   lines: number;
   rows: number;
@@ -54,6 +54,9 @@ export interface IngestFilesOptions {
   samplesPerReason?: number;
   /** Show progress on stderr (a terminal). */
   progress?: boolean;
+  /** A file that no longer exists is skipped quietly (a live follower's listing raced a
+   * rotation); otherwise it is a failed file. */
+  vanishedOk?: boolean;
 }
 
 const ENCODER = new TextEncoder();
@@ -93,6 +96,7 @@ export async function ingestFiles(
   try {
     for (const path of ordered) {
       const result = await ingestOne(ctx, path, state, options, progress);
+      if (result.status === "vanished") continue;
       summary.files.push(result);
       if (result.status === "failed") {
         summary.failedFiles++;
@@ -182,6 +186,10 @@ async function ingestOne(
     return result;
   } catch (error) {
     if (isDatabaseFailure(error)) throw error;
+    if (options.vanishedOk && error instanceof Deno.errors.NotFound && !file) {
+      result.status = "vanished";
+      return result;
+    }
     // A read error part-way (a corrupt gzip tail, a vanished file): keep what was read.
     if (batch && batch.endOffset > batch.source.startOffset) await flush(ctx, batch, result);
     result.status = "failed";

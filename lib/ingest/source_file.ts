@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { fingerprintBytes, FINGERPRINT_BYTES } from "./fingerprint.ts";
+import { FINGERPRINT_BYTES, fingerprintBytes } from "./fingerprint.ts";
 
 const BLOCK = 1 << 20;
 

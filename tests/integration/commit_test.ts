@@ -42,7 +42,9 @@ Deno.test("a commit whose acknowledgement was lost is not written twice", async 
           const result = await (target.begin as (...a: unknown[]) => Promise<unknown>)(...args);
           if (dropNextAck) {
             dropNextAck = false;
-            throw Object.assign(new Error("write CONNECTION_CLOSED"), { code: "CONNECTION_CLOSED" });
+            throw Object.assign(new Error("write CONNECTION_CLOSED"), {
+              code: "CONNECTION_CLOSED",
+            });
           }
           return result;
         };

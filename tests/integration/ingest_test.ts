@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { createTestDb } from "./pg.ts";
+import { createTestDb, runProgram } from "./pg.ts";
 
 const FIXTURES = new URL("../fixtures/bind-9.18/", import.meta.url).pathname;
 const QUERIES = join(FIXTURES, "queries.log.gz");
@@ -203,8 +203,11 @@ Deno.test("bad input is counted by reason, sampled, and loses nothing around it"
     assert.equal(reasons.nul_byte, 2);
     assert.equal(reasons.invalid_utf8, 1);
     assert.equal(Object.values(reasons).reduce((a, b) => a + b, 0), 5);
-    assert.equal(s.lines, (s.rows as number) + (s.skipped as number) + (s.rejected as number) +
-      (s.pending as number));
+    assert.equal(
+      s.lines,
+      (s.rows as number) + (s.skipped as number) + (s.rejected as number) +
+        (s.pending as number),
+    );
     const samples = await db.sql<{ reason: string; sample: Uint8Array; line_length: number }[]>`
       select reason, sample, line_length from ingest_rejects order by byte_offset`;
     assert.equal(samples.length, 5);
@@ -272,5 +275,36 @@ Deno.test("report top-domains: contract columns, order and formats", async () =>
     assert.match(csv.stdout, /^domain,apex_domain,hit_count,/);
   } finally {
     await db.drop();
+  }
+});
+
+Deno.test("the embedded database and PostgreSQL give the same results for the same input", async () => {
+  const db = await createTestDb();
+  const dir = await tempDir();
+  const emb = { DNSA_DATA_DIR: dir, DNSA_LOG_TZ: "UTC", DNSA_NODE: "test" };
+  try {
+    const rotation = join(FIXTURES, "rotation");
+    const files = [
+      QUERIES,
+      ERRORS,
+      ...[...Deno.readDirSync(rotation)].map((e) => join(rotation, e.name)),
+    ];
+    const pg = await db.run(["ingest", ...files]);
+    const em = await runProgram(["ingest", ...files], emb);
+    assert.equal(pg.code, 0, pg.stderr);
+    assert.equal(em.code, 0, em.stderr);
+    const strip = (j: Record<string, unknown>) => ({ ...j, seconds: 0 });
+    assert.deepEqual(strip(em.json!), strip(pg.json!));
+    const args = ["report", "top-domains", "--format", "json", "--limit", "100000"];
+    const a = await db.run(args);
+    const b = await runProgram(args, emb);
+    const pgRows = JSON.parse(a.stdout), emRows = JSON.parse(b.stdout);
+    assert.ok(
+      pgRows.length >= truth.queries_log_derived.distinct_qnames_lowercased_no_trailing_dot,
+    );
+    assert.deepEqual(emRows, pgRows);
+  } finally {
+    await db.drop();
+    await Deno.remove(dir, { recursive: true });
   }
 });

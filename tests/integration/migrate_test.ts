@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { migrate, MIGRATIONS, MigrationError } from "../../lib/db/migrate.ts";
+import { migrate, MigrationError, MIGRATIONS } from "../../lib/db/migrate.ts";
 import { createTestDb } from "./pg.ts";
 
 Deno.test("migrations apply once, concurrently, and are recorded with checksums", async () => {

@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runProgram } from "./integration/pg.ts";
+
+const FIXTURES = new URL("./fixtures/bind-9.18/", import.meta.url).pathname;
+const QUERIES = join(FIXTURES, "queries.log.gz");
+const ERRORS = join(FIXTURES, "query-errors.log");
+const truth = JSON.parse(await Deno.readTextFile(join(FIXTURES, "ground_truth.json")));
+
+const embedded = (dataDir: string) => ({ DNSA_DATA_DIR: dataDir, DNSA_LOG_TZ: "UTC" });
+
+Deno.test("embedded database: migrations, fixture ingest, report, second run adds nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dnsa-emb-" });
+  try {
+    const a = await runProgram(["ingest", QUERIES, ERRORS], embedded(dir));
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(a.json!.rows, truth.expected_queries_log_lines);
+    assert.equal(a.json!.rejected, 0);
+    assert.match(a.stderr, /migrations applied/);
+    const b = await runProgram(["ingest", ERRORS, QUERIES], embedded(dir));
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(b.json!.rows, 0);
+    const r = await runProgram(
+      ["report", "top-domains", "--format", "json", "--limit", "10"],
+      embedded(dir),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as { domain: string; hit_count: number }[];
+    const sent = truth.client_side.top_50_domains as Record<string, number>;
+    assert.equal(rows[0].domain, "youtube.com");
+    for (const row of rows) assert.equal(row.hit_count, sent[row.domain], row.domain);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("embedded database: a second process on the same directory gets a clear message", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dnsa-emb-" });
+  try {
+    const lock = join(dir, "dns-analytics.pid");
+    const sleeper = new Deno.Command("sleep", { args: ["30"] }).spawn();
+    await Deno.writeTextFile(lock, `${sleeper.pid}\n`);
+    const r = await runProgram(["migrate"], embedded(dir));
+    sleeper.kill();
+    await sleeper.status;
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /in use by another dns-analytics process \(pid \d+\)/);
+    assert.match(r.stderr, /DNSA_DATA_DIR/);
+    // A lock left by a process that is gone is taken over.
+    const again = await runProgram(["migrate"], embedded(dir));
+    assert.equal(again.code, 0, again.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("demo: simulated traffic through rotations, every query stored, exit 0", async () => {
+  const r = await runProgram(["demo", "--seconds", "4", "--rate", "2000"], {});
+  assert.equal(r.code, 0, r.stderr);
+  const m = /stopped: (\d+) of (\d+) simulated queries stored/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.ok(Number(m[2]) > 4000);
+  assert.equal(m[1], m[2]);
+  assert.match(r.stdout, /1\. youtube\.com/);
+});

@@ -1,34 +1,14 @@
 /**
  * A batch: the rows, query-errors lines and reject samples read from one stretch of one
- * file, with the checkpoint that stretch ends at. Query rows are encoded straight into
- * COPY text as they are parsed; nothing about a stored row changes before commit (the
- * rcode joins run in SQL), so no row objects are kept.
+ * file, with the checkpoint that stretch ends at. Query rows are encoded into their
+ * {@linkcode RowSink} as they are parsed; nothing about a stored row changes before commit
+ * (the rcode joins run in SQL), so no row objects are kept.
  *
  * @module
  */
 import type { ErrorLine, QueryLine, RateLimitLine, ResponseLine } from "../parse/types.ts";
-import { isIpAddress, isSubnet } from "./address.ts";
-
-/** Columns of dns_queries written by COPY, in order. */
-export const COPY_COLUMNS = [
-  "queried_at",
-  "client_ip",
-  "client_port",
-  "domain",
-  "apex_domain",
-  "qtype",
-  "flags",
-  "node_id",
-  "qclass",
-  "view",
-  "transport",
-  "recursion_desired",
-  "edns_version",
-  "dnssec_ok",
-  "checking_disabled",
-  "client_subnet",
-  "server_ip",
-] as const;
+import { isIpAddress } from "./address.ts";
+import { BinaryCopySink, ColumnSink, type RowExtras } from "./row_sink.ts";
 
 /** One query-errors (or response) line bound for dns_query_errors. */
 export interface ErrorRow {
@@ -83,23 +63,6 @@ export function rcodeOfReason(reason: string): string {
   return reason === "REFUSED" ? "REFUSED" : "SERVFAIL";
 }
 
-/** Escape a value for COPY text format; most values need nothing. */
-function copyText(s: string): string {
-  if (!/[\\\t\n\r]/.test(s)) return s;
-  return s.replace(
-    /[\\\t\n\r]/g,
-    (c) => c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r",
-  );
-}
-
-function nullable(s: string | null): string {
-  return s === null ? "\\N" : copyText(s);
-}
-
-function bool(b: boolean | null): string {
-  return b === null ? "\\N" : b ? "t" : "f";
-}
-
 /** Formats epoch ms as ISO-8601 UTC with ms; the date part is cached per second. */
 export class TimeFormatter {
   #sec = NaN;
@@ -134,22 +97,13 @@ export class Batch {
   minAt = Infinity;
   maxAt = -Infinity;
   lastLineAt: number | null = null;
-  #parts: string[] = [];
-  #chunk = "";
-  copyBytes = 0;
+  /** The rows: binary COPY data (PostgreSQL) or column arrays (the embedded database). */
+  readonly sink: BinaryCopySink | ColumnSink;
 
-  constructor(source: BatchSource) {
+  constructor(source: BatchSource, options: { format?: "binary" | "columns" } = {}) {
     this.source = source;
     this.endOffset = source.startOffset;
-  }
-
-  /** COPY text of the rows, in chunks of about 1 MiB. */
-  copyChunks(): string[] {
-    if (this.#chunk !== "") {
-      this.#parts.push(this.#chunk);
-      this.#chunk = "";
-    }
-    return this.#parts;
+    this.sink = options.format === "columns" ? new ColumnSink() : new BinaryCopySink();
   }
 
   #track(at: number, wallDay: number): void {
@@ -160,32 +114,10 @@ export class Batch {
   }
 
   /** Add a query row; false (and nothing added) when an address is unusable. */
-  addQuery(
-    q: QueryLine,
-    at: number,
-    wallDay: number,
-    enc: { domain: string; apex: string; nodeId: string; ts: TimeFormatter },
-  ): boolean {
-    if (!isIpAddress(q.clientIp)) return false;
-    const server = q.serverIp !== null && isIpAddress(q.serverIp) ? q.serverIp : null;
-    const ecs = q.ecsSubnet !== null && isSubnet(q.ecsSubnet) ? q.ecsSubnet : null;
-    const line = enc.ts.format(at) + "\t" + q.clientIp + "\t" +
-      (q.clientPort === null ? "\\N" : q.clientPort) + "\t" + copyText(enc.domain) + "\t" +
-      copyText(enc.apex) + "\t" + nullable(q.qtype) + "\t" + nullable(q.flags) + "\t" +
-      enc.nodeId + "\t" + nullable(q.qclass) + "\t" + nullable(q.view) + "\t" +
-      (q.flags === null ? "\\N" : q.tcp ? "tcp" : "udp") + "\t" + bool(q.recursionDesired) +
-      "\t" + (q.ednsVersion === null ? "\\N" : q.ednsVersion) + "\t" +
-      bool(q.flags === null ? null : q.dnssecOk) + "\t" +
-      bool(q.flags === null ? null : q.checkingDisabled) + "\t" + (ecs ?? "\\N") + "\t" +
-      (server ?? "\\N") + "\n";
-    this.#chunk += line;
-    this.copyBytes += line.length;
-    if (this.#chunk.length > 1 << 20) {
-      this.#parts.push(this.#chunk);
-      this.#chunk = "";
-    }
+  addQuery(q: QueryLine, wallDay: number, extras: RowExtras): boolean {
+    if (!this.sink.add(q, extras)) return false;
     this.counts.rows++;
-    this.#track(at, wallDay);
+    this.#track(extras.at, wallDay);
     return true;
   }
 

@@ -13,7 +13,8 @@ import type { Queryable, Sql, Tx } from "../db/connect.ts";
 import { isTransientDbError } from "../db/connect.ts";
 import { INGEST_SQL } from "../db/statements.ts";
 import { dayString } from "../time.ts";
-import { type Batch, COPY_COLUMNS, TimeFormatter } from "./batch.ts";
+import { type Batch, TimeFormatter } from "./batch.ts";
+import { BinaryCopySink, COPY_COLUMNS } from "./row_sink.ts";
 import { MATCH_WINDOW_MS, matchErrors } from "./error_matcher.ts";
 
 /** Two processes wrote the same file at once with different batch boundaries. */
@@ -90,8 +91,8 @@ async function writeBatch(tx: Tx, ctx: WriterContext, batch: Batch): Promise<Com
     );
   }
   if (batch.counts.rows > 0) {
-    if (ctx.copy === false) await insertRowsUnnest(tx, batch);
-    else await copyRows(tx, batch);
+    if (batch.sink instanceof BinaryCopySink) await copyRows(tx, batch.sink);
+    else await insertRowsUnnest(tx, batch.sink.columns);
   }
   if (batch.errors.length > 0) await insertErrors(tx, ctx.nodeId, batch);
   if (batch.rejects.length > 0) await insertRejects(tx, ctx.nodeId, batch);
@@ -112,41 +113,19 @@ async function writeBatch(tx: Tx, ctx: WriterContext, batch: Batch): Promise<Com
   return "committed";
 }
 
-async function copyRows(tx: Tx, batch: Batch): Promise<void> {
+async function copyRows(tx: Tx, sink: BinaryCopySink): Promise<void> {
   const writable = await tx.unsafe(
-    `copy dns_queries (${COPY_COLUMNS.join(", ")}) from stdin`,
+    `copy dns_queries (${COPY_COLUMNS.join(", ")}) from stdin (format binary)`,
   ).writable();
-  await pipeline(Readable.from(batch.copyChunks()), writable);
+  await pipeline(Readable.from(sink.blocks()), writable);
 }
 
-/** The batch's COPY text turned back into one array per column, for `unnest`. */
-async function insertRowsUnnest(tx: Tx, batch: Batch): Promise<void> {
-  const columns = COPY_COLUMNS.map(() => [] as (string | null)[]);
-  const flush = async () => {
-    if (columns[0].length === 0) return;
-    await tx.unsafe(INGEST_SQL.insertRowsUnnest, columns);
-    for (const c of columns) c.length = 0;
-  };
-  for (const chunk of batch.copyChunks()) {
-    for (const line of chunk.split("\n")) {
-      if (line === "") continue;
-      const fields = line.split("\t");
-      for (let i = 0; i < fields.length; i++) {
-        const f = fields[i];
-        columns[i].push(f === "\\N" ? null : f.indexOf("\\") < 0 ? f : unescapeCopyText(f));
-      }
-      if (columns[0].length >= 25_000) await flush();
-    }
+/** Insert the rows with `unnest`, at most 25 000 per statement. */
+async function insertRowsUnnest(tx: Tx, columns: (string | null)[][]): Promise<void> {
+  const step = 25_000;
+  for (let i = 0; i < columns[0].length; i += step) {
+    await tx.unsafe(INGEST_SQL.insertRowsUnnest, columns.map((c) => c.slice(i, i + step)));
   }
-  await flush();
-}
-
-/** Reverse the COPY text escapes {@linkcode Batch} writes (`\\`, `\t`, `\n`, `\r`). */
-export function unescapeCopyText(s: string): string {
-  return s.replace(
-    /\\(.)/g,
-    (_, c: string) => c === "t" ? "\t" : c === "n" ? "\n" : c === "r" ? "\r" : c,
-  );
 }
 
 async function insertErrors(tx: Tx, nodeId: number, batch: Batch): Promise<void> {

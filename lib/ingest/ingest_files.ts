@@ -13,7 +13,7 @@ import { parseBindLine } from "../parse/bind_line.ts";
 import type { ClientLine } from "../parse/types.ts";
 import { INGEST_SQL } from "../db/statements.ts";
 import { createZoneClock, resolveYearless, type ZoneClock } from "../time.ts";
-import { addCounts, Batch, type Counts, TimeFormatter, zeroCounts } from "./batch.ts";
+import { addCounts, Batch, type Counts, zeroCounts } from "./batch.ts";
 import { CheckpointConflictError, commitBatch, type WriterContext } from "./commit.ts";
 import { orderRotatedFiles } from "./file_set.ts";
 import { splitLines } from "./line_reader.ts";
@@ -64,8 +64,8 @@ const ENCODER = new TextEncoder();
 /** Shared per-run state of the line handler. */
 interface RunState {
   clock: ZoneClock;
-  ts: TimeFormatter;
-  nodeId: string;
+  nodeId: number;
+  format: "binary" | "columns";
   names: Map<string, { domain: string; apex: string }>;
   samplesLeft: Map<string, number>;
   samplesPerReason: number;
@@ -82,8 +82,8 @@ export async function ingestFiles(
   const started = performance.now();
   const state: RunState = {
     clock: createZoneClock(ctx.tz),
-    ts: new TimeFormatter(),
-    nodeId: String(ctx.nodeId),
+    nodeId: ctx.nodeId,
+    format: ctx.copy === false ? "columns" : "binary",
     names: new Map(),
     samplesLeft: new Map(),
     samplesPerReason: options.samplesPerReason ?? 5,
@@ -134,6 +134,20 @@ async function ingestOne(
   };
   let batch: Batch | null = null;
   let file: SourceFile | null = null;
+  // One commit runs while the next batch is parsed (the database and the parser use
+  // different cores); batches still commit strictly in order.
+  let inflight: Promise<void> | null = null;
+  const drain = async () => {
+    const p = inflight;
+    inflight = null;
+    if (p) await p;
+  };
+  const submit = async (b: Batch) => {
+    await drain();
+    const p = flush(ctx, b, result);
+    p.catch(() => {}); // surfaced by drain()
+    inflight = p;
+  };
   try {
     file = await SourceFile.open(path);
     state.refWall = state.clock.toWall(file.mtime?.getTime() ?? Date.now());
@@ -154,7 +168,7 @@ async function ingestOne(
     const start = cp ? Number(cp.byte_offset) : 0;
     result.startOffset = result.endOffset = start;
     const batchRows = options.batchRows ?? 100_000;
-    batch = new Batch({ path, fingerprint, startOffset: start });
+    batch = new Batch({ path, fingerprint, startOffset: start }, { format: state.format });
     progress.file(path, file.size, start);
     const lines = splitLines(file.blocks(start), { startOffset: start });
     let lineStart = start;
@@ -178,14 +192,18 @@ async function ingestOne(
       linesRead += items.length;
       progress.advance(batch.endOffset, linesRead);
       if (batch.counts.rows >= batchRows || batch.errors.length >= batchRows) {
-        await flush(ctx, batch, result);
-        batch = new Batch({ path, fingerprint, startOffset: batch.endOffset });
+        await submit(batch);
+        batch = new Batch({ path, fingerprint, startOffset: batch.endOffset }, {
+          format: state.format,
+        });
       }
     }
-    if (batch.endOffset > batch.source.startOffset) await flush(ctx, batch, result);
+    if (batch.endOffset > batch.source.startOffset) await submit(batch);
+    await drain();
     return result;
   } catch (error) {
     if (isDatabaseFailure(error)) throw error;
+    await drain();
     if (options.vanishedOk && error instanceof Deno.errors.NotFound && !file) {
       result.status = "vanished";
       return result;
@@ -274,11 +292,11 @@ function handleLine(
     case "query": {
       const [at, wall] = resolveTime(p, state);
       const n = names(state, p.qname);
-      const ok = batch.addQuery(p, at, Math.floor(wall / 86_400_000), {
+      const ok = batch.addQuery(p, Math.floor(wall / 86_400_000), {
+        at,
         domain: n.domain,
         apex: n.apex,
         nodeId: state.nodeId,
-        ts: state.ts,
       });
       if (!ok) reject(batch, state, "bad_address", offset, sample, item.length);
       return;

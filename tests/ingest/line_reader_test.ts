@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
-import { LineSplitter, readLines, type RawReject } from "../../lib/ingest/line_reader.ts";
+import { LineSplitter, type RawReject, readLines } from "../../lib/ingest/line_reader.ts";
 
 async function collect(path: string, startOffset = 0, maxLineBytes?: number) {
   const items: Array<string | RawReject> = [];
@@ -43,8 +43,15 @@ Deno.test("an unterminated last line is pending and the offset stays before it",
 Deno.test("invalid UTF-8 and NUL bytes become rejects, the lines around them survive", async () => {
   const bytes = new Uint8Array([
     ...new TextEncoder().encode("good 1\n"),
-    0x61, 0xff, 0xfe, 0x62, 0x0a,
-    0x61, 0x00, 0x62, 0x0a,
+    0x61,
+    0xff,
+    0xfe,
+    0x62,
+    0x0a,
+    0x61,
+    0x00,
+    0x62,
+    0x0a,
     ...new TextEncoder().encode("good 2\n"),
   ]);
   const path = await tempFile(bytes);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { migrate } from "../../lib/db/migrate.ts";
 import { nodeIdOf } from "../../lib/context.ts";
-import { Batch, TimeFormatter } from "../../lib/ingest/batch.ts";
+import { Batch } from "../../lib/ingest/batch.ts";
 import { commitBatch, type WriterContext } from "../../lib/ingest/commit.ts";
 import { parseBindLine } from "../../lib/parse/bind_line.ts";
 import type { QueryLine } from "../../lib/parse/types.ts";
@@ -13,14 +13,13 @@ const LINE =
 function batchOf(n: number, startOffset: number): Batch {
   const b = new Batch({ path: "/x/queries.log", fingerprint: "f00d", startOffset });
   const q = parseBindLine(LINE) as QueryLine;
-  const ts = new TimeFormatter();
   for (let i = 0; i < n; i++) {
     b.counts.lines++;
-    b.addQuery(q, q.time, Math.floor(q.time / 86_400_000), {
+    b.addQuery(q, Math.floor(q.time / 86_400_000), {
+      at: q.time,
       domain: "youtube.com",
       apex: "youtube.com",
-      nodeId: "1",
-      ts,
+      nodeId: 1,
     });
   }
   b.endOffset = startOffset + n * (LINE.length + 1);

@@ -15,14 +15,20 @@ Deno.test("the seed's db.env works unchanged", () => {
     c.database.kind === "postgres" && c.database.url,
     "postgres://dns_user:YourActualPassword@127.0.0.1:5432/dns_analytics",
   );
-  assert.equal(describeDatabase(c.database), "postgres://dns_user:***@127.0.0.1:5432/dns_analytics");
+  assert.equal(
+    describeDatabase(c.database),
+    "postgres://dns_user:***@127.0.0.1:5432/dns_analytics",
+  );
 });
 
 Deno.test("DATABASE_URL wins over the DB_* keys", () => {
   const c = loadConfig({
     env: { DATABASE_URL: "postgres://a:b@db.example:6432/x", DB_NAME: "ignored", DB_USER: "u" },
   });
-  assert.equal(c.database.kind === "postgres" && c.database.url, "postgres://a:b@db.example:6432/x");
+  assert.equal(
+    c.database.kind === "postgres" && c.database.url,
+    "postgres://a:b@db.example:6432/x",
+  );
 });
 
 Deno.test("no database configured: the embedded database in DNSA_DATA_DIR", () => {

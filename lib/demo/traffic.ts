@@ -118,7 +118,9 @@ export class TrafficGenerator {
 
   #name(): { name: string; fails: "SERVFAIL" | null; nx: boolean } {
     const r = this.#rand();
-    if (r < 0.03) return { name: FAILING[Math.floor(this.#rand() * 3)], fails: "SERVFAIL", nx: false };
+    if (r < 0.03) {
+      return { name: FAILING[Math.floor(this.#rand() * 3)], fails: "SERVFAIL", nx: false };
+    }
     if (r < 0.12) {
       // Random labels: NXDOMAIN (never in query-errors; the query log cannot tell).
       const label = Math.floor(this.#rand() * 36 ** 6).toString(36);
@@ -131,7 +133,9 @@ export class TrafficGenerator {
     const z = this.#rand();
     const i = this.#zipf.findIndex((c) => z <= c);
     let name = POPULAR[i < 0 ? 0 : i];
-    if (this.#rand() < 0.03) name = name.replace(/[a-z]/g, (c) => this.#rand() < 0.5 ? c.toUpperCase() : c);
+    if (this.#rand() < 0.03) {
+      name = name.replace(/[a-z]/g, (c) => this.#rand() < 0.5 ? c.toUpperCase() : c);
+    }
     return { name, fails: null, nx: false };
   }
 

@@ -7,8 +7,7 @@
  *
  * @module
  */
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { once } from "node:events";
 import type { Queryable, Sql, Tx } from "../db/connect.ts";
 import { isTransientDbError } from "../db/connect.ts";
 import { INGEST_SQL } from "../db/statements.ts";
@@ -113,11 +112,46 @@ async function writeBatch(tx: Tx, ctx: WriterContext, batch: Batch): Promise<Com
   return "committed";
 }
 
+const COPY_SQL = `copy dns_queries (${COPY_COLUMNS.join(", ")}) from stdin (format binary)`;
+
+/**
+ * COPY the rows. postgres.js settles the stream's `finish` only on CommandComplete: when the
+ * server refuses the data after the stream ended, or the connection drops then, it never
+ * settles. A probe query queued behind the COPY settles in every case: it runs after a
+ * successful COPY, and fails (aborted transaction, closed connection) after a failed one.
+ */
 async function copyRows(tx: Tx, sink: BinaryCopySink): Promise<void> {
-  const writable = await tx.unsafe(
-    `copy dns_queries (${COPY_COLUMNS.join(", ")}) from stdin (format binary)`,
-  ).writable();
-  await pipeline(Readable.from(sink.blocks()), writable);
+  const w = await tx.unsafe(COPY_SQL).writable();
+  const finished = new Promise<void>((resolve, reject) => {
+    w.once("finish", resolve);
+    w.once("error", reject);
+  });
+  finished.catch(() => {});
+  for (const block of sink.blocks()) {
+    if (!w.write(block)) await Promise.race([once(w, "drain"), finished]);
+  }
+  w.end();
+  // The probe may only be queued once the stream has sent CopyDone (its final step ran):
+  // earlier, postgres.js refuses it, and a refused query fails the whole transaction.
+  const state = (w as unknown as { _writableState?: { finalCalled?: boolean } })._writableState;
+  for (let i = 0; state && !state.finalCalled; i++) {
+    await Promise.race([new Promise((r) => setTimeout(r, i < 10 ? 0 : 5)), finished]);
+  }
+  const probe = tx`select 1`;
+  try {
+    await Promise.race([finished, probe]);
+    await Promise.all([finished, probe]);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "25P02") {
+      throw new Error(
+        "PostgreSQL refused the rows of a batch (COPY failed; its log has the reason). " +
+          "This is a bug in dns-analytics: please report it with that log line.",
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }
 
 /** Insert the rows with `unnest`, at most 25 000 per statement. */

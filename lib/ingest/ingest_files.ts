@@ -243,13 +243,26 @@ function resolveTime(p: ClientLine, state: RunState): [number, number] {
   return [state.clock.toEpoch(wall), wall];
 }
 
+const COPY_ENCODER = new TextEncoder();
+const COPY_DECODER = new TextDecoder();
+
+/**
+ * A copy of `s` that shares no memory with it. Substrings in V8 can be views of the string
+ * they were cut from; a cached name cut from a line would keep that line's whole 1 MiB read
+ * block alive, and the cache would pin most of a large file in memory.
+ */
+function detached(s: string): string {
+  return COPY_DECODER.decode(COPY_ENCODER.encode(s));
+}
+
 function names(state: RunState, qname: string): { domain: string; apex: string } {
   let n = state.names.get(qname);
   if (n === undefined) {
-    const domain = normalizeDomain(qname);
+    const key = detached(qname);
+    const domain = normalizeDomain(key);
     n = { domain, apex: apexDomain(domain) };
-    if (state.names.size >= 200_000) state.names.clear();
-    state.names.set(qname, n);
+    if (state.names.size >= 100_000) state.names.clear();
+    state.names.set(key, n);
   }
   return n;
 }

@@ -81,15 +81,20 @@ class Inet {
 /** Rows in PostgreSQL's binary COPY format, in blocks of about 1 MiB. */
 export class BinaryCopySink implements RowSink {
   #blocks: Uint8Array[] = [];
-  #buf = new Uint8Array(BLOCK);
-  #view = new DataView(this.#buf.buffer);
+  #blockBytes: number;
+  #buf: Uint8Array;
+  #view: DataView;
   #pos = 0;
   #rows = 0;
   #client = new Inet();
   #server = new Inet();
   #ecs = new Inet();
 
-  constructor() {
+  /** `blockBytes`: size of the blocks handed to COPY (default 1 MiB; small in tests). */
+  constructor(options: { blockBytes?: number } = {}) {
+    this.#blockBytes = options.blockBytes ?? BLOCK;
+    this.#buf = new Uint8Array(this.#blockBytes);
+    this.#view = new DataView(this.#buf.buffer);
     this.#buf.set(SIGNATURE, 0);
     this.#view.setInt32(11, 0); // flags
     this.#view.setInt32(15, 0); // header extension length
@@ -104,7 +109,7 @@ export class BinaryCopySink implements RowSink {
   #room(n: number): void {
     if (this.#pos + n <= this.#buf.length) return;
     this.#blocks.push(this.#buf.subarray(0, this.#pos));
-    this.#buf = new Uint8Array(Math.max(BLOCK, n));
+    this.#buf = new Uint8Array(Math.max(this.#blockBytes, n));
     this.#view = new DataView(this.#buf.buffer);
     this.#pos = 0;
   }
@@ -167,7 +172,8 @@ export class BinaryCopySink implements RowSink {
     const server = q.serverIp !== null && this.#server.parse(q.serverIp, false);
     const ecs = q.ecsSubnet !== null && this.#ecs.parse(q.ecsSubnet, true);
     this.#room(256);
-    const v = this.#view;
+    // Every write goes through this.#view: #room() may move to a new block mid-row.
+    let v = this.#view;
     v.setInt16(this.#pos, COPY_COLUMNS.length);
     this.#pos += 2;
     // timestamptz: microseconds since 2000-01-01 as int64 (split: the value fits 53 bits).
@@ -196,6 +202,7 @@ export class BinaryCopySink implements RowSink {
     this.#bool(q.recursionDesired);
     if (q.ednsVersion === null) this.#nul();
     else {
+      v = this.#view;
       v.setInt32(this.#pos, 2);
       v.setInt16(this.#pos + 4, q.ednsVersion);
       this.#pos += 6;

@@ -81,3 +81,25 @@ Deno.test("a commit whose acknowledgement was lost is not written twice", async 
     await db.drop();
   }
 });
+
+Deno.test("a batch PostgreSQL refuses fails with an error instead of hanging", async () => {
+  const db = await createTestDb();
+  try {
+    await migrate(db.sql);
+    const nodeId = await nodeIdOf(db.sql, "test");
+    // The partition of the rows' day is claimed to exist but does not: COPY must fail.
+    const ctx: WriterContext = {
+      sql: db.sql,
+      nodeId,
+      tz: "UTC",
+      knownDays: new Set([Math.floor(Date.UTC(2026, 10, 25) / 86_400_000)]),
+    };
+    const started = Date.now();
+    await assert.rejects(commitBatch(ctx, batchOf(3, 0)), /COPY failed/);
+    assert.ok(Date.now() - started < 10_000);
+    const [{ n }] = await db.sql`select count(*)::int as n from ingest_checkpoints`;
+    assert.equal(n, 0, "nothing of the batch was committed");
+  } finally {
+    await db.drop();
+  }
+});

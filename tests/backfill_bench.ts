@@ -20,7 +20,7 @@
 import { parseArgs } from "node:util";
 import { type BenchLinesStats, writeBenchLines } from "./bench_lines.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 const DEFAULT_ADMIN_URL = "postgres://postgres:postgres@127.0.0.1:5432/postgres";
 const GNU_TIME = "/usr/bin/time";
 const REF_TABLE = `create table ref_queries (queried_at timestamptz, client_ip inet,
@@ -347,9 +347,10 @@ async function main(): Promise<number> {
     await psql(adminUrl, "-c", "checkpoint");
     const batchArgs = values["batch-rows"] ? ["--batch-rows", values["batch-rows"]] : [];
     const ours = await timedRun(Deno.execPath(), [
-      "run",
-      "-A",
-      MAIN,
+      "task",
+      "--quiet",
+      "--config",
+      CONFIG,
       "ingest",
       ...batchArgs,
       logPath,
@@ -407,7 +408,7 @@ async function main(): Promise<number> {
       } MB CSV, ` +
       `${day(gen.firstAt)} .. ${day(gen.lastAt)} UTC (${gen.days.length} days)`,
       `  ours           ${ours.seconds.toFixed(2)} s, ${fmtInt(lines / ours.seconds)} rows/s ` +
-      `(deno run -A main.ts ingest${batchArgs.length ? " " + batchArgs.join(" ") : ""}, ` +
+      `(deno task ingest${batchArgs.length ? " " + batchArgs.join(" ") : ""}, ` +
       `start-up and migrations included)`,
       `  reference      ${ref.seconds.toFixed(2)} s, ${fmtInt(lines / ref.seconds)} rows/s ` +
       `(psql \\copy CSV into 9 columns, no index, start-up included)`,

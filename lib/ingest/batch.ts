@@ -8,7 +8,7 @@
  */
 import type { ErrorLine, QueryLine, RateLimitLine, ResponseLine } from "../parse/types.ts";
 import { isIpAddress } from "./address.ts";
-import { BinaryCopySink, ColumnSink, type RowExtras } from "./row_sink.ts";
+import { BinaryCopySink, ColumnSink, type FastRow, type RowExtras } from "./row_sink.ts";
 
 /** One query-errors (or response) line bound for dns_query_errors. */
 export interface ErrorRow {
@@ -120,6 +120,21 @@ export class Batch {
     this.#track(extras.at, wallDay);
     return true;
   }
+
+  /** Add a row of the fast path (binary batches only). */
+  addFastQuery(row: FastRow, at: number, wallDay: number): void {
+    (this.sink as BinaryCopySink).addFast(row);
+    this.counts.rows++;
+    if (at < this.minAt) this.minAt = at;
+    if (at > this.maxAt) this.maxAt = at;
+    this.lastLineAt = at;
+    if (wallDay !== this.#lastDay) {
+      this.days.add(wallDay);
+      this.#lastDay = wallDay;
+    }
+  }
+
+  #lastDay = NaN;
 
   /** Add a query-errors, rate-limit or response line; false when its address is unusable. */
   addError(

@@ -18,11 +18,24 @@ export interface RawReject {
   length: number;
 }
 
-/** One block of lines; `ends[i]` is the byte offset just after line `i`'s newline. */
+/**
+ * One block of lines: item `i` spans bytes [`starts[i]`, `ends[i]`) of the file, newline
+ * included. Lines a fast path took are not items; `end` is the offset after the last
+ * complete line of the block, whichever way it went, and `lines` counts them all.
+ */
 export interface LineBlock {
   items: Array<string | RawReject>;
+  starts: number[];
   ends: number[];
+  end: number;
+  lines: number;
 }
+
+/**
+ * Takes line `data[start, end)` (ASCII, no newline) straight from the bytes; returns false
+ * to have it decoded and handed over as an item instead. `data` is valid during the call.
+ */
+export type FastLine = (data: Uint8Array, start: number, end: number) => boolean;
 
 /** What is left when the reader reaches the end of the file. */
 export interface ReadEnd {
@@ -42,6 +55,8 @@ export interface ReadLinesOptions {
   maxLineBytes?: number;
   /** Bytes of a rejected line kept as its sample. Default 1 KiB. */
   sampleBytes?: number;
+  /** Offer each line's bytes to this first (see {@linkcode FastLine}). */
+  fast?: FastLine;
 }
 
 import { SourceFile } from "./source_file.ts";
@@ -71,8 +86,8 @@ export async function* splitLines(
     options.sampleBytes,
   );
   for await (const block of blocks) {
-    const out = splitter.push(block);
-    if (out.items.length > 0) yield out;
+    const out = splitter.push(block, options.fast);
+    if (out.lines > 0) yield out;
   }
   return splitter.end();
 }
@@ -94,28 +109,57 @@ export class LineSplitter {
     this.#sampleBytes = sampleBytes;
   }
 
-  /** Feed the next bytes; returns the lines they complete. */
-  push(data: Uint8Array): LineBlock {
-    const items: Array<string | RawReject> = [];
-    const ends: number[] = [];
+  /** Feed the next bytes; returns the lines they complete (see {@linkcode FastLine}). */
+  push(data: Uint8Array, fast?: FastLine): LineBlock {
+    const block: LineBlock = { items: [], starts: [], ends: [], end: this.#offset, lines: 0 };
     let pos = 0;
     if (this.#carryLen > 0 || this.#discarding) {
       const nl = data.indexOf(NL);
       if (nl < 0) {
         this.#grow(data);
-        return { items, ends };
+        return block;
       }
       this.#grow(data.subarray(0, nl));
-      this.#finishCarry(items, ends);
+      block.starts.push(this.#offset);
+      this.#finishCarry(block.items, block.ends);
+      block.lines++;
       pos = nl + 1;
     }
     const last = data.lastIndexOf(NL);
     if (last >= pos) {
-      this.#splitRegion(data, pos, last + 1, items, ends);
+      if (fast) this.#splitFast(data, pos, last + 1, block, fast);
+      else this.#splitRegion(data, pos, last + 1, block);
       pos = last + 1;
     }
     if (pos < data.length) this.#grow(data.subarray(pos));
-    return { items, ends };
+    block.end = this.#offset;
+    return block;
+  }
+
+  /** Lines in data[from, to) offered to `fast` first; the rest decoded one by one. */
+  #splitFast(data: Uint8Array, from: number, to: number, block: LineBlock, fast: FastLine) {
+    const base = this.#offset - from;
+    let i = from;
+    while (i < to) {
+      const nl = data.indexOf(NL, i);
+      block.lines++;
+      if (nl - i > this.#max) {
+        block.items.push({
+          reason: "too_long",
+          sample: data.slice(i, i + this.#sampleBytes),
+          length: nl - i,
+        });
+      } else if (fast(data, i, nl)) {
+        i = nl + 1;
+        continue;
+      } else {
+        block.items.push(this.#decodeLine(data.subarray(i, nl)));
+      }
+      block.starts.push(base + i);
+      block.ends.push(base + nl + 1);
+      i = nl + 1;
+    }
+    this.#offset = base + to;
   }
 
   /** End of input: the offset after the last complete line and the pending bytes. */
@@ -172,13 +216,8 @@ export class LineSplitter {
   }
 
   /** Lines in data[from, to), where data[to - 1] is a newline. */
-  #splitRegion(
-    data: Uint8Array,
-    from: number,
-    to: number,
-    items: Array<string | RawReject>,
-    ends: number[],
-  ): void {
+  #splitRegion(data: Uint8Array, from: number, to: number, block: LineBlock): void {
+    const { items, starts, ends } = block;
     const base = this.#offset - from; // file offset of data[0]
     let text: string | null = null;
     try {
@@ -201,7 +240,9 @@ export class LineSplitter {
         } else {
           items.push(text.slice(i, nl));
         }
+        starts.push(base + from + i);
         ends.push(base + from + nl + 1);
+        block.lines++;
         i = nl + 1;
       }
     } else {
@@ -218,7 +259,9 @@ export class LineSplitter {
         } else {
           items.push(this.#decodeLine(line));
         }
+        starts.push(base + i);
         ends.push(base + nl + 1);
+        block.lines++;
         i = nl + 1;
       }
     }

@@ -7,7 +7,7 @@
  */
 import { FINGERPRINT_BYTES, fingerprintBytes } from "./fingerprint.ts";
 
-const BLOCK = 1 << 20;
+const BLOCK = 1 << 16; // small reads: the socket to PostgreSQL progresses between them
 
 /** An open file, plain or gzip; close it (or use `using`). */
 export class SourceFile implements Disposable {

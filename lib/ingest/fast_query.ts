@@ -1,0 +1,347 @@
+/**
+ * The hot path of ingest: a BIND query line in its common 9.11–9.20 shape
+ * (`DD-Mon-YYYY HH:MM:SS.mmm client @0x… IP#PORT (NAME): [view V: ]query: NAME CLASS TYPE
+ * FLAGS (SERVER)[ [ECS …]]`) read straight from the file's bytes into a binary COPY row,
+ * without making a string or an object per line. Anything else — another prefix, an escaped
+ * name, a trailing dot, a byte outside ASCII, an odd field — returns false and the line takes
+ * the general parser (lib/parse/), which stays the reference: tests check that both paths
+ * store identical rows for every line the fast path takes.
+ *
+ * @module
+ */
+import { apexDomain } from "../domain.ts";
+import type { ZoneClock } from "../time.ts";
+import { ipv6Bytes } from "./address.ts";
+import type { Batch } from "./batch.ts";
+import { type FastRow, Inet } from "./row_sink.ts";
+
+const SP = 32, COLON = 58, HASH = 35, LPAREN = 40, RPAREN = 41, BACKSLASH = 92;
+const CLIENT = [99, 108, 105, 101, 110, 116, 32]; // "client "
+const QUERY = [113, 117, 101, 114, 121, 58, 32]; // "query: "
+const VIEW = [118, 105, 101, 119, 32]; // "view "
+const ECS = [32, 91, 69, 67, 83, 32]; // " [ECS "
+const MONTHS: Record<number, number> = {};
+["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].forEach(
+  (m, i) => MONTHS[(m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2)] = i,
+);
+const LATIN1 = new TextDecoder("latin1");
+const ENCODER = new TextEncoder();
+
+function digit(d: Uint8Array, i: number): number {
+  const c = d[i] - 48;
+  return c >= 0 && c <= 9 ? c : -1000;
+}
+
+function num(d: Uint8Array, i: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) v = v * 10 + digit(d, i + k);
+  return v;
+}
+
+function matches(d: Uint8Array, at: number, word: number[]): boolean {
+  for (let k = 0; k < word.length; k++) if (d[at + k] !== word[k]) return false;
+  return true;
+}
+
+/** A cache of domain → apex keyed by the lower-cased name bytes (open addressing). */
+class ApexCache {
+  #keys: (Uint8Array | null)[] = [];
+  #apex: Uint8Array[] = [];
+  #hashes = new Int32Array(0);
+  #size = 0;
+  #mask = 0;
+
+  constructor(bits = 17) {
+    this.#reset(bits);
+  }
+
+  #reset(bits: number): void {
+    const n = 1 << bits;
+    this.#keys = new Array(n).fill(null);
+    this.#apex = new Array(n);
+    this.#hashes = new Int32Array(n);
+    this.#size = 0;
+    this.#mask = n - 1;
+  }
+
+  /** The apex bytes of the name in `name[0, len)`, computing it on a miss. */
+  get(name: Uint8Array, len: number, hash: number): Uint8Array {
+    let i = hash & this.#mask;
+    for (;;) {
+      const k = this.#keys[i];
+      if (k === null) break;
+      if (this.#hashes[i] === hash && k.length === len) {
+        let same = true;
+        for (let j = 0; j < len; j++) {
+          if (k[j] !== name[j]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return this.#apex[i];
+      }
+      i = (i + 1) & this.#mask;
+    }
+    if (this.#size > (this.#mask >> 1)) {
+      this.#reset(Math.log2(this.#mask + 1));
+      return this.get(name, len, hash);
+    }
+    const key = name.slice(0, len);
+    const apex = ENCODER.encode(apexDomain(LATIN1.decode(key)));
+    this.#keys[i] = key;
+    this.#hashes[i] = hash;
+    this.#apex[i] = apex;
+    this.#size++;
+    return apex;
+  }
+}
+
+/** Reads common query lines from bytes into a batch; see the module doc. */
+export class FastQueryPath {
+  #clock: ZoneClock;
+  #nodeId: number;
+  #row: FastRow;
+  #names = new ApexCache();
+  #name = new Uint8Array(1024);
+  #minuteKey = new Uint8Array(17);
+  #minuteWall = NaN;
+  #dayWall = NaN;
+
+  constructor(options: { clock: ZoneClock; nodeId: number }) {
+    this.#clock = options.clock;
+    this.#nodeId = options.nodeId;
+    this.#row = {
+      us: 0,
+      client: new Inet(),
+      port: 0,
+      domain: this.#name,
+      domainLen: 0,
+      apex: new Uint8Array(),
+      src: new Uint8Array(),
+      qclass: 0,
+      qclassEnd: 0,
+      qtype: 0,
+      qtypeEnd: 0,
+      flags: 0,
+      flagsEnd: 0,
+      view: -1,
+      viewEnd: -1,
+      nodeId: options.nodeId,
+      tcp: false,
+      rd: false,
+      edns: -1,
+      dnssecOk: false,
+      cd: false,
+      ecs: null,
+      server: new Inet(),
+    };
+  }
+
+  /** The wall-clock ms of the `DD-Mon-YYYY HH:MM:SS.mmm` stamp at `s`, or NaN. */
+  #wall(d: Uint8Array, s: number): number {
+    if (
+      d[s + 2] !== 45 || d[s + 6] !== 45 || d[s + 11] !== SP || d[s + 14] !== COLON ||
+      d[s + 17] !== COLON || d[s + 20] !== 46 || d[s + 24] !== SP
+    ) return NaN;
+    let same = true;
+    for (let k = 0; k < 17; k++) {
+      if (this.#minuteKey[k] !== d[s + k]) {
+        same = false;
+        break;
+      }
+    }
+    if (!same) {
+      const day = num(d, s, 2), year = num(d, s + 7, 4), hh = num(d, s + 12, 2);
+      const mi = num(d, s + 15, 2);
+      const month = MONTHS[(d[s + 3] << 16) | (d[s + 4] << 8) | d[s + 5]];
+      if (month === undefined || day < 1 || year < 1970 || hh < 0 || hh > 23 || mi < 0 || mi > 59) {
+        return NaN;
+      }
+      const t = Date.UTC(year, month, day, hh, mi);
+      if (new Date(t).getUTCDate() !== day) return NaN; // 31-Feb and the like
+      this.#minuteWall = t;
+      this.#minuteKey.set(d.subarray(s, s + 17));
+    }
+    const ss = num(d, s + 18, 2), ms = num(d, s + 21, 3);
+    if (ss < 0 || ss > 59 || ms < 0) return NaN;
+    return this.#minuteWall + ss * 1000 + ms;
+  }
+
+  /** Encode the line d[s, e) into `batch` and count it; false when it is not in the shape. */
+  tryLine(d: Uint8Array, s: number, e: number, batch: Batch): boolean {
+    if (e - s < 60) return false;
+    const wall = this.#wall(d, s);
+    if (wall !== wall) return false;
+    let p = s + 25;
+    if (!matches(d, p, CLIENT)) return false;
+    p += 7;
+    if (d[p] === 64 /* @ */) {
+      p = d.indexOf(SP, p);
+      if (p < 0 || p >= e) return false;
+      p++;
+    }
+    // Peer: IP#PORT up to the space; the port after the last '#'.
+    const peerEnd = d.indexOf(SP, p);
+    if (peerEnd < 0 || peerEnd >= e) return false;
+    let hash = peerEnd - 1;
+    while (hash > p && d[hash] !== HASH) hash--;
+    if (hash <= p || peerEnd - hash - 1 < 1 || peerEnd - hash - 1 > 5) return false;
+    const port = num(d, hash + 1, peerEnd - hash - 1);
+    if (port < 0 || port > 65535) return false;
+    const row = this.#row;
+    if (!readAddress(d, p, hash, row.client)) return false;
+    row.port = port;
+    // " (NAME): " — an escaped name could hold "\)": leave it to the general parser.
+    p = peerEnd + 1;
+    if (d[p] !== LPAREN) return false;
+    const close = d.indexOf(RPAREN, p + 1);
+    if (close < 0 || close >= e) return false;
+    for (let i = p + 1; i < close; i++) if (d[i] === BACKSLASH) return false;
+    if (d[close + 1] !== COLON || d[close + 2] !== SP) return false;
+    p = close + 3;
+    row.view = row.viewEnd = -1;
+    if (matches(d, p, VIEW)) {
+      let colon = d.indexOf(COLON, p + 5);
+      while (colon >= 0 && colon < e && !(d[colon + 1] === SP && matches(d, colon + 2, QUERY))) {
+        colon = d.indexOf(COLON, colon + 1);
+      }
+      if (colon < 0 || colon >= e) return false;
+      row.view = p + 5;
+      row.viewEnd = colon;
+      p = colon + 2;
+    }
+    if (!matches(d, p, QUERY)) return false;
+    p += 7;
+    // NAME, lower-cased into the scratch buffer, hashed (FNV-1a) as it goes.
+    const nameEnd = d.indexOf(SP, p);
+    if (nameEnd < 0 || nameEnd >= e || nameEnd === p || nameEnd - p > this.#name.length) {
+      return false;
+    }
+    const name = this.#name;
+    let h = 0x811c9dc5;
+    for (let i = p; i < nameEnd; i++) {
+      let c = d[i];
+      if (c <= SP || c >= 127 || c === BACKSLASH) return false;
+      if (c >= 65 && c <= 90) c += 32;
+      name[i - p] = c;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    const len = nameEnd - p;
+    if (len > 1 && name[len - 1] === 46) return false; // trailing dot: general parser
+    // CLASS and TYPE: mnemonics (A-Z, 0-9, '-').
+    const classEnd = mnemonicEnd(d, nameEnd + 1, e);
+    if (classEnd < 0 || d[classEnd] !== SP) return false;
+    const typeEnd = mnemonicEnd(d, classEnd + 1, e);
+    if (typeEnd < 0 || d[typeEnd] !== SP) return false;
+    // FLAGS: +|- then E(n) S T D C V K in any order.
+    const f = typeEnd + 1;
+    if (d[f] !== 43 && d[f] !== 45) return false;
+    let q = f + 1, edns = -1, tcp = false, dnssecOk = false, cd = false, seen = 0;
+    while (q < e && d[q] !== SP) {
+      const c = d[q];
+      // Each flag at most once; V and K exclude each other.
+      const bit = c === 69 ? 1 : c === 83 ? 2 : c === 84 ? 4 : c === 68 ? 8 : c === 67 ? 16 : 32;
+      if (seen & bit || (bit === 32 && c !== 86 && c !== 75)) return false;
+      seen |= bit;
+      if (c === 69 /* E */) {
+        if (d[q + 1] !== LPAREN) return false;
+        const r = d.indexOf(RPAREN, q + 2);
+        if (r < 0 || r - q - 2 < 1 || r - q - 2 > 3) return false;
+        edns = num(d, q + 2, r - q - 2);
+        if (edns < 0) return false;
+        q = r + 1;
+        continue;
+      }
+      if (c === 84) tcp = true;
+      else if (c === 68) dnssecOk = true;
+      else if (c === 67) cd = true;
+      q++;
+    }
+    const flagsEnd = q;
+    if (d[q] !== SP || d[q + 1] !== LPAREN) return false;
+    const serverEnd = d.indexOf(RPAREN, q + 2);
+    if (serverEnd < 0 || serverEnd >= e || !readAddress(d, q + 2, serverEnd, row.server)) {
+      return false;
+    }
+    let end = serverEnd + 1;
+    row.ecs = null;
+    if (end < e) {
+      if (!matches(d, end, ECS) || d[e - 1] !== 93 /* ] */) return false;
+      const slash = d.lastIndexOf(47, e - 1);
+      if (slash <= end + 6) return false;
+      const scope = num(d, slash + 1, e - 2 - slash);
+      if (scope < 0 || e - 2 - slash < 1 || e - 2 - slash > 3) return false;
+      const ecs = this.#ecs ??= new Inet();
+      if (!ecs.parse(LATIN1.decode(d.subarray(end + 6, slash)), true)) return false;
+      row.ecs = ecs;
+      end = e;
+    }
+    if (end !== e) return false;
+
+    const at = this.#clock.toEpoch(wall);
+    row.us = (at - 946_684_800_000) * 1000;
+    row.domain = name;
+    row.domainLen = len;
+    row.apex = this.#names.get(name, len, h);
+    row.src = d;
+    row.qclass = nameEnd + 1;
+    row.qclassEnd = classEnd;
+    row.qtype = classEnd + 1;
+    row.qtypeEnd = typeEnd;
+    row.flags = f;
+    row.flagsEnd = flagsEnd;
+    row.tcp = tcp;
+    row.rd = d[f] === 43;
+    row.edns = edns;
+    row.dnssecOk = dnssecOk;
+    row.cd = cd;
+    batch.addFastQuery(row, at, Math.floor(wall / 86_400_000));
+    return true;
+  }
+
+  #ecs: Inet | null = null;
+}
+
+function mnemonicEnd(d: Uint8Array, p: number, e: number): number {
+  let q = p;
+  while (q < e) {
+    const c = d[q];
+    if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45) q++;
+    else break;
+  }
+  return q === p || q > p + 20 ? -1 : q;
+}
+
+/** Parse the address in d[s, e) (IPv4 or IPv6, no zone) into `out`. */
+function readAddress(d: Uint8Array, s: number, e: number, out: Inet): boolean {
+  let v6 = false;
+  for (let i = s; i < e; i++) {
+    const c = d[i];
+    if (c === COLON) v6 = true;
+    else if (c === 37 /* % */ || c >= 127 || c <= SP) return false;
+  }
+  if (!v6) {
+    // ipv4Bytes reads a string; spell the few bytes out without allocating one per digit.
+    let parts = 0, digits = 0, value = 0;
+    for (let i = s; i < e; i++) {
+      const c = d[i];
+      if (c === 46) {
+        if (digits === 0 || parts === 3) return false;
+        out.bytes[parts++] = value;
+        digits = value = 0;
+      } else if (c >= 48 && c <= 57) {
+        value = value * 10 + c - 48;
+        if (++digits > 3 || value > 255) return false;
+      } else return false;
+    }
+    if (parts !== 3 || digits === 0) return false;
+    out.bytes[3] = value;
+    out.family = 2;
+    out.bits = 32;
+    return true;
+  }
+  if (!ipv6Bytes(LATIN1.decode(d.subarray(s, e)), out.bytes, 0)) return false;
+  out.family = 3;
+  out.bits = 128;
+  return true;
+}

@@ -28,11 +28,14 @@ const REF_TABLE = `create table ref_queries (queried_at timestamptz, client_ip i
   response_rcode text, cached boolean)`;
 
 const HELP = `Usage: deno task bench:backfill [--lines N] [--keep] [--seed N] [--batch-rows N]
+                                   [--embedded-lines N]
 
   --lines N        query-log lines to generate and ingest (default 5000000)
   --keep           keep the temp directory (log, CSV) and print its path
   --seed N         PRNG seed of the generator (default 20261125)
   --batch-rows N   passed to "dns-analytics ingest --batch-rows"
+  --embedded-lines N  also ingest the first N lines (default 1000000; 0 = skip) into the
+                   embedded database (PGlite), beside PostgreSQL
 
 Environment: DNSA_TEST_DATABASE_URL (admin URL, default ${DEFAULT_ADMIN_URL}).`;
 
@@ -277,6 +280,7 @@ async function main(): Promise<number> {
       keep: { type: "boolean", default: false },
       seed: { type: "string", default: "20261125" },
       "batch-rows": { type: "string" },
+      "embedded-lines": { type: "string", default: "1000000" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -397,6 +401,61 @@ async function main(): Promise<number> {
       );
     }
 
+    // The embedded database (PGlite, no COPY over its socket: unnest) on the first lines.
+    const embLines = Math.min(lines, Number(values["embedded-lines"]));
+    let embedded = "skipped (--embedded-lines 0)";
+    if (embLines > 0) {
+      const embLog = `${dir}/embedded.log`, embCsv = `${dir}/embedded.csv`;
+      await writeBenchLines(embLog, embCsv, { lines: embLines, seed });
+      const embEnv = {
+        ...cleanEnv(),
+        NO_COLOR: "1",
+        DNSA_DATA_DIR: `${dir}/embedded-data`,
+        DNSA_LOG_TZ: "UTC",
+        DNSA_NODE: "bench",
+      };
+      // Creating the database (initdb in WASM, a few seconds) is not ingest: do it first.
+      const created = await new Deno.Command(Deno.execPath(), {
+        args: ["task", "--quiet", "--config", CONFIG, "migrate"],
+        env: embEnv,
+        clearEnv: true,
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      if (created.code !== 0) fail("embedded migrate failed");
+      const emb = await timedRun(Deno.execPath(), [
+        "task",
+        "--quiet",
+        "--config",
+        CONFIG,
+        "ingest",
+        embLog,
+      ], {
+        env: embEnv,
+        dbName,
+        dir,
+        gnuTime,
+      });
+      const last = emb.stdout.trimEnd().split("\n").at(-1) ?? "";
+      let rows = -1;
+      try {
+        rows = JSON.parse(last).rows;
+      } catch {
+        rows = -1;
+      }
+      if (emb.code !== 0 || rows !== embLines) {
+        fail(
+          `embedded ingest: exit ${emb.code}, rows ${rows} of ${embLines}: ${emb.stderr.trim()}`,
+        );
+      }
+      embedded = `${fmtInt(embLines)} lines in ${emb.seconds.toFixed(2)} s, ` +
+        `${fmtInt(embLines / emb.seconds)} rows/s (target >= 50,000; start-up included, ` +
+        `database created beforehand), ${
+          (100 * (embLines / emb.seconds) / (lines / ours.seconds)).toFixed(1)
+        }% ` +
+        "of PostgreSQL's rate above";
+    }
+
     const ratio = ref.seconds / ours.seconds;
     const peakKb = Math.max(0, ...ours.usage.processes.map((p) => p.hwmKb));
     const seen = ours.usage.processes.map((p) => `${p.name}[${p.pid}]`).join(", ");
@@ -416,6 +475,7 @@ async function main(): Promise<number> {
       `  peak RSS       ${mb(peakKb * 1024)} MB (target < 300 MB on 5M lines); ` +
       `VmHWM of /proc/<pid>/status polled every 50 ms over the process tree: ${seen}` +
       (ours.gnu ? `; GNU time -f %M: ${mb(ours.gnu.maxRssKb * 1024)} MB` : ""),
+      `  embedded       ${embedded}`,
       `  CPU ours       ${describeUsage(ours, "deno")}`,
       `  CPU reference  ${describeUsage(ref, "psql")}`,
       `  checks         summary rows=${summary?.rows} rejected=${summary?.rejected} ` +

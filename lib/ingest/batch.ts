@@ -85,6 +85,22 @@ export interface BatchSource {
   startOffset: number;
 }
 
+/** What a commit needs of a batch. */
+export interface BatchData {
+  source: BatchSource;
+  endOffset: number;
+  counts: Counts;
+  errors: ErrorRow[];
+  rejects: RejectSample[];
+  /** Wall-clock day numbers of the rows (their partitions must exist). */
+  days: Iterable<number>;
+  minAt: number;
+  maxAt: number;
+  lastLineAt: number | null;
+  /** The query rows: binary COPY data, or one text array per column. */
+  rows: { blocks: Uint8Array[] } | { columns: (string | null)[][] };
+}
+
 /** Accumulates one batch. */
 export class Batch {
   readonly source: BatchSource;
@@ -119,6 +135,13 @@ export class Batch {
     this.counts.rows++;
     this.#track(extras.at, wallDay);
     return true;
+  }
+
+  /** The query rows for commit (see {@linkcode BatchData}). */
+  get rows(): BatchData["rows"] {
+    return this.sink instanceof BinaryCopySink
+      ? { blocks: this.sink.blocks() }
+      : { columns: this.sink.columns };
   }
 
   /** Add a row of the fast path (binary batches only). */

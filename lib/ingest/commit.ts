@@ -12,8 +12,8 @@ import type { Queryable, Sql, Tx } from "../db/connect.ts";
 import { isTransientDbError } from "../db/connect.ts";
 import { INGEST_SQL } from "../db/statements.ts";
 import { dayString } from "../time.ts";
-import { type Batch, TimeFormatter } from "./batch.ts";
-import { BinaryCopySink, COPY_COLUMNS } from "./row_sink.ts";
+import { type BatchData, TimeFormatter } from "./batch.ts";
+import { COPY_COLUMNS } from "./row_sink.ts";
 import { MATCH_WINDOW_MS, matchErrors } from "./error_matcher.ts";
 
 /** Two processes wrote the same file at once with different batch boundaries. */
@@ -56,7 +56,7 @@ export async function ensurePartitions(ctx: WriterContext, days: Iterable<number
 export type CommitOutcome = "committed" | "already-committed";
 
 /** Commit `batch`, retrying transient failures with bounded backoff and jitter. */
-export async function commitBatch(ctx: WriterContext, batch: Batch): Promise<CommitOutcome> {
+export async function commitBatch(ctx: WriterContext, batch: BatchData): Promise<CommitOutcome> {
   const started = Date.now();
   for (let attempt = 1;; attempt++) {
     try {
@@ -73,7 +73,7 @@ export async function commitBatch(ctx: WriterContext, batch: Batch): Promise<Com
   }
 }
 
-async function writeBatch(tx: Tx, ctx: WriterContext, batch: Batch): Promise<CommitOutcome> {
+async function writeBatch(tx: Tx, ctx: WriterContext, batch: BatchData): Promise<CommitOutcome> {
   const src = batch.source;
   await tx`select pg_advisory_xact_lock(${NODE_WRITE_LOCK}, ${ctx.nodeId})`;
   const [cp] = await tx.unsafe<{ byte_offset: string }[]>(
@@ -90,8 +90,9 @@ async function writeBatch(tx: Tx, ctx: WriterContext, batch: Batch): Promise<Com
     );
   }
   if (batch.counts.rows > 0) {
-    if (batch.sink instanceof BinaryCopySink) await copyRows(tx, batch.sink);
-    else await insertRowsUnnest(tx, batch.sink.columns);
+    const rows = batch.rows;
+    if ("blocks" in rows) await copyRows(tx, rows.blocks);
+    else await insertRowsUnnest(tx, rows.columns);
   }
   if (batch.errors.length > 0) await insertErrors(tx, ctx.nodeId, batch);
   if (batch.rejects.length > 0) await insertRejects(tx, ctx.nodeId, batch);
@@ -120,14 +121,14 @@ const COPY_SQL = `copy dns_queries (${COPY_COLUMNS.join(", ")}) from stdin (form
  * settles. A probe query queued behind the COPY settles in every case: it runs after a
  * successful COPY, and fails (aborted transaction, closed connection) after a failed one.
  */
-async function copyRows(tx: Tx, sink: BinaryCopySink): Promise<void> {
+async function copyRows(tx: Tx, blocks: Uint8Array[]): Promise<void> {
   const w = await tx.unsafe(COPY_SQL).writable();
   const finished = new Promise<void>((resolve, reject) => {
     w.once("finish", resolve);
     w.once("error", reject);
   });
   finished.catch(() => {});
-  for (const block of sink.blocks()) {
+  for (const block of blocks) {
     if (!w.write(block)) await Promise.race([once(w, "drain"), finished]);
   }
   w.end();
@@ -162,7 +163,7 @@ async function insertRowsUnnest(tx: Tx, columns: (string | null)[][]): Promise<v
   }
 }
 
-async function insertErrors(tx: Tx, nodeId: number, batch: Batch): Promise<void> {
+async function insertErrors(tx: Tx, nodeId: number, batch: BatchData): Promise<void> {
   const e = batch.errors;
   const ts = new TimeFormatter();
   await tx.unsafe(INGEST_SQL.insertErrors, [
@@ -182,7 +183,7 @@ async function insertErrors(tx: Tx, nodeId: number, batch: Batch): Promise<void>
   ]);
 }
 
-async function insertRejects(tx: Tx, nodeId: number, batch: Batch): Promise<void> {
+async function insertRejects(tx: Tx, nodeId: number, batch: BatchData): Promise<void> {
   const r = batch.rejects;
   const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   await tx.unsafe(INGEST_SQL.insertRejects, [
@@ -200,7 +201,7 @@ async function insertRejects(tx: Tx, nodeId: number, batch: Batch): Promise<void
  * Join this batch's error lines, and older unmatched lines that this batch's query rows
  * may belong to (their query arrived after them).
  */
-async function joinErrors(tx: Queryable, nodeId: number, batch: Batch): Promise<void> {
+async function joinErrors(tx: Queryable, nodeId: number, batch: BatchData): Promise<void> {
   let from = Infinity, to = -Infinity;
   for (const e of batch.errors) {
     if (e.loggedAt < from) from = e.loggedAt;

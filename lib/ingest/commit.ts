@@ -75,6 +75,10 @@ export async function commitBatch(ctx: WriterContext, batch: BatchData): Promise
 
 async function writeBatch(tx: Tx, ctx: WriterContext, batch: BatchData): Promise<CommitOutcome> {
   const src = batch.source;
+  // The batch's COMMIT need not wait for its WAL to reach the disk: if the server crashes
+  // before it does, the rows and the checkpoint are lost together and are read again from
+  // the log file. Exactly-once holds; only the wait per batch goes.
+  await tx`set local synchronous_commit = off`;
   await tx`select pg_advisory_xact_lock(${NODE_WRITE_LOCK}, ${ctx.nodeId})`;
   const [cp] = await tx.unsafe<{ byte_offset: string }[]>(
     INGEST_SQL.checkpointGet,

@@ -43,56 +43,80 @@ function matches(d: Uint8Array, at: number, word: number[]): boolean {
   return true;
 }
 
-/** A cache of domain → apex keyed by the lower-cased name bytes (open addressing). */
+/**
+ * A cache of domain → apex keyed by the lower-cased name bytes: open addressing over typed
+ * arrays, keys and apexes packed in one byte arena. Allocating a typed array costs several
+ * hundred ns here, more than the lookup, and real traffic has many names seen once (CDN
+ * labels, NXDOMAIN probes), so a miss allocates nothing.
+ */
 class ApexCache {
-  #keys: (Uint8Array | null)[] = [];
-  #apex: Uint8Array[] = [];
-  #hashes = new Int32Array(0);
+  /** Where the last {@linkcode get} found the apex: arena[apexStart, apexEnd). */
+  arena = new Uint8Array(1 << 23);
+  apexStart = 0;
+  apexEnd = 0;
+  #used = 0;
   #size = 0;
-  #mask = 0;
+  #mask: number;
+  #hashes: Int32Array;
+  #keyAt: Int32Array;
+  #keyLen: Int32Array; // 0 = empty slot
+  #apexAt: Int32Array;
+  #apexLen: Int32Array;
 
-  constructor(bits = 17) {
-    this.#reset(bits);
-  }
-
-  #reset(bits: number): void {
+  constructor(bits = 18) {
     const n = 1 << bits;
-    this.#keys = new Array(n).fill(null);
-    this.#apex = new Array(n);
-    this.#hashes = new Int32Array(n);
-    this.#size = 0;
     this.#mask = n - 1;
+    this.#hashes = new Int32Array(n);
+    this.#keyAt = new Int32Array(n);
+    this.#keyLen = new Int32Array(n);
+    this.#apexAt = new Int32Array(n);
+    this.#apexLen = new Int32Array(n);
   }
 
-  /** The apex bytes of the name in `name[0, len)`, computing it on a miss. */
-  get(name: Uint8Array, len: number, hash: number): Uint8Array {
+  #clear(): void {
+    this.#keyLen.fill(0);
+    this.#size = 0;
+    this.#used = 0;
+  }
+
+  /** Find (or compute) the apex of the name in name[0, len); see apexStart/apexEnd. */
+  get(name: Uint8Array, len: number, hash: number): void {
+    const arena = this.arena;
     let i = hash & this.#mask;
     for (;;) {
-      const k = this.#keys[i];
-      if (k === null) break;
-      if (this.#hashes[i] === hash && k.length === len) {
-        let same = true;
-        for (let j = 0; j < len; j++) {
-          if (k[j] !== name[j]) {
-            same = false;
-            break;
-          }
+      const kl = this.#keyLen[i];
+      if (kl === 0) break;
+      if (kl === len && this.#hashes[i] === hash) {
+        const at = this.#keyAt[i];
+        let j = 0;
+        while (j < len && arena[at + j] === name[j]) j++;
+        if (j === len) {
+          this.apexStart = this.#apexAt[i];
+          this.apexEnd = this.apexStart + this.#apexLen[i];
+          return;
         }
-        if (same) return this.#apex[i];
       }
       i = (i + 1) & this.#mask;
     }
-    if (this.#size > (this.#mask >> 1)) {
-      this.#reset(Math.log2(this.#mask + 1));
+    if (this.#size > (this.#mask >> 1) || this.#used + 4 * len + 16 > arena.length) {
+      this.#clear();
       return this.get(name, len, hash);
     }
-    const key = name.slice(0, len);
-    const apex = ENCODER.encode(apexDomain(LATIN1.decode(key)));
-    this.#keys[i] = key;
+    let text = "";
+    for (let j = 0; j < len; j++) text += String.fromCharCode(name[j]);
+    const keyAt = this.#used;
+    for (let j = 0; j < len; j++) arena[keyAt + j] = name[j];
+    const apexAt = keyAt + len;
+    const written = ENCODER.encodeInto(apexDomain(text), arena.subarray(apexAt)).written;
+    this.#used = apexAt + written;
     this.#hashes[i] = hash;
-    this.#apex[i] = apex;
+    this.#keyAt[i] = keyAt;
+    this.#keyLen[i] = len;
+    this.#apexAt[i] = apexAt;
+    this.#apexLen[i] = written;
     this.#size++;
-    return apex;
+    this.apexStart = apexAt;
+    this.apexEnd = apexAt + written;
   }
 }
 
@@ -117,6 +141,8 @@ export class FastQueryPath {
       domain: this.#name,
       domainLen: 0,
       apex: new Uint8Array(),
+      apexStart: 0,
+      apexEnd: 0,
       src: new Uint8Array(),
       qclass: 0,
       qclassEnd: 0,
@@ -176,13 +202,13 @@ export class FastQueryPath {
     if (!matches(d, p, CLIENT)) return false;
     p += 7;
     if (d[p] === 64 /* @ */) {
-      p = d.indexOf(SP, p);
-      if (p < 0 || p >= e) return false;
+      p = find(d, SP, p, e);
+      if (p < 0) return false;
       p++;
     }
     // Peer: IP#PORT up to the space; the port after the last '#'.
-    const peerEnd = d.indexOf(SP, p);
-    if (peerEnd < 0 || peerEnd >= e) return false;
+    const peerEnd = find(d, SP, p, e);
+    if (peerEnd < 0) return false;
     let hash = peerEnd - 1;
     while (hash > p && d[hash] !== HASH) hash--;
     if (hash <= p || peerEnd - hash - 1 < 1 || peerEnd - hash - 1 > 5) return false;
@@ -194,18 +220,18 @@ export class FastQueryPath {
     // " (NAME): " — an escaped name could hold "\)": leave it to the general parser.
     p = peerEnd + 1;
     if (d[p] !== LPAREN) return false;
-    const close = d.indexOf(RPAREN, p + 1);
-    if (close < 0 || close >= e) return false;
+    const close = find(d, RPAREN, p + 1, e);
+    if (close < 0) return false;
     for (let i = p + 1; i < close; i++) if (d[i] === BACKSLASH) return false;
     if (d[close + 1] !== COLON || d[close + 2] !== SP) return false;
     p = close + 3;
     row.view = row.viewEnd = -1;
     if (matches(d, p, VIEW)) {
-      let colon = d.indexOf(COLON, p + 5);
-      while (colon >= 0 && colon < e && !(d[colon + 1] === SP && matches(d, colon + 2, QUERY))) {
-        colon = d.indexOf(COLON, colon + 1);
+      let colon = find(d, COLON, p + 5, e);
+      while (colon >= 0 && !(d[colon + 1] === SP && matches(d, colon + 2, QUERY))) {
+        colon = find(d, COLON, colon + 1, e);
       }
-      if (colon < 0 || colon >= e) return false;
+      if (colon < 0) return false;
       row.view = p + 5;
       row.viewEnd = colon;
       p = colon + 2;
@@ -213,8 +239,8 @@ export class FastQueryPath {
     if (!matches(d, p, QUERY)) return false;
     p += 7;
     // NAME, lower-cased into the scratch buffer, hashed (FNV-1a) as it goes.
-    const nameEnd = d.indexOf(SP, p);
-    if (nameEnd < 0 || nameEnd >= e || nameEnd === p || nameEnd - p > this.#name.length) {
+    const nameEnd = find(d, SP, p, e);
+    if (nameEnd < 0 || nameEnd === p || nameEnd - p > this.#name.length) {
       return false;
     }
     const name = this.#name;
@@ -245,7 +271,7 @@ export class FastQueryPath {
       seen |= bit;
       if (c === 69 /* E */) {
         if (d[q + 1] !== LPAREN) return false;
-        const r = d.indexOf(RPAREN, q + 2);
+        const r = find(d, RPAREN, q + 2, e);
         if (r < 0 || r - q - 2 < 1 || r - q - 2 > 3) return false;
         edns = num(d, q + 2, r - q - 2);
         if (edns < 0) return false;
@@ -259,15 +285,16 @@ export class FastQueryPath {
     }
     const flagsEnd = q;
     if (d[q] !== SP || d[q + 1] !== LPAREN) return false;
-    const serverEnd = d.indexOf(RPAREN, q + 2);
-    if (serverEnd < 0 || serverEnd >= e || !readAddress(d, q + 2, serverEnd, row.server)) {
+    const serverEnd = find(d, RPAREN, q + 2, e);
+    if (serverEnd < 0 || !readAddress(d, q + 2, serverEnd, row.server)) {
       return false;
     }
     let end = serverEnd + 1;
     row.ecs = null;
     if (end < e) {
       if (!matches(d, end, ECS) || d[e - 1] !== 93 /* ] */) return false;
-      const slash = d.lastIndexOf(47, e - 1);
+      let slash = e - 1;
+      while (slash > end && d[slash] !== 47 /* / */) slash--;
       if (slash <= end + 6) return false;
       const scope = num(d, slash + 1, e - 2 - slash);
       if (scope < 0 || e - 2 - slash < 1 || e - 2 - slash > 3) return false;
@@ -282,7 +309,11 @@ export class FastQueryPath {
     row.us = (at - 946_684_800_000) * 1000;
     row.domain = name;
     row.domainLen = len;
-    row.apex = this.#names.get(name, len, h);
+    const names = this.#names;
+    names.get(name, len, h);
+    row.apex = names.arena;
+    row.apexStart = names.apexStart;
+    row.apexEnd = names.apexEnd;
     row.src = d;
     row.qclass = nameEnd + 1;
     row.qclassEnd = classEnd;
@@ -300,6 +331,12 @@ export class FastQueryPath {
   }
 
   #ecs: Inet | null = null;
+}
+
+/** The first `c` in d[p, e), or -1. A loop: TypedArray#indexOf costs a call per use. */
+function find(d: Uint8Array, c: number, p: number, e: number): number {
+  for (let i = p; i < e; i++) if (d[i] === c) return i;
+  return -1;
 }
 
 function mnemonicEnd(d: Uint8Array, p: number, e: number): number {

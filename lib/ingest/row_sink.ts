@@ -90,7 +90,10 @@ export interface FastRow {
   /** The lower-cased name in domain[0, domainLen). */
   domain: Uint8Array;
   domainLen: number;
+  /** The apex in apex[apexStart, apexEnd). */
   apex: Uint8Array;
+  apexStart: number;
+  apexEnd: number;
   /** The line's bytes; the ranges below index into it. */
   src: Uint8Array;
   qclass: number;
@@ -276,7 +279,7 @@ export class BinaryCopySink implements RowSink {
     this.#inet(r.client);
     this.#int4(r.port);
     this.#bytes(r.domain, 0, r.domainLen);
-    this.#bytes(r.apex, 0, r.apex.length);
+    this.#bytes(r.apex, r.apexStart, r.apexEnd);
     this.#bytes(r.src, r.qtype, r.qtypeEnd);
     this.#bytes(r.src, r.flags, r.flagsEnd);
     this.#room(64);

@@ -55,6 +55,9 @@ export async function ensurePartitions(ctx: WriterContext, days: Iterable<number
 /** What {@linkcode commitBatch} did. */
 export type CommitOutcome = "committed" | "already-committed";
 
+/** Thrown inside the transaction to roll back rows of a batch that had already landed. */
+class AlreadyCommitted extends Error {}
+
 /** Commit `batch`, retrying transient failures with bounded backoff and jitter. */
 export async function commitBatch(ctx: WriterContext, batch: BatchData): Promise<CommitOutcome> {
   const started = Date.now();
@@ -63,6 +66,7 @@ export async function commitBatch(ctx: WriterContext, batch: BatchData): Promise
       await ensurePartitions(ctx, batch.days);
       return await ctx.sql.begin((tx) => writeBatch(tx, ctx, batch));
     } catch (error) {
+      if (error instanceof AlreadyCommitted) return "already-committed";
       if (!isTransientDbError(error) || ctx.signal?.aborted) throw error;
       if (Date.now() - started > (ctx.retryForMs ?? 300_000)) throw error;
       const delayMs = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7)) *
@@ -79,24 +83,30 @@ async function writeBatch(tx: Tx, ctx: WriterContext, batch: BatchData): Promise
   // before it does, the rows and the checkpoint are lost together and are read again from
   // the log file. Exactly-once holds; only the wait per batch goes.
   await tx`set local synchronous_commit = off`;
+  // The rows go first, before the node's lock: the previous batch may still be committing
+  // on another connection, and both COPYs then run at once. Everything after the lock sees
+  // that batch's outcome; if the checkpoint does not continue it, this transaction rolls
+  // back its rows.
+  if (batch.counts.rows > 0) {
+    const rows = batch.rows;
+    if ("blocks" in rows) await copyRows(tx, rows.blocks);
+    else await insertRowsUnnest(tx, rows.columns);
+  }
   await tx`select pg_advisory_xact_lock(${NODE_WRITE_LOCK}, ${ctx.nodeId})`;
   const [cp] = await tx.unsafe<{ byte_offset: string }[]>(
     INGEST_SQL.checkpointGet,
     [ctx.nodeId, src.fingerprint],
   );
   const current = cp ? Number(cp.byte_offset) : 0;
-  if (current >= batch.endOffset && batch.endOffset > src.startOffset) return "already-committed";
+  if (current >= batch.endOffset && batch.endOffset > src.startOffset) {
+    throw new AlreadyCommitted();
+  }
   if (current !== src.startOffset) {
     throw new CheckpointConflictError(
       `${src.path} is at byte ${current} in the database, but this batch starts at ` +
-        `${src.startOffset}: another dns-analytics process is reading the same file for ` +
-        "this node. Run one ingest per node at a time.",
+        `${src.startOffset}: the batch before it did not commit, or another dns-analytics ` +
+        "process is reading the same file for this node (run one ingest per node at a time).",
     );
-  }
-  if (batch.counts.rows > 0) {
-    const rows = batch.rows;
-    if ("blocks" in rows) await copyRows(tx, rows.blocks);
-    else await insertRowsUnnest(tx, rows.columns);
   }
   if (batch.errors.length > 0) await insertErrors(tx, ctx.nodeId, batch);
   if (batch.rejects.length > 0) await insertRejects(tx, ctx.nodeId, batch);

@@ -139,19 +139,18 @@ async function ingestOne(
   };
   let batch: Batch | null = null;
   let file: SourceFile | null = null;
-  // One commit runs while the next batch is parsed (the database and the parser use
-  // different cores); batches still commit strictly in order.
-  let inflight: Promise<void> | null = null;
+  // Up to two commits run while the next batch is parsed (the parser and the database use
+  // different cores, and two COPYs can run at once); batches still commit strictly in order
+  // (see commit.ts), and their results are taken in order.
+  const inflight: Promise<void>[] = [];
   const drain = async () => {
-    const p = inflight;
-    inflight = null;
-    if (p) await p;
+    while (inflight.length > 0) await inflight.shift();
   };
   const submit = async (b: Batch) => {
-    await drain();
+    if (inflight.length >= 2) await inflight.shift();
     const p = flush(ctx, b, result);
-    p.catch(() => {}); // surfaced by drain()
-    inflight = p;
+    p.catch(() => {}); // surfaced by drain() or the next submit()
+    inflight.push(p);
   };
   try {
     file = await SourceFile.open(path);

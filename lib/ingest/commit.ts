@@ -58,13 +58,21 @@ export type CommitOutcome = "committed" | "already-committed";
 /** Thrown inside the transaction to roll back rows of a batch that had already landed. */
 class AlreadyCommitted extends Error {}
 
-/** Commit `batch`, retrying transient failures with bounded backoff and jitter. */
-export async function commitBatch(ctx: WriterContext, batch: BatchData): Promise<CommitOutcome> {
+/**
+ * Commit `batch`, retrying transient failures with bounded backoff and jitter. `after` is the
+ * commit of the batch before it when that one is still running: this batch's rows are sent
+ * meanwhile, but its checkpoint step waits for it.
+ */
+export async function commitBatch(
+  ctx: WriterContext,
+  batch: BatchData,
+  options: { after?: Promise<unknown> } = {},
+): Promise<CommitOutcome> {
   const started = Date.now();
   for (let attempt = 1;; attempt++) {
     try {
       await ensurePartitions(ctx, batch.days);
-      return await ctx.sql.begin((tx) => writeBatch(tx, ctx, batch));
+      return await ctx.sql.begin((tx) => writeBatch(tx, ctx, batch, options.after));
     } catch (error) {
       if (error instanceof AlreadyCommitted) return "already-committed";
       if (!isTransientDbError(error) || ctx.signal?.aborted) throw error;
@@ -77,7 +85,12 @@ export async function commitBatch(ctx: WriterContext, batch: BatchData): Promise
   }
 }
 
-async function writeBatch(tx: Tx, ctx: WriterContext, batch: BatchData): Promise<CommitOutcome> {
+async function writeBatch(
+  tx: Tx,
+  ctx: WriterContext,
+  batch: BatchData,
+  after: Promise<unknown> | undefined,
+): Promise<CommitOutcome> {
   const src = batch.source;
   // The batch's COMMIT need not wait for its WAL to reach the disk: if the server crashes
   // before it does, the rows and the checkpoint are lost together and are read again from
@@ -92,6 +105,7 @@ async function writeBatch(tx: Tx, ctx: WriterContext, batch: BatchData): Promise
     if ("blocks" in rows) await copyRows(tx, rows.blocks);
     else await insertRowsUnnest(tx, rows.columns);
   }
+  if (after) await after.catch(() => {});
   await tx`select pg_advisory_xact_lock(${NODE_WRITE_LOCK}, ${ctx.nodeId})`;
   const [cp] = await tx.unsafe<{ byte_offset: string }[]>(
     INGEST_SQL.checkpointGet,

@@ -148,10 +148,12 @@ async function ingestOne(
   };
   const submit = async (b: Batch) => {
     if (inflight.length >= 2) await inflight.shift();
-    const p = flush(ctx, b, result);
+    const p = flush(ctx, b, result, inflight.at(-1));
     p.catch(() => {}); // surfaced by drain() or the next submit()
     inflight.push(p);
   };
+  /** Let every running commit finish (or fail) before giving up on the file. */
+  const settle = () => Promise.allSettled(inflight.splice(0));
   try {
     file = await SourceFile.open(path);
     state.refWall = state.clock.toWall(file.mtime?.getTime() ?? Date.now());
@@ -211,7 +213,10 @@ async function ingestOne(
     await drain();
     return result;
   } catch (error) {
-    if (isDatabaseFailure(error)) throw error;
+    if (isDatabaseFailure(error)) {
+      await settle();
+      throw error;
+    }
     await drain();
     if (options.vanishedOk && error instanceof Deno.errors.NotFound && !file) {
       result.status = "vanished";
@@ -232,8 +237,13 @@ function isDatabaseFailure(error: unknown): boolean {
     isTransientDbError(error);
 }
 
-async function flush(ctx: WriterContext, batch: Batch, result: FileResult): Promise<void> {
-  const outcome = await commitBatch(ctx, batch);
+async function flush(
+  ctx: WriterContext,
+  batch: Batch,
+  result: FileResult,
+  after?: Promise<void>,
+): Promise<void> {
+  const outcome = await commitBatch(ctx, batch, { after });
   const c = batch.counts;
   result.endOffset = batch.endOffset;
   result.lines += c.lines;

@@ -102,7 +102,7 @@ async function writeBatch(
   // back its rows.
   if (batch.counts.rows > 0) {
     const rows = batch.rows;
-    if ("blocks" in rows) await copyRows(tx, rows.blocks);
+    if ("blocks" in rows) await copyRows(tx, rows.blocks, copyTarget(batch.days));
     else await insertRowsUnnest(tx, rows.columns);
   }
   if (after) await after.catch(() => {});
@@ -141,7 +141,17 @@ async function writeBatch(
   return "committed";
 }
 
-const COPY_SQL = `copy dns_queries (${COPY_COLUMNS.join(", ")}) from stdin (format binary)`;
+const COPY_LIST = COPY_COLUMNS.join(", ");
+
+/**
+ * The table a batch's COPY goes to: the day's partition itself when all rows are of one day
+ * (nearly every batch), which spares the server routing each row; dns_queries otherwise.
+ * Partition names are those dnsa_ensure_day_partition gives.
+ */
+function copyTarget(days: Iterable<number>): string {
+  const all = [...days];
+  return all.length === 1 ? `dns_queries_p${dayString(all[0]).replaceAll("-", "")}` : "dns_queries";
+}
 
 /**
  * COPY the rows. postgres.js settles the stream's `finish` only on CommandComplete: when the
@@ -149,8 +159,8 @@ const COPY_SQL = `copy dns_queries (${COPY_COLUMNS.join(", ")}) from stdin (form
  * settles. A probe query queued behind the COPY settles in every case: it runs after a
  * successful COPY, and fails (aborted transaction, closed connection) after a failed one.
  */
-async function copyRows(tx: Tx, blocks: Uint8Array[]): Promise<void> {
-  const w = await tx.unsafe(COPY_SQL).writable();
+async function copyRows(tx: Tx, blocks: Uint8Array[], table: string): Promise<void> {
+  const w = await tx.unsafe(`copy ${table} (${COPY_LIST}) from stdin (format binary)`).writable();
   const finished = new Promise<void>((resolve, reject) => {
     w.once("finish", resolve);
     w.once("error", reject);

@@ -49,7 +49,7 @@ export interface IngestSummary extends Counts {
 /** Options of {@linkcode ingestFiles}. */
 export interface IngestFilesOptions {
   log: Logger;
-  /** Rows per batch (bounded memory, one transaction each). Default 50 000. */
+  /** Rows per batch (bounded memory, one transaction each). Default 100 000. */
   batchRows?: number;
   /** Rejected-line samples kept per reason per run. Default 5. */
   samplesPerReason?: number;
@@ -173,7 +173,7 @@ async function ingestOne(
     );
     const start = cp ? Number(cp.byte_offset) : 0;
     result.startOffset = result.endOffset = start;
-    const batchRows = options.batchRows ?? 50_000;
+    const batchRows = options.batchRows ?? 100_000;
     batch = new Batch({ path, fingerprint, startOffset: start }, { format: state.format });
     progress.file(path, file.size, start);
     // Common query lines go from bytes straight into the batch (binary batches only).

@@ -95,7 +95,7 @@ Deno.test("a batch PostgreSQL refuses fails with an error instead of hanging", a
       knownDays: new Set([Math.floor(Date.UTC(2026, 10, 25) / 86_400_000)]),
     };
     const started = Date.now();
-    await assert.rejects(commitBatch(ctx, batchOf(3, 0)), /COPY failed/);
+    await assert.rejects(commitBatch(ctx, batchOf(3, 0)), /COPY failed|does not exist/);
     assert.ok(Date.now() - started < 10_000);
     const [{ n }] = await db.sql`select count(*)::int as n from ingest_checkpoints`;
     assert.equal(n, 0, "nothing of the batch was committed");

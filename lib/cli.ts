@@ -53,7 +53,7 @@ others are still ingested), 1 on a configuration or database error.
 
 Options:
   --node NAME        store the rows under this node name (default DNSA_NODE)
-  --batch-rows N     rows per committed batch (default 100000)
+  --batch-rows N     rows per committed batch (default 50000)
 
 Examples:
   dns-analytics ingest /var/log/named/queries.log* /var/log/named/query-errors.log*

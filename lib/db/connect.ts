@@ -81,7 +81,7 @@ export async function openDatabase(
 
 function postgresClient(url: string, options: OpenDatabaseOptions): Sql {
   return postgres(url, {
-    max: options.max ?? 4,
+    max: options.max ?? 6,
     onnotice: () => {},
     connect_timeout: 10,
     idle_timeout: 60,

@@ -20,6 +20,7 @@ import { createLogger } from "./lib/log.ts";
 import { formatReport, REPORTS, runReport } from "./lib/report.ts";
 import { ingest } from "./jobs/ingest.ts";
 import { demo } from "./jobs/demo.ts";
+import { serve } from "./jobs/serve.ts";
 
 const out = (text: string) => console.log(text);
 const fail = (text: string, code = 1) => {
@@ -77,6 +78,19 @@ export async function main(args: readonly string[]): Promise<number> {
     const ctx = await openContext(config, log, { applicationName: `dns-analytics ${command}` });
     try {
       switch (command) {
+        case "serve": {
+          const stop = new AbortController();
+          const onSignal = () => stop.abort();
+          Deno.addSignalListener("SIGINT", onSignal);
+          Deno.addSignalListener("SIGTERM", onSignal);
+          try {
+            await serve(ctx, { signal: stop.signal });
+          } finally {
+            Deno.removeSignalListener("SIGINT", onSignal);
+            Deno.removeSignalListener("SIGTERM", onSignal);
+          }
+          return 0;
+        }
         case "migrate":
           out(JSON.stringify({ migrated: true }));
           return 0;

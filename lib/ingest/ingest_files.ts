@@ -55,6 +55,8 @@ export interface IngestFilesOptions {
   samplesPerReason?: number;
   /** Show progress on stderr (a terminal). */
   progress?: boolean;
+  /** Stop reading when aborted: the batch read so far is committed, the rest is left. */
+  signal?: AbortSignal;
   /** A file that no longer exists is skipped quietly (a live follower's listing raced a
    * rotation); otherwise it is a failed file. */
   vanishedOk?: boolean;
@@ -103,6 +105,7 @@ export async function ingestFiles(
   const progress = createProgress({ enabled: options.progress ?? false, files: ordered });
   try {
     for (const path of ordered) {
+      if (options.signal?.aborted) break;
       const result = await ingestOne(ctx, path, state, options, progress);
       if (result.status === "vanished") continue;
       summary.files.push(result);
@@ -191,6 +194,7 @@ async function ingestOne(
     const lines = splitLines(file.blocks(start), { startOffset: start, fast });
     let linesRead = 0;
     for (;;) {
+      if (options.signal?.aborted) break;
       const next = await lines.next();
       if (next.done) {
         result.endOffset = next.value.offset;

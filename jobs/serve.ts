@@ -12,6 +12,7 @@
 import type { JobContext } from "../lib/context.ts";
 import { nodeIdOf } from "../lib/context.ts";
 import { follow, type FollowStats } from "../lib/ingest/follower.ts";
+import { guardCopyWriteRace } from "../lib/db/connect.ts";
 
 /** Options of {@linkcode serve}. */
 export interface ServeOptions {
@@ -45,6 +46,9 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Fol
       last_commit_at: last.lastCommitAt ? new Date(last.lastCommitAt).toISOString() : null,
     });
   }, options.summaryMs ?? 60_000);
+  const unguard = guardCopyWriteRace((message) =>
+    log.warn("connection lost during a COPY; the batch is retried", { job: "serve", message })
+  );
   try {
     const stats = await follow({
       sql: ctx.sql,
@@ -72,5 +76,6 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Fol
     return stats;
   } finally {
     clearInterval(summary);
+    unguard();
   }
 }

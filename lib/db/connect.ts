@@ -131,3 +131,25 @@ export function explainDbError(config: Config, err: unknown): string {
   }
   return `Database error on ${where}: ${msg}${code ? ` (SQLSTATE/code ${code})` : ""}`;
 }
+
+/**
+ * postgres.js 3.4 can throw, outside any promise, `Cannot read properties of null (reading
+ * 'write')` from its deferred socket write when the connection closes while a COPY is being
+ * written (the server restarted). The batch that was writing has already failed and is
+ * retried; only this stray exception would end the process. Swallow exactly that one.
+ */
+export function guardCopyWriteRace(onSwallowed: (message: string) => void): () => void {
+  const handler = (event: ErrorEvent) => {
+    const err = event.error as { message?: string; stack?: string } | undefined;
+    const msg = err?.message ?? "";
+    if (
+      msg.includes("reading 'write'") && (err?.stack ?? "").includes("postgres") &&
+      (err?.stack ?? "").includes("nextWrite")
+    ) {
+      event.preventDefault();
+      onSwallowed(msg);
+    }
+  };
+  globalThis.addEventListener("error", handler);
+  return () => globalThis.removeEventListener("error", handler);
+}

@@ -164,6 +164,11 @@ async function copyRows(tx: Tx, blocks: Uint8Array[], table: string): Promise<vo
   const finished = new Promise<void>((resolve, reject) => {
     w.once("finish", resolve);
     w.once("error", reject);
+    // Destroyed without an error (the connection went away): as good as one.
+    w.once(
+      "close",
+      () => reject(Object.assign(new Error("COPY stream closed"), { code: "CONNECTION_CLOSED" })),
+    );
   });
   finished.catch(() => {});
   for (const block of blocks) {

@@ -15,6 +15,7 @@ import { dirname } from "node:path";
 import type { Logger } from "../log.ts";
 import { addCounts, type Counts, zeroCounts } from "./batch.ts";
 import type { WriterContext } from "./commit.ts";
+import { isTransientDbError } from "../db/connect.ts";
 import { listRotatedSet } from "./file_set.ts";
 import { ingestFiles } from "./ingest_files.ts";
 
@@ -56,11 +57,16 @@ export async function follow(ctx: WriterContext, options: FollowOptions): Promis
   const seen = new Map<string, Seen>();
   const wake = createWaker(options.paths, options.log, options.signal);
   const warned = new Set<string>();
+  let outage = 0;
+  const warnedBacklog = new Map<string, number>();
   while (!options.signal.aborted) {
     const files: string[] = [];
+    const sets: string[][] = [];
     for (const path of options.paths) {
       try {
-        files.push(...await listRotatedSet(path));
+        const set = await listRotatedSet(path);
+        sets.push(set);
+        files.push(...set);
         warned.delete(path);
       } catch (error) {
         if (!warned.has(path)) {
@@ -89,11 +95,26 @@ export async function follow(ctx: WriterContext, options: FollowOptions): Promis
       changed.push(f);
     }
     if (changed.length > 0) {
-      const summary = await ingestFiles(ctx, changed, {
-        log: options.log,
-        vanishedOk: true,
-        signal: options.signal,
-      });
+      let summary;
+      try {
+        summary = await ingestFiles(ctx, changed, {
+          log: options.log,
+          vanishedOk: true,
+          signal: options.signal,
+        });
+        outage = 0;
+      } catch (error) {
+        if (!isTransientDbError(error) || options.signal.aborted) throw error;
+        // The database went away outside a batch (a checkpoint look-up): pause and retry.
+        const delayMs = Math.min(30_000, 500 * 2 ** Math.min(outage++, 6));
+        options.log.warn("database unavailable, reading paused", {
+          error: error instanceof Error ? error.message : String(error),
+          retry_in_ms: delayMs,
+        });
+        for (const f of changed) seen.delete(f);
+        await wake(delayMs);
+        continue;
+      }
       stats.passes++;
       addCounts(stats, summary);
       stats.pending = summary.pending;
@@ -103,11 +124,41 @@ export async function follow(ctx: WriterContext, options: FollowOptions): Promis
         stats.behind[r.path] = Math.max(0, (s?.size ?? 0) - r.endOffset);
       }
       if (summary.rows + summary.errorLines > 0) stats.lastCommitAt = Date.now();
+      warnBacklog(sets, stats, options.log, warnedBacklog);
       options.onPass?.(stats);
     }
     await wake(options.pollMs);
   }
   return stats;
+}
+
+/**
+ * Warn (at most once a minute per set) when the oldest file of a rotated set that has newer
+ * files is still not read to its end: BIND deletes the oldest version at its next rotation,
+ * and what is unread in it then is lost. The backlog is the sum of unread bytes of the set.
+ */
+function warnBacklog(
+  sets: string[][],
+  stats: FollowStats,
+  log: Logger,
+  warned: Map<string, number>,
+): void {
+  for (const set of sets) {
+    if (set.length < 3) continue;
+    const oldest = set[0];
+    const behind = stats.behind[oldest] ?? 0;
+    if (behind <= 0) continue;
+    const now = Date.now();
+    if (now - (warned.get(oldest) ?? 0) < 60_000) continue;
+    warned.set(oldest, now);
+    log.warn("backlog reaches the oldest rotated file", {
+      file: oldest,
+      unread_bytes: set.reduce((sum, f) => sum + (stats.behind[f] ?? 0), 0),
+      files_behind: set.filter((f) => (stats.behind[f] ?? 0) > 0).length,
+      hint: "BIND deletes the oldest version at its next rotation; raise 'versions' or " +
+        "'size' of the logging channel, or make the database keep up",
+    });
+  }
 }
 
 /**

@@ -21,8 +21,8 @@ function startServe(env: Record<string, string>): Deno.ChildProcess {
 
 /** Write `n` queries at about `rate`/s through BIND-style rotation; returns the error lines. */
 async function writeTraffic(dir: string, n: number, rate: number, seed: number) {
-  const q = new RotatingLog(join(dir, "queries.log"), { versions: 7, size: 64 * 1024 });
-  const e = new RotatingLog(join(dir, "query-errors.log"), { versions: 4, size: 8 * 1024 });
+  const q = new RotatingLog(join(dir, "queries.log"), { versions: 7, size: 256 * 1024 });
+  const e = new RotatingLog(join(dir, "query-errors.log"), { versions: 4, size: 32 * 1024 });
   const g = new TrafficGenerator(seed);
   let errors = 0;
   for (let written = 0; written < n;) {

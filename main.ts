@@ -112,6 +112,7 @@ export async function main(args: readonly string[]): Promise<number> {
             error_lines: summary.errorLines,
             files: summary.files.length,
             failed_files: summary.failedFiles,
+            batches: summary.batches,
             seconds: summary.seconds,
           }));
           return summary.failedFiles > 0 ? 2 : 0;

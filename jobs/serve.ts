@@ -42,6 +42,8 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Fol
       reasons: last.reasons,
       skipped: last.skipped,
       pending: last.pending,
+      batches: last.batches,
+      retries: last.retries,
       behind_bytes: last.behind,
       last_commit_at: last.lastCommitAt ? new Date(last.lastCommitAt).toISOString() : null,
     });

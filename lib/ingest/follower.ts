@@ -23,6 +23,10 @@ import { ingestFiles } from "./ingest_files.ts";
 export interface FollowStats extends Counts {
   pending: number;
   passes: number;
+  /** Batches committed. */
+  batches: number;
+  /** Batches retried after a transient database failure. */
+  retries: number;
   lastCommitAt: number | null;
   /** Bytes not yet read, per file of the last pass. */
   behind: Record<string, number>;
@@ -46,15 +50,27 @@ interface Seen {
 }
 
 /** Follow `paths` until `signal` aborts; the pass running then finishes (and commits). */
-export async function follow(ctx: WriterContext, options: FollowOptions): Promise<FollowStats> {
+export async function follow(
+  writer: WriterContext,
+  options: FollowOptions,
+): Promise<FollowStats> {
   const stats: FollowStats = {
     ...zeroCounts(),
     pending: 0,
     passes: 0,
+    batches: 0,
+    retries: 0,
     lastCommitAt: null,
     behind: {},
   };
   const seen = new Map<string, Seen>();
+  const ctx: WriterContext = {
+    ...writer,
+    onRetry: (info) => {
+      stats.retries++;
+      writer.onRetry?.(info);
+    },
+  };
   const wake = createWaker(options.paths, options.log, options.signal);
   const warned = new Set<string>();
   let outage = 0;
@@ -118,6 +134,7 @@ export async function follow(ctx: WriterContext, options: FollowOptions): Promis
       stats.passes++;
       addCounts(stats, summary);
       stats.pending = summary.pending;
+      stats.batches += summary.batches;
       for (const r of summary.files) {
         const s = seen.get(r.path);
         if (s && r.status !== "failed") s.done = r.endOffset >= s.size || r.status === "empty";

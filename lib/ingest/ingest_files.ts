@@ -34,6 +34,8 @@ export interface FileResult {
   pending: number;
   /** Rejected lines of this file by reason. */
   reasons: Record<string, number>;
+  /** Batches committed. */
+  batches: number;
   startOffset: number;
   endOffset: number;
 }
@@ -43,6 +45,8 @@ export interface IngestSummary extends Counts {
   pending: number;
   files: FileResult[];
   failedFiles: number;
+  /** Batches committed by this run. */
+  batches: number;
   seconds: number;
 }
 
@@ -101,7 +105,14 @@ export async function ingestFiles(
   };
   const ordered = orderRotatedFiles(paths);
   const total = zeroCounts();
-  const summary: IngestSummary = { ...total, pending: 0, files: [], failedFiles: 0, seconds: 0 };
+  const summary: IngestSummary = {
+    ...total,
+    pending: 0,
+    files: [],
+    failedFiles: 0,
+    batches: 0,
+    seconds: 0,
+  };
   const progress = createProgress({ enabled: options.progress ?? false, files: ordered });
   try {
     for (const path of ordered) {
@@ -115,6 +126,7 @@ export async function ingestFiles(
       }
       addCounts(summary, result);
       summary.pending += result.pending;
+      summary.batches += result.batches;
     }
   } finally {
     progress.done();
@@ -140,6 +152,7 @@ async function ingestOne(
     skipped: 0,
     pending: 0,
     reasons: {},
+    batches: 0,
     startOffset: 0,
     endOffset: 0,
   };
@@ -256,6 +269,7 @@ async function flush(
   result.lines += c.lines;
   if (outcome === "committed") {
     result.rows += c.rows;
+    result.batches++;
     result.errorLines += c.errorLines;
   }
   result.rejected += c.rejected;

@@ -1,0 +1,140 @@
+/**
+ * What each command does with its options once the configuration is loaded and the
+ * database is open: the glue between the command line and the jobs.
+ *
+ * @module
+ */
+import { EXIT_USAGE, intOption, UsageError } from "./cli.ts";
+import type { Config } from "./config.ts";
+import type { JobContext } from "./context.ts";
+import type { Logger } from "./log.ts";
+import { formatReport, REPORTS, runReport } from "./report.ts";
+import { demo } from "../jobs/demo.ts";
+import { ingest } from "../jobs/ingest.ts";
+import { serve } from "../jobs/serve.ts";
+
+/** Options and positionals of one command line. */
+export interface CommandInput {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  out: (text: string) => void;
+}
+
+/** An AbortSignal that fires on SIGINT or SIGTERM, and the way to stop listening. */
+function stopSignal(): { signal: AbortSignal; release: () => void } {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  return {
+    signal: stop.signal,
+    release: () => {
+      Deno.removeSignalListener("SIGINT", onSignal);
+      Deno.removeSignalListener("SIGTERM", onSignal);
+    },
+  };
+}
+
+/** Check a command's arguments before the database is opened; throws UsageError. */
+export function checkArguments(command: string, input: CommandInput): void {
+  const { values, positionals } = input;
+  if (command === "report") {
+    if (!positionals[0] || !REPORTS[positionals[0]]) {
+      throw new UsageError(`report: name one of ${Object.keys(REPORTS).join(", ")}`);
+    }
+    if (!["table", "json", "csv", undefined].includes(values.format as string | undefined)) {
+      throw new UsageError("--format must be table, json or csv");
+    }
+    for (const k of ["from", "to"] as const) {
+      const v = values[k];
+      if (v !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(v))) {
+        throw new UsageError(`--${k} must be a date YYYY-MM-DD`);
+      }
+    }
+  }
+  if (command === "ingest" && positionals.length === 0) {
+    throw new UsageError("ingest: name at least one file (see: dns-analytics ingest --help)");
+  }
+}
+
+/** `demo`: runs on its own embedded database, so it takes no job context. */
+export async function runDemoCommand(
+  config: Readonly<Config>,
+  log: Logger,
+  input: CommandInput,
+): Promise<number> {
+  const { signal, release } = stopSignal();
+  try {
+    await demo(config, log, {
+      rate: intOption(input.values, "rate", { min: 1, max: 100_000 }),
+      seconds: intOption(input.values, "seconds", { min: 1, max: 86_400 }),
+      keep: input.values.keep === true,
+      redraw: Deno.stdout.isTerminal(),
+      signal,
+      out: input.out,
+    });
+    return 0;
+  } finally {
+    release();
+  }
+}
+
+/** Run `command` in `ctx`; returns the exit status. */
+export async function runCommand(
+  command: string,
+  ctx: JobContext,
+  input: CommandInput,
+): Promise<number> {
+  const { values, positionals, out } = input;
+  switch (command) {
+    case "serve": {
+      const { signal, release } = stopSignal();
+      try {
+        await serve(ctx, { signal });
+      } finally {
+        release();
+      }
+      return 0;
+    }
+    case "migrate":
+      out(JSON.stringify({ migrated: true }));
+      return 0;
+    case "ingest": {
+      const summary = await ingest(ctx, {
+        paths: positionals,
+        node: values.node as string | undefined,
+        batchRows: intOption(values, "batch-rows", { min: 1, max: 10_000_000 }),
+        progress: Deno.stderr.isTerminal(),
+      });
+      for (const f of summary.files) if (f.error) console.error(`dns-analytics: ${f.error}`);
+      out(JSON.stringify({
+        lines: summary.lines,
+        rows: summary.rows,
+        rejected: summary.rejected,
+        skipped: summary.skipped,
+        pending: summary.pending,
+        reasons: summary.reasons,
+        error_lines: summary.errorLines,
+        files: summary.files.length,
+        failed_files: summary.failedFiles,
+        batches: summary.batches,
+        seconds: summary.seconds,
+      }));
+      return summary.failedFiles > 0 ? 2 : 0;
+    }
+    case "report": {
+      const result = await runReport(ctx.sql, positionals[0], {
+        days: intOption(values, "days", { min: 1, max: 36500 }),
+        from: values.from as string | undefined,
+        to: values.to as string | undefined,
+        node: values.node as string | undefined,
+        limit: intOption(values, "limit", { min: 1, max: 1_000_000 }),
+        tz: ctx.config.logTz,
+      });
+      out(formatReport(result, (values.format as "table" | "json" | "csv") ?? "table"));
+      return 0;
+    }
+  }
+  console.error(`dns-analytics: "${command}" is not available yet`);
+  return EXIT_USAGE;
+}

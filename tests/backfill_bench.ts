@@ -488,6 +488,11 @@ async function main(): Promise<number> {
       pgSettings,
       `  summary        ${ours.stdout.trimEnd().split("\n").at(-1) ?? ""}`,
     ];
+    if (failed) {
+      report.unshift(
+        "backfill benchmark FAILED (see the messages above): the figures below are not valid",
+      );
+    }
     console.log(report.join("\n"));
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error));

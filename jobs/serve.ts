@@ -17,6 +17,8 @@ import { guardCopyWriteRace } from "../lib/db/connect.ts";
 /** Options of {@linkcode serve}. */
 export interface ServeOptions {
   signal: AbortSignal;
+  /** Files never read before start at their end instead of their start. */
+  fromEnd?: boolean;
   /** Interval of the summary log line, ms. Default 60 000. */
   summaryMs?: number;
 }
@@ -70,6 +72,7 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Fol
     }, {
       paths,
       pollMs: config.pollMs,
+      fromEnd: options.fromEnd,
       log,
       signal: options.signal,
       onPass: (s) => (last = s),

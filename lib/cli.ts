@@ -61,8 +61,8 @@ Examples:
   },
   serve: {
     summary: "the main job: follow the query log and query-errors log continuously",
-    usage: "dns-analytics serve",
-    options: {},
+    usage: "dns-analytics serve [--from-end]",
+    options: { "from-end": { type: "boolean" } },
     help: `Follows DNSA_QUERY_LOG and DNSA_ERROR_LOG (default /var/log/named/queries.log and
 /var/log/named/query-errors.log) and their rotated files, and stores every line
 exactly once through the same path as 'ingest': each file continues from its
@@ -73,7 +73,8 @@ BIND's own rotation (queries.log -> queries.log.0 ...) finishes the renamed
 file and reads the new one from its start; logrotate's copytruncate starts the
 truncated file again at 0; files rotated while serve was stopped are found
 under their new names. On first start a file without a checkpoint is read from
-its start. The directory is watched (inotify) and polled every DNSA_POLL_MS
+its start; with --from-end, files never read before start at their end instead
+(what is already in them is not stored). The directory is watched (inotify) and polled every DNSA_POLL_MS
 (default 1000; polling alone works, e.g. on NFS). While PostgreSQL is down,
 reading pauses and the batch is retried with backoff; nothing is lost or
 stored twice. SIGTERM or SIGINT: the batch read so far is committed and serve

@@ -90,7 +90,7 @@ export async function runCommand(
     case "serve": {
       const { signal, release } = stopSignal();
       try {
-        await serve(ctx, { signal });
+        await serve(ctx, { signal, fromEnd: values["from-end"] === true });
       } finally {
         release();
       }

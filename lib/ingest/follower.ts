@@ -18,6 +18,7 @@ import type { WriterContext } from "./commit.ts";
 import { isTransientDbError } from "../db/connect.ts";
 import { listRotatedSet } from "./file_set.ts";
 import { ingestFiles } from "./ingest_files.ts";
+import { skipToEnd } from "./skip_to_end.ts";
 
 /** Counters of a follower, for logs and metrics. */
 export interface FollowStats extends Counts {
@@ -40,6 +41,8 @@ export interface FollowOptions {
   signal: AbortSignal;
   /** Called after each pass that read something. */
   onPass?: (stats: FollowStats) => void;
+  /** First pass: files without a checkpoint count as read to their end (`serve --from-end`). */
+  fromEnd?: boolean;
 }
 
 interface Seen {
@@ -75,6 +78,7 @@ export async function follow(
   const warned = new Set<string>();
   let outage = 0;
   const warnedBacklog = new Map<string, number>();
+  let first = true;
   while (!options.signal.aborted) {
     const files: string[] = [];
     const sets: string[][] = [];
@@ -95,6 +99,11 @@ export async function follow(
         }
       }
     }
+    if (first && options.fromEnd) {
+      const marked = await skipToEnd(ctx.sql, { nodeId: ctx.nodeId, paths: files });
+      if (marked.length > 0) options.log.info("starting at the end of", { files: marked });
+    }
+    first = false;
     const changed = [];
     for (const f of files) {
       const info = await Deno.stat(f).catch(() => null);

@@ -149,3 +149,43 @@ Deno.test("follow: a random mix of appends, renames, truncations and partial lin
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("follow --from-end: files never read start at their last complete line", async () => {
+  const db = await createTestDb();
+  const dir = await Deno.makeTempDir({ prefix: "dnsa-follow-" });
+  const x = join(dir, "queries.log");
+  try {
+    await migrate(db.sql);
+    const nodeId = await nodeIdOf(db.sql, "test");
+    const half = lines(100, 101);
+    await Deno.writeTextFile(x, lines(0, 100) + half.slice(0, 25));
+    const stop = new AbortController();
+    const run = follow({ sql: db.sql, nodeId, tz: "UTC", knownDays: new Set() }, {
+      paths: [x],
+      pollMs: 50,
+      log: quiet,
+      signal: stop.signal,
+      fromEnd: true,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const [{ before }] = await db.sql`select count(*)::int as before from dns_queries`;
+    assert.equal(before, 0, "what was already there is not stored");
+    // The line that was being written when serve started is stored once it is complete.
+    await Deno.writeTextFile(x, half.slice(25) + lines(101, 150), { append: true });
+    const until = Date.now() + 10_000;
+    let n = 0;
+    while (n < 50 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+      [{ n }] = await db.sql`select count(*)::int as n from dns_queries`;
+    }
+    stop.abort();
+    await run;
+    assert.equal(n, 50);
+    const [{ lo }] = await db.sql`
+      select min(substring(split_part(domain, '.', 1) from 2)::int) as lo from dns_queries`;
+    assert.equal(lo, 100);
+  } finally {
+    await db.drop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -122,11 +122,16 @@ export class Batch {
     this.sink = options.format === "columns" ? new ColumnSink() : new BinaryCopySink();
   }
 
+  #lastDay = NaN;
+
   #track(at: number, wallDay: number): void {
     if (at < this.minAt) this.minAt = at;
     if (at > this.maxAt) this.maxAt = at;
     this.lastLineAt = at;
-    this.days.add(wallDay);
+    if (wallDay !== this.#lastDay) {
+      this.days.add(wallDay);
+      this.#lastDay = wallDay;
+    }
   }
 
   /** Add a query row; false (and nothing added) when an address is unusable. */
@@ -148,16 +153,8 @@ export class Batch {
   addFastQuery(row: FastRow, at: number, wallDay: number): void {
     (this.sink as BinaryCopySink).addFast(row);
     this.counts.rows++;
-    if (at < this.minAt) this.minAt = at;
-    if (at > this.maxAt) this.maxAt = at;
-    this.lastLineAt = at;
-    if (wallDay !== this.#lastDay) {
-      this.days.add(wallDay);
-      this.#lastDay = wallDay;
-    }
+    this.#track(at, wallDay);
   }
-
-  #lastDay = NaN;
 
   /** Add a query-errors, rate-limit or response line; false when its address is unusable. */
   addError(

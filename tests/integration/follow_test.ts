@@ -189,3 +189,42 @@ Deno.test("follow --from-end: files never read start at their last complete line
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("follow: a log directory that does not exist yet gets one warning, then is read", async () => {
+  const db = await createTestDb();
+  const parent = await Deno.makeTempDir({ prefix: "dnsa-follow-" });
+  const dir = join(parent, "named");
+  const x = join(dir, "queries.log");
+  const logged: Record<string, unknown>[] = [];
+  const log = createLogger({ write: (line) => logged.push(JSON.parse(line)) });
+  try {
+    await migrate(db.sql);
+    const nodeId = await nodeIdOf(db.sql, "test");
+    const stop = new AbortController();
+    const run = follow({ sql: db.sql, nodeId, tz: "UTC", knownDays: new Set() }, {
+      paths: [x],
+      pollMs: 50,
+      log,
+      signal: stop.signal,
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    await Deno.mkdir(dir);
+    await Deno.writeTextFile(x, lines(0, 20));
+    const until = Date.now() + 10_000;
+    let n = 0;
+    while (n < 20 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 50));
+      [{ n }] = await db.sql`select count(*)::int as n from dns_queries`;
+    }
+    stop.abort();
+    await run;
+    assert.equal(n, 20);
+    const warnings = logged.filter((l) => l.msg === "log directory not readable, retrying");
+    assert.equal(warnings.length, 1, "warned once, not on every poll");
+    assert.equal(warnings[0].path, x);
+    assert.match(String(warnings[0].hint), /directory exists/);
+  } finally {
+    await db.drop();
+    await Deno.remove(parent, { recursive: true });
+  }
+});

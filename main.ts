@@ -44,7 +44,14 @@ export async function main(args: readonly string[]): Promise<number> {
     });
     const log = createLogger();
     if (command === "demo") return await runDemoCommand(config, log, input);
-    const ctx = await openContext(config, log, { applicationName: `dns-analytics ${command}` });
+    // serve (under systemd) waits for a database that is not up yet; SIGTERM ends the wait.
+    const waiting = command === "serve" ? new AbortController() : null;
+    const onSignal = () => waiting?.abort();
+    if (waiting) Deno.addSignalListener("SIGTERM", onSignal);
+    const ctx = await openContext(config, log, {
+      applicationName: `dns-analytics ${command}`,
+      waitForDatabase: waiting?.signal,
+    }).finally(() => waiting && Deno.removeSignalListener("SIGTERM", onSignal));
     try {
       return await runCommand(command, ctx, input);
     } finally {

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Config } from "./config.ts";
-import { openDatabase, type Sql } from "./db/connect.ts";
+import { isTransientDbError, openDatabase, type Sql } from "./db/connect.ts";
 import { migrate } from "./db/migrate.ts";
 import { INGEST_SQL } from "./db/statements.ts";
 import type { Logger } from "./log.ts";
@@ -24,7 +24,11 @@ export interface JobContext {
 export async function openContext(
   config: Readonly<Config>,
   log: Logger,
-  options: { applicationName?: string } = {},
+  options: {
+    applicationName?: string;
+    /** Wait (with backoff) for a database that is not reachable yet, until this aborts. */
+    waitForDatabase?: AbortSignal;
+  } = {},
 ): Promise<JobContext> {
   const db = await openDatabase(config, { applicationName: options.applicationName });
   const sql = db.sql;
@@ -34,12 +38,30 @@ export async function openContext(
     closed = true;
     await db.close();
   };
-  try {
-    const result = await migrate(sql);
-    if (result.applied.length > 0) log.info("migrations applied", { applied: result.applied });
-  } catch (error) {
-    await close();
-    throw error;
+  for (let attempt = 0;; attempt++) {
+    try {
+      const result = await migrate(sql);
+      if (result.applied.length > 0) log.info("migrations applied", { applied: result.applied });
+      break;
+    } catch (error) {
+      const wait = options.waitForDatabase;
+      if (!wait || wait.aborted || !isTransientDbError(error)) {
+        await close();
+        throw error;
+      }
+      const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+      log.warn("database unavailable at start, waiting", {
+        error: error instanceof Error ? error.message : String(error),
+        retry_in_ms: delayMs,
+      });
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delayMs);
+        wait.addEventListener("abort", () => {
+          clearTimeout(t);
+          resolve();
+        }, { once: true });
+      });
+    }
   }
   return { config, sql, copy: db.copy, log, close };
 }

@@ -133,18 +133,20 @@ export function explainDbError(config: Config, err: unknown): string {
 }
 
 /**
- * postgres.js 3.4 can throw, outside any promise, `Cannot read properties of null (reading
- * 'write')` from its deferred socket write when the connection closes while a COPY is being
- * written (the server restarted). The batch that was writing has already failed and is
- * retried; only this stray exception would end the process. Swallow exactly that one.
+ * postgres.js 3.4 can throw, outside any promise, from its deferred socket write
+ * (`nextWrite`) when the connection closes while a COPY is being written (the server
+ * restarted): `Cannot read properties of null (reading 'write')`, or EPIPE `This socket has
+ * been ended by the other party`. The batch that was writing has already failed and is
+ * retried; only this stray exception would end the process. Swallow exactly those.
  */
 export function guardCopyWriteRace(onSwallowed: (message: string) => void): () => void {
   const handler = (event: ErrorEvent) => {
     const err = event.error as { message?: string; stack?: string } | undefined;
     const msg = err?.message ?? "";
+    const stack = err?.stack ?? "";
     if (
-      msg.includes("reading 'write'") && (err?.stack ?? "").includes("postgres") &&
-      (err?.stack ?? "").includes("nextWrite")
+      (msg.includes("reading 'write'") || msg.includes("ended by the other party")) &&
+      stack.includes("postgres") && stack.includes("nextWrite")
     ) {
       event.preventDefault();
       onSwallowed(msg);

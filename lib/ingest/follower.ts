@@ -137,7 +137,7 @@ export async function follow(
           retry_in_ms: delayMs,
         });
         for (const f of changed) seen.delete(f);
-        await wake(delayMs);
+        await sleep(delayMs, options.signal); // new log lines must not cut the pause short
         continue;
       }
       stats.passes++;
@@ -156,6 +156,16 @@ export async function follow(
     await wake(options.pollMs);
   }
   return stats;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
 }
 
 /**

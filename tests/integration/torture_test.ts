@@ -1,0 +1,178 @@
+/**
+ * The tailer's torture test: a writer with BIND's rename rotation (30 and more), a
+ * logrotate-style copytruncate, random pauses and partial writes; `serve` killed -9 three
+ * times at random moments and restarted; the database cut away once (a loopback proxy drops
+ * every connection and refuses new ones for 2 s, which is what a PostgreSQL restart looks
+ * like to the client). Every written line must be stored exactly once.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { createRandom, RotatingLog, TrafficGenerator } from "../../lib/demo/traffic.ts";
+import { createTestDb } from "./pg.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const TOTAL = 50_000;
+
+function startProxy(target: { hostname: string; port: number }) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Deno.Conn>();
+  let up = true;
+  const closeAll = () => {
+    for (const c of open) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+    open.clear();
+  };
+  (async () => {
+    for await (const client of listener) {
+      if (!up) {
+        client.close();
+        continue;
+      }
+      try {
+        const server = await Deno.connect(target);
+        open.add(client).add(server);
+        const close = () => {
+          for (const c of [client, server]) {
+            open.delete(c);
+            try {
+              c.close();
+            } catch { /* closed */ }
+          }
+        };
+        client.readable.pipeTo(server.writable).catch(() => {}).finally(close);
+        server.readable.pipeTo(client.writable).catch(() => {}).finally(close);
+      } catch {
+        client.close();
+      }
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    cut: () => {
+      up = false;
+      closeAll();
+    },
+    restore: () => (up = true),
+    close: () => {
+      up = false;
+      closeAll();
+      listener.close();
+    },
+  };
+}
+
+Deno.test("torture: rotations, copytruncate, kill -9 three times, a database outage", async () => {
+  const db = await createTestDb();
+  const dir = await Deno.makeTempDir({ prefix: "dnsa-torture-" });
+  const rand = createRandom(Number(Deno.env.get("DNSA_TEST_SEED") ?? 7));
+  const u = new URL(db.url);
+  const proxy = startProxy({ hostname: u.hostname, port: Number(u.port || 5432) });
+  const via = new URL(db.url);
+  via.hostname = "127.0.0.1";
+  via.port = String(proxy.port);
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(Deno.env.toObject())) {
+    if (!k.startsWith("DNSA_") && !k.startsWith("DB_") && k !== "DATABASE_URL") env[k] = v;
+  }
+  Object.assign(env, {
+    NO_COLOR: "1",
+    DATABASE_URL: via.toString(),
+    DNSA_LOG_TZ: "UTC",
+    DNSA_NODE: "test",
+    DNSA_QUERY_LOG: join(dir, "queries.log"),
+    DNSA_ERROR_LOG: join(dir, "query-errors.log"),
+    DNSA_POLL_MS: "100",
+  });
+  const start = () =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, "serve"],
+      env,
+      clearEnv: true,
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+  let serve = start();
+  const x = join(dir, "queries.log");
+  // versions 200: nothing is deleted, whatever the backlog (exactly-once is tested here, not
+  // the rotation horizon; BIND deletes what is older, and serve warns before that).
+  const q = new RotatingLog(x, { versions: 200, size: 96 * 1024 });
+  const e = new RotatingLog(join(dir, "query-errors.log"), { versions: 200, size: 16 * 1024 });
+  const g = new TrafficGenerator(11);
+  const kills = new Set([Math.floor(rand() * 30) + 10, Math.floor(rand() * 30) + 50, 110]);
+  let written = 0, errors = 0, rotations = 0, copytruncated = false, killed = 0, step = 0;
+  try {
+    while (written < TOTAL) {
+      step++;
+      const n = Math.min(TOTAL - written, 200 + Math.floor(rand() * 400));
+      const qs: string[] = [], es: string[] = [];
+      for (let i = 0; i < n; i++, written++) {
+        const s = g.next(Date.now());
+        qs.push(s.query);
+        if (s.error) es.push(s.error);
+      }
+      const before = await Deno.stat(x).then((i) => i.ino).catch(() => null);
+      await q.write(qs);
+      await e.write(es);
+      errors += es.length;
+      const after = await Deno.stat(x).then((i) => i.ino).catch(() => null);
+      if (before !== null && after !== before) rotations++;
+      if (step === 70 && !copytruncated) {
+        // logrotate copytruncate: copy to a dated name, truncate in place (the writer's fd
+        // is O_APPEND, so it goes on at 0), nothing written between the two.
+        await Deno.copyFile(x, `${x}-20261125`);
+        await Deno.truncate(x, 0);
+        copytruncated = true;
+      }
+      if (kills.has(step)) {
+        serve.kill("SIGKILL");
+        await serve.status;
+        killed++;
+        await new Promise((r) => setTimeout(r, Math.floor(rand() * 300)));
+        serve = start();
+      }
+      if (step === 40) proxy.cut();
+      if (step === 60) proxy.restore();
+      await new Promise((r) => setTimeout(r, Math.floor(rand() * 60)));
+    }
+    q.close();
+    e.close();
+    if (killed < 3) {
+      serve.kill("SIGKILL");
+      await serve.status;
+      killed++;
+      serve = start();
+    }
+    const until = Date.now() + 90_000;
+    let n = 0;
+    while (Date.now() < until) {
+      [{ n }] = await db.sql`select count(*)::int as n from dns_queries`;
+      if (n >= written) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await new Promise((r) => setTimeout(r, 1000)); // a duplicate would land now
+    const [r] = await db.sql`
+      select count(*)::int as n, count(distinct (queried_at, client_ip, client_port, domain,
+        qtype, flags))::int as d
+      from dns_queries`;
+    assert.ok(rotations >= 30, `only ${rotations} rotations`);
+    assert.ok(copytruncated);
+    assert.equal(killed, 3);
+    assert.equal(r.n, written, "every written line stored exactly once");
+    const [x2] = await db.sql`
+      select count(*)::int as n, count(*) filter (where matched_query_at is null)::int as o
+      from dns_query_errors`;
+    assert.deepEqual([x2.n, x2.o], [errors, 0]);
+    assert.ok(r.d >= r.n - 50, "rows are distinct queries, not repeated batches");
+  } finally {
+    try {
+      serve.kill("SIGKILL");
+      await serve.status;
+    } catch { /* gone */ }
+    proxy.close();
+    await db.drop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -109,7 +109,8 @@ Deno.test("serve through a database outage: reading pauses, nothing lost or stor
     let n = 0;
     while (Date.now() < until) {
       [{ n }] = await db.sql`select count(*)::int as n from dns_queries`;
-      if (n >= written) break;
+      const [{ m }] = await db.sql`select count(*)::int as m from dns_query_errors`;
+      if (n >= written && m >= errors) break;
       await new Promise((r) => setTimeout(r, 200));
     }
     await new Promise((r) => setTimeout(r, 500));

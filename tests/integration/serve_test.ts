@@ -42,11 +42,17 @@ async function writeTraffic(dir: string, n: number, rate: number, seed: number) 
   return errors;
 }
 
-async function waitForRows(db: { sql: import("postgres").Sql }, n: number, ms: number) {
+/** Wait until `n` rows and `e` query-errors lines are stored (or `ms` passed); the rows. */
+async function waitForRows(
+  db: { sql: import("postgres").Sql },
+  target: { n: number; e: number },
+  ms: number,
+) {
   const until = Date.now() + ms;
   for (;;) {
     const [{ c }] = await db.sql`select count(*)::int as c from dns_queries`;
-    if (c >= n || Date.now() > until) return c;
+    const [{ m }] = await db.sql`select count(*)::int as m from dns_query_errors`;
+    if ((c >= target.n && m >= target.e) || Date.now() > until) return c;
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -74,7 +80,7 @@ Deno.test("serve: every query once through rotations, kill -9 and restart, SIGTE
     await new Promise((r) => setTimeout(r, 700));
     serve = startServe(env);
     const errors = first + await second;
-    const rows = await waitForRows(db, 12000, 20_000);
+    const rows = await waitForRows(db, { n: 12000, e: errors }, 20_000);
     assert.equal(rows, 12000, "each query stored exactly once");
     serve.kill("SIGTERM");
     const status = await serve.status;

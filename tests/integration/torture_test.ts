@@ -149,7 +149,8 @@ Deno.test("torture: rotations, copytruncate, kill -9 three times, a database out
     let n = 0;
     while (Date.now() < until) {
       [{ n }] = await db.sql`select count(*)::int as n from dns_queries`;
-      if (n >= written) break;
+      const [{ m }] = await db.sql`select count(*)::int as m from dns_query_errors`;
+      if (n >= written && m >= errors) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     await new Promise((r) => setTimeout(r, 1000)); // a duplicate would land now

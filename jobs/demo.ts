@@ -13,6 +13,7 @@ import { listRotatedSet } from "../lib/ingest/file_set.ts";
 import { ingestFiles } from "../lib/ingest/ingest_files.ts";
 import type { Logger } from "../lib/log.ts";
 import { runReport } from "../lib/report.ts";
+import { sleep } from "../lib/sleep.ts";
 import { createZoneClock } from "../lib/time.ts";
 
 /** Options of {@linkcode demo}. */
@@ -158,14 +159,4 @@ async function drawSummary(
   ];
   if (options.redraw) options.out(`\x1b[H\x1b[2J${lines.join("\n")}\n(Ctrl-C to stop)`);
   else options.out(lines.join("\n"));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
 }

@@ -60,14 +60,6 @@ const KNOWN_DNSA_KEYS = [
   "DNSA_STATS_RETENTION_DAYS",
 ] as const;
 
-/** Keys whose values are secrets: never printed, never put in an error message. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set([
-  "DATABASE_URL",
-  "DB_PASSWORD",
-  "DNSA_HTTP_TOKEN",
-  "DNSA_PEERS",
-]);
-
 const optionalText = z.string().trim().min(1).optional();
 
 function isTimeZone(tz: string): boolean {

@@ -8,6 +8,7 @@ import { isTransientDbError, openDatabase, type Sql } from "./db/connect.ts";
 import { migrate } from "./db/migrate.ts";
 import { INGEST_SQL } from "./db/statements.ts";
 import type { Logger } from "./log.ts";
+import { sleep } from "./sleep.ts";
 
 /** What a job needs; passed in, never global. */
 export interface JobContext {
@@ -54,13 +55,7 @@ export async function openContext(
         error: error instanceof Error ? error.message : String(error),
         retry_in_ms: delayMs,
       });
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delayMs);
-        wait.addEventListener("abort", () => {
-          clearTimeout(t);
-          resolve();
-        }, { once: true });
-      });
+      await sleep(delayMs, wait);
     }
   }
   return { config, sql, copy: db.copy, log, close };

@@ -80,11 +80,6 @@ export function createZoneClock(tz: string): ZoneClock {
   };
 }
 
-/** The wall-clock day number (days since 1970-01-01) of a wall-clock ms value. */
-export function wallDay(wallMs: number): number {
-  return Math.floor(wallMs / DAY);
-}
-
 /** `YYYY-MM-DD` of a wall-clock day number. */
 export function dayString(day: number): string {
   return new Date(day * DAY).toISOString().slice(0, 10);

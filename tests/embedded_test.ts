@@ -1,20 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runProgram } from "./integration/pg.ts";
+import { cleanEnv, runProgram } from "./integration/pg.ts";
 
 const FIXTURES = new URL("./fixtures/bind-9.18/", import.meta.url).pathname;
 const QUERIES = join(FIXTURES, "queries.log.gz");
 const ERRORS = join(FIXTURES, "query-errors.log");
 const truth = JSON.parse(await Deno.readTextFile(join(FIXTURES, "ground_truth.json")));
-
-/** The environment without configuration keys (the test runner's own DNSA_TEST_* included). */
-function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(Deno.env.toObject()).filter(([k]) =>
-      !k.startsWith("DNSA_") && !k.startsWith("DB_") && k !== "DATABASE_URL"
-    ),
-  );
-}
 
 const embedded = (dataDir: string) => ({ DNSA_DATA_DIR: dataDir, DNSA_LOG_TZ: "UTC" });
 

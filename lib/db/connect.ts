@@ -35,8 +35,6 @@ export interface Database {
   sql: Sql;
   /** COPY FROM STDIN works (PostgreSQL); the embedded database's socket cannot carry it. */
   copy: boolean;
-  /** What it is, for messages (never with a password). */
-  describe: string;
   close(): Promise<void>;
 }
 
@@ -63,7 +61,6 @@ export async function openDatabase(
     return {
       sql,
       copy: false,
-      describe: describeDatabase(config.database),
       async close() {
         await sql.end({ timeout: 5 });
         await embedded.stop();
@@ -74,7 +71,6 @@ export async function openDatabase(
   return {
     sql,
     copy: true,
-    describe: describeDatabase(config.database),
     close: () => sql.end({ timeout: 5 }),
   };
 }

@@ -16,6 +16,7 @@ import type { Logger } from "../log.ts";
 import { addCounts, type Counts, zeroCounts } from "./batch.ts";
 import type { WriterContext } from "./commit.ts";
 import { isTransientDbError } from "../db/connect.ts";
+import { sleep } from "../sleep.ts";
 import { listRotatedSet } from "./file_set.ts";
 import { ingestFiles } from "./ingest_files.ts";
 import { skipToEnd } from "./skip_to_end.ts";
@@ -156,16 +157,6 @@ export async function follow(
     await wake(options.pollMs);
   }
   return stats;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
 }
 
 /**

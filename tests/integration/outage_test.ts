@@ -1,89 +1,21 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { RotatingLog, TrafficGenerator } from "../../lib/demo/traffic.ts";
-import { createTestDb } from "./pg.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-/** A TCP proxy to PostgreSQL on loopback that the test can cut and restore. */
-function startProxy(target: { hostname: string; port: number }) {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const open = new Set<Deno.Conn>();
-  let up = true;
-  (async () => {
-    for await (const client of listener) {
-      if (!up) {
-        client.close();
-        continue;
-      }
-      try {
-        const server = await Deno.connect(target);
-        open.add(client);
-        open.add(server);
-        const close = () => {
-          for (const c of [client, server]) {
-            open.delete(c);
-            try {
-              c.close();
-            } catch { /* already closed */ }
-          }
-        };
-        client.readable.pipeTo(server.writable).catch(() => {}).finally(close);
-        server.readable.pipeTo(client.writable).catch(() => {}).finally(close);
-      } catch {
-        client.close();
-      }
-    }
-  })().catch(() => {});
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    cut() {
-      up = false;
-      for (const c of open) {
-        try {
-          c.close();
-        } catch { /* already closed */ }
-      }
-      open.clear();
-    },
-    restore() {
-      up = true;
-    },
-    close() {
-      this.cut();
-      listener.close();
-    },
-  };
-}
+import { createTestDb, startProxy, startServe, stderrOf, viaProxy } from "./pg.ts";
 
 Deno.test("serve through a database outage: reading pauses, nothing lost or stored twice", async () => {
   const db = await createTestDb();
   const dir = await Deno.makeTempDir({ prefix: "dnsa-outage-" });
   const u = new URL(db.url);
   const proxy = startProxy({ hostname: u.hostname, port: Number(u.port || 5432) });
-  const viaProxy = new URL(db.url);
-  viaProxy.hostname = "127.0.0.1";
-  viaProxy.port = String(proxy.port);
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(Deno.env.toObject())) {
-    if (!k.startsWith("DNSA_") && !k.startsWith("DB_") && k !== "DATABASE_URL") clean[k] = v;
-  }
-  const serve = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "serve"],
-    env: {
-      ...clean,
-      NO_COLOR: "1",
-      DATABASE_URL: viaProxy.toString(),
-      DNSA_LOG_TZ: "UTC",
-      DNSA_NODE: "test",
-      DNSA_QUERY_LOG: join(dir, "queries.log"),
-      DNSA_ERROR_LOG: join(dir, "query-errors.log"),
-      DNSA_POLL_MS: "200",
-    },
-    clearEnv: true,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+  const serve = startServe({
+    DATABASE_URL: viaProxy(db.url, proxy),
+    DNSA_LOG_TZ: "UTC",
+    DNSA_NODE: "test",
+    DNSA_QUERY_LOG: join(dir, "queries.log"),
+    DNSA_ERROR_LOG: join(dir, "query-errors.log"),
+    DNSA_POLL_MS: "200",
+  });
   try {
     const q = new RotatingLog(join(dir, "queries.log"), { versions: 7, size: 1 << 20 });
     const e = new RotatingLog(join(dir, "query-errors.log"), { versions: 4, size: 1 << 18 });
@@ -122,7 +54,7 @@ Deno.test("serve through a database outage: reading pauses, nothing lost or stor
     assert.deepEqual([x.n, x.o], [errors, 0]);
     serve.kill("SIGTERM");
     const status = await serve.status;
-    const stderr = new TextDecoder().decode(await new Response(serve.stderr).arrayBuffer());
+    const stderr = await stderrOf(serve);
     assert.equal(status.code, 0, stderr);
     assert.match(stderr, /database unavailable/, "the outage was seen and retried");
   } finally {

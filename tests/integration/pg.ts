@@ -38,12 +38,102 @@ export interface RunResult {
   json: Record<string, unknown> | null;
 }
 
-/** Run the program with `env` (nothing of the parent's DNSA_/DB_ keys leaks in). */
-export async function runProgram(args: string[], env: Record<string, string>): Promise<RunResult> {
+/** The environment without configuration keys (the test runner's DNSA_TEST_* included). */
+export function cleanEnv(): Record<string, string> {
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(Deno.env.toObject())) {
     if (!k.startsWith("DNSA_") && !k.startsWith("DB_") && k !== "DATABASE_URL") clean[k] = v;
   }
+  return clean;
+}
+
+/** Start `dns-analytics serve` with `env` (and nothing of the parent's configuration). */
+export function startServe(
+  env: Record<string, string>,
+  options: { stderr?: "piped" | "null" } = {},
+): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "serve"],
+    env: { ...cleanEnv(), NO_COLOR: "1", ...env },
+    clearEnv: true,
+    stdout: "null",
+    stderr: options.stderr ?? "piped",
+  }).spawn();
+}
+
+/** Everything a child wrote to its piped stderr, once it has exited. */
+export async function stderrOf(child: Deno.ChildProcess): Promise<string> {
+  return new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
+}
+
+/**
+ * A TCP proxy on loopback to the test server that the test can cut (every connection dropped,
+ * new ones refused: what a restarting server looks like to a client) and restore.
+ */
+export function startProxy(target: { hostname: string; port: number }) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Deno.Conn>();
+  let up = true;
+  const closeAll = () => {
+    for (const c of open) {
+      try {
+        c.close();
+      } catch { /* already closed */ }
+    }
+    open.clear();
+  };
+  (async () => {
+    for await (const client of listener) {
+      if (!up) {
+        client.close();
+        continue;
+      }
+      try {
+        const server = await Deno.connect(target);
+        open.add(client).add(server);
+        const close = () => {
+          for (const c of [client, server]) {
+            open.delete(c);
+            try {
+              c.close();
+            } catch { /* already closed */ }
+          }
+        };
+        client.readable.pipeTo(server.writable).catch(() => {}).finally(close);
+        server.readable.pipeTo(client.writable).catch(() => {}).finally(close);
+      } catch {
+        client.close();
+      }
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    cut() {
+      up = false;
+      closeAll();
+    },
+    restore() {
+      up = true;
+    },
+    close() {
+      up = false;
+      closeAll();
+      listener.close();
+    },
+  };
+}
+
+/** `url` with its host and port replaced by the proxy's. */
+export function viaProxy(url: string, proxy: { port: number }): string {
+  const u = new URL(url);
+  u.hostname = "127.0.0.1";
+  u.port = String(proxy.port);
+  return u.toString();
+}
+
+/** Run the program with `env` (nothing of the parent's DNSA_/DB_ keys leaks in). */
+export async function runProgram(args: string[], env: Record<string, string>): Promise<RunResult> {
+  const clean = cleanEnv();
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
     env: { ...clean, NO_COLOR: "1", ...env },

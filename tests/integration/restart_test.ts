@@ -7,9 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { RotatingLog, TrafficGenerator } from "../../lib/demo/traffic.ts";
-import { createTestDb } from "./pg.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+import { createTestDb, startServe, stderrOf } from "./pg.ts";
 
 /** `VERSION CLUSTER` of the local cluster on the test server's port, when we may restart it. */
 function restartableCluster(): string[] | null {
@@ -50,26 +48,14 @@ Deno.test({
   async fn() {
     const db = await createTestDb();
     const dir = await Deno.makeTempDir({ prefix: "dnsa-restart-" });
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(Deno.env.toObject())) {
-      if (!k.startsWith("DNSA_") && !k.startsWith("DB_") && k !== "DATABASE_URL") env[k] = v;
-    }
-    const serve = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, "serve"],
-      env: {
-        ...env,
-        NO_COLOR: "1",
-        DATABASE_URL: db.url,
-        DNSA_LOG_TZ: "UTC",
-        DNSA_NODE: "test",
-        DNSA_QUERY_LOG: join(dir, "queries.log"),
-        DNSA_ERROR_LOG: join(dir, "query-errors.log"),
-        DNSA_POLL_MS: "200",
-      },
-      clearEnv: true,
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+    const serve = startServe({
+      DATABASE_URL: db.url,
+      DNSA_LOG_TZ: "UTC",
+      DNSA_NODE: "test",
+      DNSA_QUERY_LOG: join(dir, "queries.log"),
+      DNSA_ERROR_LOG: join(dir, "query-errors.log"),
+      DNSA_POLL_MS: "200",
+    });
     try {
       const q = new RotatingLog(join(dir, "queries.log"), { versions: 50, size: 256 * 1024 });
       const e = new RotatingLog(join(dir, "query-errors.log"), { versions: 50, size: 64 * 1024 });
@@ -107,7 +93,7 @@ Deno.test({
       assert.equal(await count(db.sql, "dns_query_errors"), errors);
       serve.kill("SIGTERM");
       const status = await serve.status;
-      const stderr = new TextDecoder().decode(await new Response(serve.stderr).arrayBuffer());
+      const stderr = await stderrOf(serve);
       assert.equal(status.code, 0, stderr);
     } finally {
       try {

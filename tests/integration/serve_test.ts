@@ -1,23 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { RotatingLog, TrafficGenerator } from "../../lib/demo/traffic.ts";
-import { createTestDb } from "./pg.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-function startServe(env: Record<string, string>): Deno.ChildProcess {
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(Deno.env.toObject())) {
-    if (!k.startsWith("DNSA_") && !k.startsWith("DB_") && k !== "DATABASE_URL") clean[k] = v;
-  }
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "serve"],
-    env: { ...clean, ...env, NO_COLOR: "1" },
-    clearEnv: true,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-}
+import { createTestDb, startServe, stderrOf } from "./pg.ts";
 
 /** Write `n` queries at about `rate`/s through BIND-style rotation; returns the error lines. */
 async function writeTraffic(dir: string, n: number, rate: number, seed: number) {
@@ -84,7 +68,7 @@ Deno.test("serve: every query once through rotations, kill -9 and restart, SIGTE
     assert.equal(rows, 12000, "each query stored exactly once");
     serve.kill("SIGTERM");
     const status = await serve.status;
-    const stderr = new TextDecoder().decode(await new Response(serve.stderr).arrayBuffer());
+    const stderr = await stderrOf(serve);
     assert.equal(status.code, 0, stderr);
     assert.match(stderr, /serve stopped/);
     const [e] = await db.sql`

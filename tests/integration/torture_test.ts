@@ -8,61 +8,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createRandom, RotatingLog, TrafficGenerator } from "../../lib/demo/traffic.ts";
-import { createTestDb } from "./pg.ts";
+import { createTestDb, startProxy, startServe, viaProxy } from "./pg.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const TOTAL = 50_000;
-
-function startProxy(target: { hostname: string; port: number }) {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const open = new Set<Deno.Conn>();
-  let up = true;
-  const closeAll = () => {
-    for (const c of open) {
-      try {
-        c.close();
-      } catch { /* closed */ }
-    }
-    open.clear();
-  };
-  (async () => {
-    for await (const client of listener) {
-      if (!up) {
-        client.close();
-        continue;
-      }
-      try {
-        const server = await Deno.connect(target);
-        open.add(client).add(server);
-        const close = () => {
-          for (const c of [client, server]) {
-            open.delete(c);
-            try {
-              c.close();
-            } catch { /* closed */ }
-          }
-        };
-        client.readable.pipeTo(server.writable).catch(() => {}).finally(close);
-        server.readable.pipeTo(client.writable).catch(() => {}).finally(close);
-      } catch {
-        client.close();
-      }
-    }
-  })().catch(() => {});
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    cut: () => {
-      up = false;
-      closeAll();
-    },
-    restore: () => (up = true),
-    close: () => {
-      up = false;
-      closeAll();
-      listener.close();
-    },
-  };
-}
 
 Deno.test("torture: rotations, copytruncate, kill -9 three times, a database outage", async () => {
   const db = await createTestDb();
@@ -70,30 +18,15 @@ Deno.test("torture: rotations, copytruncate, kill -9 three times, a database out
   const rand = createRandom(Number(Deno.env.get("DNSA_TEST_SEED") ?? 7));
   const u = new URL(db.url);
   const proxy = startProxy({ hostname: u.hostname, port: Number(u.port || 5432) });
-  const via = new URL(db.url);
-  via.hostname = "127.0.0.1";
-  via.port = String(proxy.port);
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(Deno.env.toObject())) {
-    if (!k.startsWith("DNSA_") && !k.startsWith("DB_") && k !== "DATABASE_URL") env[k] = v;
-  }
-  Object.assign(env, {
-    NO_COLOR: "1",
-    DATABASE_URL: via.toString(),
+  const env = {
+    DATABASE_URL: viaProxy(db.url, proxy),
     DNSA_LOG_TZ: "UTC",
     DNSA_NODE: "test",
     DNSA_QUERY_LOG: join(dir, "queries.log"),
     DNSA_ERROR_LOG: join(dir, "query-errors.log"),
     DNSA_POLL_MS: "100",
-  });
-  const start = () =>
-    new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, "serve"],
-      env,
-      clearEnv: true,
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+  };
+  const start = () => startServe(env, { stderr: "null" });
   let serve = start();
   const x = join(dir, "queries.log");
   // versions 200: nothing is deleted, whatever the backlog (exactly-once is tested here, not

@@ -13,6 +13,7 @@ import { listRotatedSet } from "../lib/ingest/file_set.ts";
 import { ingestFiles } from "../lib/ingest/ingest_files.ts";
 import type { Logger } from "../lib/log.ts";
 import { runReport } from "../lib/report.ts";
+import { rollupStatistics } from "../lib/rollup.ts";
 import { sleep } from "../lib/sleep.ts";
 import { createZoneClock } from "../lib/time.ts";
 
@@ -147,6 +148,8 @@ async function drawSummary(
   options: Pick<DemoOptions, "redraw" | "out">,
 ): Promise<void> {
   const secs = (performance.now() - started) / 1000;
+  // The demo's rollup runs with every redraw, so the top list follows the traffic closely.
+  await rollupStatistics(ctx.sql, { tz: ctx.config.logTz });
   const top = await runReport(ctx.sql, "top-domains", { tz: ctx.config.logTz, limit: 5 });
   const lines = [
     `${new Date().toISOString().slice(11, 19)}  queries written ${result.written}, stored ` +

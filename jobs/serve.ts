@@ -5,7 +5,10 @@
  * the database is down, reading pauses (the batch is retried with bounded backoff) and BIND's
  * rotated files hold the backlog. Returns when `signal` aborts, after committing what it read.
  *
- * Not yet part of it: the scheduled jobs, HTTP, dnstap.
+ * The scheduled jobs (jobs/schedule.ts) run beside the tailer: once at start to catch up,
+ * then on their schedules.
+ *
+ * Not yet part of it: HTTP, dnstap.
  *
  * @module
  */
@@ -13,6 +16,8 @@ import type { JobContext } from "../lib/context.ts";
 import { nodeIdOf } from "../lib/context.ts";
 import { follow, type FollowStats } from "../lib/ingest/follower.ts";
 import { guardCopyWriteRace } from "../lib/db/connect.ts";
+import { closeAbandonedRuns } from "../lib/job_runs.ts";
+import { startSchedule } from "./schedule.ts";
 
 /** Options of {@linkcode serve}. */
 export interface ServeOptions {
@@ -21,6 +26,8 @@ export interface ServeOptions {
   fromEnd?: boolean;
   /** Interval of the summary log line, ms. Default 60 000. */
   summaryMs?: number;
+  /** Run the scheduled jobs (default true). */
+  schedule?: boolean;
 }
 
 /** Follow the logs until `signal` aborts. */
@@ -50,6 +57,13 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Fol
       last_commit_at: last.lastCommitAt ? new Date(last.lastCommitAt).toISOString() : null,
     });
   }, options.summaryMs ?? 60_000);
+  let jobs: Promise<void> = Promise.resolve();
+  if (options.schedule !== false) {
+    await closeAbandonedRuns(ctx.sql, config.node);
+    jobs = startSchedule(ctx, options.signal).catch((error) =>
+      log.error("scheduled jobs could not start", { job: "serve", error })
+    );
+  }
   const unguard = guardCopyWriteRace((message) =>
     log.warn("connection lost during a COPY; the batch is retried", { job: "serve", message })
   );
@@ -77,6 +91,7 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Fol
       signal: options.signal,
       onPass: (s) => (last = s),
     });
+    await jobs;
     log.info("serve stopped", { job: "serve", lines: stats.lines, rows: stats.rows });
     return stats;
   } finally {

@@ -86,6 +86,42 @@ and dnstap.
 Example:
   DNSA_NODE=dns1 dns-analytics serve --config /etc/dns-ingestor/db.env`,
   },
+  rollup: {
+    summary: "build hourly and daily statistics from the raw queries",
+    usage: "dns-analytics rollup [--from YYYY-MM-DD] [--to YYYY-MM-DD]",
+    options: { from: { type: "string" }, to: { type: "string" } },
+    help: `Builds the statistics tables (dns_hourly_stats, dns_daily_stats and the per-domain,
+per-apex, per-client, per-qtype and total tables) from dns_queries and the orphan
+query-errors lines.
+
+Without dates: every hour that ingest changed since the last rollup, up to now,
+the current partial hour and day included (the next run re-aggregates them).
+With --from/--to: every hour of those days (in DNSA_LOG_TZ) of the nodes whose
+raw rows are in this database. A window is rebuilt in one transaction, so
+running it again gives the same rows. 'serve' runs it every
+DNSA_ROLLUP_SCHEDULE (default every 5 minutes, UTC) and once at start; a run by
+hand waits for a window a scheduled run holds. Recorded in job_runs; prints a
+JSON summary.
+
+Examples:
+  deno task rollup
+  dns-analytics rollup --from 2026-11-01 --to 2026-11-30`,
+  },
+  retention: {
+    summary: "drop raw partitions and statistics past their retention",
+    usage: "dns-analytics retention",
+    options: {},
+    help: `Drops the day partitions of dns_queries older than DNSA_RETENTION_DAYS (default
+30: today and the 30 days before it are kept), after rolling up what they still
+owe the statistics; deletes query-errors lines and reject samples of those days
+in bounded steps; deletes statistics older than DNSA_STATS_RETENTION_DAYS
+(default 400), one day at a time; creates the partitions of today and the next
+two days. 'serve' runs it at DNSA_RETENTION_SCHEDULE (default 03:17 UTC daily)
+and once at start. Recorded in job_runs; prints a JSON summary.
+
+Example:
+  DNSA_RETENTION_DAYS=14 deno task retention`,
+  },
   migrate: {
     summary: "apply pending database migrations (every command also does it first)",
     usage: "dns-analytics migrate",
@@ -125,9 +161,9 @@ Example:
   deno task demo`,
   },
   report: {
-    summary: "print a report (top-domains)",
+    summary: "print a report from the statistics tables",
     usage:
-      "dns-analytics report <name> [--days N] [--from D --to D] [--node NAME] [--limit N] [--format table|json|csv]",
+      "dns-analytics report <name> [--days N] [--from D --to D] [--node NAME[,NAME]] [--limit N] [--format table|json|csv]",
     options: {
       days: { type: "string" },
       from: { type: "string" },
@@ -135,32 +171,49 @@ Example:
       node: { type: "string" },
       limit: { type: "string" },
       format: { type: "string" },
+      "no-rollup": { type: "boolean" },
     },
-    help: `Reports:
-  top-domains   one row per domain: hit_count (every query of every rcode and
-                class), unique_clients, servfail/refused/nxdomain counts;
-                ordered by hit_count descending, then domain
+    help: `Reports (all read the statistics tables; columns are named as the tables name them):
+  top-domains        one row per domain: hit_count (every query of every rcode
+                     and class), unique_clients, the rcode split, first/last seen;
+                     ordered by hit_count descending, then domain
+  top-apex-domains   the same per registrable domain (public suffix list)
+  top-clients        one row per client_ip with hit_count and the rcode split
+  qtype-mix          queries per qtype and share_pct
+  rcode-rates        NOERROR, NXDOMAIN, SERVFAIL, REFUSED, other, unknown with rate_pct
+  top-nxdomain       names answered NXDOMAIN most often (needs dnstap or BIND >=
+                     9.20.3 response logging: the query log never says NXDOMAIN)
+  top-servfail       names answered SERVFAIL most often
+  queries-per-hour   hit_count, unique clients and rcodes per hour, oldest first
+  new-domains        domains seen for the first time in the range, newest first
+  node-totals        queries per node with share_pct, first and last day
 
-Days are in DNSA_LOG_TZ. Without --days or --from/--to the report covers all
-data. json prints an array of objects keyed by column name.
+Days and hours are in DNSA_LOG_TZ and times are printed in it, with their
+offset. Without --days or --from/--to a report covers all statistics. By
+default every node, local and federated. unique_clients is exact for one node
+and day; over several days or nodes it comes from merged client hashes: exact
+below 256 clients, else estimated with a relative standard error of 6.3 %
+(unique_clients_error_pct says which). Before the report, what ingest added
+since the last rollup is rolled up (--no-rollup: report the statistics as they
+are). json prints an array of objects keyed by column name.
 
 Options:
   --days N            the last N days, today included
   --from D, --to D    first and last day (YYYY-MM-DD), inclusive
-  --node NAME         one node only (default: all nodes)
-  --limit N           at most N rows (default 20)
+  --node NAME         one node, or several separated by commas (default: all)
+  --limit N           at most N rows (default 20 for top lists)
   --format F          table (default), json or csv
+  --no-rollup         do not roll up pending rows first
 
 Examples:
   dns-analytics report top-domains --days 7 --limit 50
-  dns-analytics report top-domains --from 2026-11-01 --to 2026-11-30 --format csv`,
+  dns-analytics report top-clients --node dns1 --format json
+  dns-analytics report queries-per-hour --from 2026-11-01 --to 2026-11-30 --format csv`,
   },
 };
 
 /** Commands of the design that this version does not have yet. */
 export const NOT_YET: ReadonlySet<string> = new Set([
-  "rollup",
-  "retention",
   "federate",
   "doctor",
 ]);

@@ -11,6 +11,8 @@ import type { Logger } from "./log.ts";
 import { formatReport, REPORTS, runReport } from "./report.ts";
 import { demo } from "../jobs/demo.ts";
 import { ingest } from "../jobs/ingest.ts";
+import { retention } from "../jobs/retention.ts";
+import { rollup } from "../jobs/rollup.ts";
 import { serve } from "../jobs/serve.ts";
 
 /** Options and positionals of one command line. */
@@ -35,6 +37,12 @@ function stopSignal(): { signal: AbortSignal; release: () => void } {
   };
 }
 
+/** A real calendar date `YYYY-MM-DD`. */
+function isDate(text: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) &&
+    new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text;
+}
+
 /** Check a command's arguments before the database is opened; throws UsageError. */
 export function checkArguments(command: string, input: CommandInput): void {
   const { values, positionals } = input;
@@ -45,15 +53,38 @@ export function checkArguments(command: string, input: CommandInput): void {
     if (!["table", "json", "csv", undefined].includes(values.format as string | undefined)) {
       throw new UsageError("--format must be table, json or csv");
     }
+  }
+  if (command === "report" || command === "rollup") {
     for (const k of ["from", "to"] as const) {
       const v = values[k];
-      if (v !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(v))) {
+      if (v !== undefined && !isDate(String(v))) {
         throw new UsageError(`--${k} must be a date YYYY-MM-DD`);
       }
+    }
+    if (values.from !== undefined && values.to !== undefined && values.from > values.to!) {
+      throw new UsageError("--from must not be after --to");
     }
   }
   if (command === "ingest" && positionals.length === 0) {
     throw new UsageError("ingest: name at least one file (see: dns-analytics ingest --help)");
+  }
+}
+
+/**
+ * Before a report: roll up what ingest added since the last rollup, so the statistics include
+ * it. A database role that may only read (a reports role) gets the statistics as they are.
+ */
+async function refreshStatistics(ctx: JobContext): Promise<void> {
+  const [pending] = await ctx.sql<{ n: number }[]>`
+    select count(*)::int as n from rollup_dirty`;
+  if (pending.n === 0) return;
+  try {
+    await rollup(ctx, { trigger: "manual" });
+  } catch (error) {
+    if ((error as { code?: string }).code !== "42501") throw error; // insufficient_privilege
+    console.error(
+      "dns-analytics: statistics may lag the raw rows (this role cannot run the rollup)",
+    );
   }
 }
 
@@ -96,6 +127,26 @@ export async function runCommand(
       }
       return 0;
     }
+    case "rollup": {
+      const { signal, release } = stopSignal();
+      try {
+        const run = await rollup(ctx, {
+          from: values.from as string | undefined,
+          to: values.to as string | undefined,
+          signal,
+          progress: Deno.stderr.isTerminal(),
+        });
+        out(JSON.stringify({ status: run.status, rows: run.rows, ...run.detail }));
+      } finally {
+        release();
+      }
+      return 0;
+    }
+    case "retention": {
+      const run = await retention(ctx);
+      out(JSON.stringify({ status: run.status, ...run.detail }));
+      return 0;
+    }
     case "migrate":
       out(JSON.stringify({ migrated: true }));
       return 0;
@@ -123,11 +174,14 @@ export async function runCommand(
       return summary.failedFiles > 0 ? 2 : 0;
     }
     case "report": {
+      if (values["no-rollup"] !== true) await refreshStatistics(ctx);
       const result = await runReport(ctx.sql, positionals[0], {
         days: intOption(values, "days", { min: 1, max: 36500 }),
         from: values.from as string | undefined,
         to: values.to as string | undefined,
-        node: values.node as string | undefined,
+        nodes: values.node === undefined
+          ? undefined
+          : String(values.node).split(",").map((n) => n.trim()).filter(Boolean),
         limit: intOption(values, "limit", { min: 1, max: 1_000_000 }),
         tz: ctx.config.logTz,
       });

@@ -37,6 +37,8 @@ export interface Config {
   peers: ReadonlyArray<{ name: string; url: string }>;
   retentionDays: number;
   statsRetentionDays: number;
+  /** Cron expressions (UTC) of the scheduled jobs. */
+  schedules: { rollup: string; retention: string };
 }
 
 /** A configuration that cannot be used; `message` names the key and what is allowed. */
@@ -58,6 +60,8 @@ const KNOWN_DNSA_KEYS = [
   "DNSA_PEERS",
   "DNSA_RETENTION_DAYS",
   "DNSA_STATS_RETENTION_DAYS",
+  "DNSA_ROLLUP_SCHEDULE",
+  "DNSA_RETENTION_SCHEDULE",
 ] as const;
 
 const optionalText = z.string().trim().min(1).optional();
@@ -70,6 +74,11 @@ function isTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+/** Five cron fields of digits, `*`, `/`, `,` and `-` (minute hour day month weekday). */
+const CRON = z.string().trim().regex(/^[0-9*/,-]+( +[0-9*/,-]+){4}$/, {
+  error: "must be a cron expression of five fields in UTC, e.g. '*/5 * * * *'",
+});
 
 const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
@@ -101,6 +110,8 @@ const schema = z.strictObject({
   DNSA_PEERS: z.string().trim().optional(),
   DNSA_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(30),
   DNSA_STATS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(400),
+  DNSA_ROLLUP_SCHEDULE: CRON.default("*/5 * * * *"),
+  DNSA_RETENTION_SCHEDULE: CRON.default("17 3 * * *"),
 });
 
 /** Parse `KEY=VALUE` lines (comments, blank lines, `export `, single or double quotes). */
@@ -230,6 +241,7 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
     peers: Object.freeze(parsePeers(v.DNSA_PEERS)),
     retentionDays: v.DNSA_RETENTION_DAYS,
     statsRetentionDays: v.DNSA_STATS_RETENTION_DAYS,
+    schedules: { rollup: v.DNSA_ROLLUP_SCHEDULE, retention: v.DNSA_RETENTION_SCHEDULE },
   };
   return Object.freeze(config);
 }

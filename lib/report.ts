@@ -5,12 +5,52 @@
  * @module
  */
 import type { Sql } from "./db/connect.ts";
-import { createZoneClock, dayString } from "./time.ts";
+import { createZoneClock, dayString, type ZoneClock } from "./time.ts";
+import newDomains from "../sql/reports/new_domains.sql" with { type: "text" };
+import nodeTotals from "../sql/reports/node_totals.sql" with { type: "text" };
+import qtypeMix from "../sql/reports/qtype_mix.sql" with { type: "text" };
+import queriesPerHour from "../sql/reports/queries_per_hour.sql" with { type: "text" };
+import rcodeRates from "../sql/reports/rcode_rates.sql" with { type: "text" };
+import topApexDomains from "../sql/reports/top_apex_domains.sql" with { type: "text" };
+import topClients from "../sql/reports/top_clients.sql" with { type: "text" };
 import topDomains from "../sql/reports/top_domains.sql" with { type: "text" };
+import topNxdomain from "../sql/reports/top_nxdomain.sql" with { type: "text" };
+import topServfail from "../sql/reports/top_servfail.sql" with { type: "text" };
 
-/** The reports by name, each its SQL text. */
-export const REPORTS: Readonly<Record<string, { sql: string; about: string }>> = {
-  "top-domains": { sql: topDomains, about: "queries per domain, most queried first" },
+/** One report: its SQL, what it shows, whether it takes the zone ($5), its default limit. */
+export interface ReportSpec {
+  sql: string;
+  about: string;
+  zone?: boolean;
+  limit: number;
+}
+
+/** The reports by name. Every one reads the statistics tables. */
+export const REPORTS: Readonly<Record<string, ReportSpec>> = {
+  "top-domains": { sql: topDomains, about: "queries per domain, most queried first", limit: 20 },
+  "top-apex-domains": {
+    sql: topApexDomains,
+    about: "queries per registrable domain (apex)",
+    limit: 20,
+  },
+  "top-clients": { sql: topClients, about: "queries per client address", limit: 20 },
+  "qtype-mix": { sql: qtypeMix, about: "queries per qtype and their share", limit: 100 },
+  "rcode-rates": { sql: rcodeRates, about: "share of NOERROR, NXDOMAIN, SERVFAIL, ...", limit: 10 },
+  "top-nxdomain": { sql: topNxdomain, about: "names answered NXDOMAIN most often", limit: 20 },
+  "top-servfail": { sql: topServfail, about: "names answered SERVFAIL most often", limit: 20 },
+  "queries-per-hour": {
+    sql: queriesPerHour,
+    about: "queries per hour, oldest first",
+    zone: true,
+    limit: 100_000,
+  },
+  "new-domains": {
+    sql: newDomains,
+    about: "domains seen for the first time in the range",
+    zone: true,
+    limit: 20,
+  },
+  "node-totals": { sql: nodeTotals, about: "queries per node", limit: 1000 },
 };
 
 /** Output format of a report. */
@@ -24,7 +64,8 @@ export interface ReportOptions {
   from?: string;
   /** Last day, `YYYY-MM-DD`, inclusive. */
   to?: string;
-  node?: string;
+  /** Node names; empty or undefined = all nodes, local and federated. */
+  nodes?: string[];
   limit?: number;
   tz: string;
   now?: Date;
@@ -36,25 +77,28 @@ export interface ReportResult {
   rows: Record<string, unknown>[];
 }
 
-/** The [from, to) instants of a day range in `tz`; null bounds mean "no bound". */
-export function reportRange(options: ReportOptions): [Date | null, Date | null] {
-  const clock = createZoneClock(options.tz);
-  const midnight = (day: string) => new Date(clock.toEpoch(Date.parse(`${day}T00:00:00Z`)));
-  const nextDay = (day: string) => dayString(Date.parse(`${day}T00:00:00Z`) / 86_400_000 + 1);
+/** The first and last day (inclusive, `YYYY-MM-DD` in `tz`) of a report; null = no bound. */
+export function reportDays(options: ReportOptions): [string | null, string | null] {
   if (options.days !== undefined) {
-    const today = dayString(
-      Math.floor(clock.toWall((options.now ?? new Date()).getTime()) / 86_400_000),
-    );
-    const first = dayString(Date.parse(`${today}T00:00:00Z`) / 86_400_000 - (options.days - 1));
-    return [midnight(first), midnight(nextDay(today))];
+    const clock = createZoneClock(options.tz);
+    const today = Math.floor(clock.toWall((options.now ?? new Date()).getTime()) / 86_400_000);
+    return [dayString(today - (options.days - 1)), dayString(today)];
   }
-  return [
-    options.from ? midnight(options.from) : null,
-    options.to ? midnight(nextDay(options.to)) : null,
-  ];
+  return [options.from ?? null, options.to ?? null];
 }
 
-/** Run report `name`. */
+/** An instant as ISO 8601 in `clock`'s zone, with its offset: `2026-11-25T14:03:01.250+03:00`. */
+export function formatInstant(date: Date, clock: ZoneClock): string {
+  const ms = date.getTime();
+  const wall = clock.toWall(ms);
+  const off = Math.round((wall - ms) / 60_000);
+  const sign = off < 0 ? "-" : "+";
+  const hh = String(Math.floor(Math.abs(off) / 60)).padStart(2, "0");
+  const mm = String(Math.abs(off) % 60).padStart(2, "0");
+  return `${new Date(wall).toISOString().slice(0, 23)}${sign}${hh}:${mm}`;
+}
+
+/** Run report `name`; times come back as strings in `options.tz`. */
 export async function runReport(
   sql: Sql,
   name: string,
@@ -62,20 +106,28 @@ export async function runReport(
 ): Promise<ReportResult> {
   const report = REPORTS[name];
   if (!report) throw new Error(`Unknown report "${name}"`);
-  const [from, to] = reportRange(options);
-  const result = await sql.unsafe(report.sql, [
+  const [from, to] = reportDays(options);
+  const params: (string | number | string[] | null)[] = [
     from,
     to,
-    options.node ?? null,
-    options.limit ?? 20,
-  ]);
+    options.nodes && options.nodes.length > 0 ? options.nodes : null,
+    options.limit ?? report.limit,
+  ];
+  if (report.zone) params.push(options.tz);
+  const result = await sql.unsafe(report.sql, params);
   const columns = result.columns.map((c) => c.name);
-  const int8 = new Set(result.columns.filter((c) => c.type === 20).map((c) => c.name));
+  // bigint and numeric come back as strings: they are numbers far below 2^53 here.
+  const numeric = new Set(
+    result.columns.filter((c) => c.type === 20 || c.type === 1700).map((c) => c.name),
+  );
+  const clock = createZoneClock(options.tz);
   const rows = result.map((r) => {
     const out: Record<string, unknown> = {};
     for (const c of columns) {
       const v = (r as Record<string, unknown>)[c];
-      out[c] = int8.has(c) && typeof v === "string" ? Number(v) : v;
+      if (numeric.has(c) && typeof v === "string") out[c] = Number(v);
+      else if (v instanceof Date) out[c] = formatInstant(v, clock);
+      else out[c] = v;
     }
     return out;
   });

@@ -7,6 +7,7 @@
  */
 import type { Sql } from "./connect.ts";
 import m0001 from "../../sql/migrations/0001_init.sql" with { type: "text" };
+import m0002 from "../../sql/migrations/0002_statistics.sql" with { type: "text" };
 
 /** One migration: its number, file name and SQL text. */
 export interface Migration {
@@ -18,6 +19,7 @@ export interface Migration {
 /** Every migration, in order. The files are imported so compiled binaries carry them. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "0001_init.sql", sql: m0001 },
+  { version: 2, name: "0002_statistics.sql", sql: m0002 },
 ];
 
 /** An applied migration no longer matches its file, or the database is newer than us. */

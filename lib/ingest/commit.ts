@@ -11,6 +11,7 @@ import { once } from "node:events";
 import type { Queryable, Sql, Tx } from "../db/connect.ts";
 import { isTransientDbError } from "../db/connect.ts";
 import { INGEST_SQL } from "../db/statements.ts";
+import { apexDomain } from "../domain.ts";
 import { dayString } from "../time.ts";
 import { type BatchData, TimeFormatter } from "./batch.ts";
 import { COPY_COLUMNS } from "./row_sink.ts";
@@ -124,7 +125,15 @@ async function writeBatch(
   }
   if (batch.errors.length > 0) await insertErrors(tx, ctx.nodeId, batch);
   if (batch.rejects.length > 0) await insertRejects(tx, ctx.nodeId, batch);
-  await joinErrors(tx, ctx.nodeId, batch);
+  const touched = await joinErrors(tx, ctx.nodeId, batch);
+  if (touched) {
+    await tx.unsafe(INGEST_SQL.markDirty, [
+      ctx.nodeId,
+      new Date(touched.from - MATCH_WINDOW_MS),
+      new Date(touched.to),
+      ctx.tz,
+    ]);
+  }
   const c = batch.counts;
   await tx.unsafe(INGEST_SQL.checkpointPut, [
     ctx.nodeId,
@@ -223,6 +232,7 @@ async function insertErrors(tx: Tx, nodeId: number, batch: BatchData): Promise<v
     e.map((r) => r.reason),
     e.map((r) => r.rcode),
     e.map((r) => r.byteOffset),
+    e.map((r) => (r.domain === null ? null : apexDomain(r.domain))),
   ]);
 }
 
@@ -242,9 +252,14 @@ async function insertRejects(tx: Tx, nodeId: number, batch: BatchData): Promise<
 
 /**
  * Join this batch's error lines, and older unmatched lines that this batch's query rows
- * may belong to (their query arrived after them).
+ * may belong to (their query arrived after them). Returns the span of time (epoch ms) whose
+ * rows or error lines changed, null when none did.
  */
-async function joinErrors(tx: Queryable, nodeId: number, batch: BatchData): Promise<void> {
+async function joinErrors(
+  tx: Queryable,
+  nodeId: number,
+  batch: BatchData,
+): Promise<{ from: number; to: number } | null> {
   let from = Infinity, to = -Infinity;
   for (const e of batch.errors) {
     if (e.loggedAt < from) from = e.loggedAt;
@@ -254,6 +269,7 @@ async function joinErrors(tx: Queryable, nodeId: number, batch: BatchData): Prom
     from = Math.min(from, batch.minAt);
     to = Math.max(to, batch.maxAt + MATCH_WINDOW_MS);
   }
-  if (from > to) return;
+  if (from > to) return null;
   await matchErrors(tx, { nodeId, from: new Date(from), to: new Date(to) });
+  return { from, to };
 }

@@ -1,0 +1,74 @@
+/**
+ * The schedule: every `Deno.cron` of the program, registered here and nowhere else. Schedules
+ * are UTC cron expressions (Deno.cron has no zone), configurable with DNSA_ROLLUP_SCHEDULE and
+ * DNSA_RETENTION_SCHEDULE. Deno.cron never overlaps a job with itself and does not catch up
+ * runs missed while the program was down, so `serve` runs each job once at start, and the
+ * jobs are idempotent and watermark-driven (rollup marks, partition days). Failed runs are
+ * recorded and logged, not retried in a loop: the next slot runs again.
+ *
+ * @module
+ */
+import type { JobContext } from "../lib/context.ts";
+import { errorText, type Trigger } from "../lib/job_runs.ts";
+import { retention } from "./retention.ts";
+import { rollup } from "./rollup.ts";
+
+/** One scheduled job. */
+export interface ScheduledJob {
+  name: string;
+  schedule: string;
+  run: (trigger: Trigger, signal: AbortSignal) => Promise<unknown>;
+}
+
+/** The scheduled jobs of `ctx`'s configuration. */
+export function scheduledJobs(ctx: JobContext): ScheduledJob[] {
+  return [
+    {
+      name: "rollup",
+      schedule: ctx.config.schedules.rollup,
+      run: (trigger, signal) => rollup(ctx, { trigger, signal }),
+    },
+    {
+      name: "retention",
+      schedule: ctx.config.schedules.retention,
+      run: (trigger, signal) => retention(ctx, { trigger, signal }),
+    },
+  ];
+}
+
+let registrations = 0; // Deno.cron names are unique per process
+
+/**
+ * Register every scheduled job with Deno.cron until `signal` aborts, after running each once
+ * (trigger `startup`) to catch up what was missed while the program was down. Resolves when
+ * the start-up runs are done; failures are logged and recorded, never thrown.
+ */
+export async function startSchedule(ctx: JobContext, signal: AbortSignal): Promise<void> {
+  const jobs = scheduledJobs(ctx);
+  const running = new Map<string, Promise<unknown>>();
+  const runOnce = (job: ScheduledJob, trigger: Trigger) => {
+    // One run of a job at a time in this process (a cron slot during the start-up run).
+    if (running.has(job.name) || signal.aborted) return running.get(job.name);
+    const p = job.run(trigger, signal).catch((error) => {
+      ctx.log.error("scheduled job failed", { job: job.name, trigger, error: errorText(error) });
+    }).finally(() => running.delete(job.name));
+    running.set(job.name, p);
+    return p;
+  };
+  const suffix = registrations++ === 0 ? "" : ` #${registrations}`;
+  for (const job of jobs) {
+    Deno.cron(
+      `dns-analytics ${job.name}${suffix}`,
+      job.schedule,
+      { backoffSchedule: [], signal },
+      async () => {
+        await runOnce(job, "cron");
+      },
+    );
+  }
+  ctx.log.info("jobs scheduled", {
+    jobs: Object.fromEntries(jobs.map((j) => [j.name, j.schedule])),
+    zone: "UTC",
+  });
+  for (const job of jobs) await runOnce(job, "startup");
+}

@@ -1,0 +1,175 @@
+/**
+ * Rollup: raw queries → hourly and daily statistics, one (node, day) window at a time.
+ *
+ * Ingest marks the hours each batch touched (`rollup_dirty`); a rollup without dates
+ * rebuilds the windows that have marks (everything up to now, the current partial hour and
+ * day included), and one with dates rebuilds every window of those days. A window is rebuilt
+ * in one transaction: its statistics rows are deleted and computed again from the raw rows,
+ * so re-running any window gives the same rows and late rows re-aggregate the windows they
+ * touch. Windows of one node are serialised by an advisory lock: a second rollup waits, or
+ * (`wait: false`, the scheduled run) leaves a busy window for the next run.
+ *
+ * @module
+ */
+import type { Sql, Tx } from "./db/connect.ts";
+import { ROLLUP_SQL } from "./db/statements.ts";
+
+/** Advisory lock of a node's rollup windows (second key: node_id). */
+export const ROLLUP_LOCK = 424_313;
+
+/** Options of {@linkcode rollupStatistics}. */
+export interface RollupOptions {
+  /** IANA zone of days and hours (DNSA_LOG_TZ). */
+  tz: string;
+  /** First day to rebuild, `YYYY-MM-DD`; with `to`, every window of the range is rebuilt. */
+  from?: string;
+  /** Last day to rebuild, inclusive. */
+  to?: string;
+  /** Wait for a window another rollup holds (default), or skip it until the next run. */
+  wait?: boolean;
+  /** Stop between windows. */
+  signal?: AbortSignal;
+  /** Called after each window. */
+  onWindow?: (done: number, total: number, window: RollupWindow) => void;
+}
+
+/** One node's day. */
+export interface RollupWindow {
+  nodeId: number;
+  nodeName: string;
+  day: string;
+}
+
+/** What {@linkcode rollupStatistics} did. */
+export interface RollupResult {
+  /** Windows rebuilt. */
+  windows: number;
+  /** Windows left because another rollup held them, or whose raw rows are gone. */
+  skipped: number;
+  /** Raw rows and orphan error lines read. */
+  rows: number;
+  /** Days rebuilt, `YYYY-MM-DD`. */
+  days: string[];
+}
+
+/** Days from `from` to `to` inclusive, `YYYY-MM-DD`. */
+export function daysBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  const end = Date.parse(`${to}T00:00:00Z`);
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= end; t += 86_400_000) {
+    out.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return out;
+}
+
+/** The windows to rebuild. */
+async function windowsOf(sql: Sql, options: RollupOptions): Promise<RollupWindow[]> {
+  if (options.from === undefined && options.to === undefined) {
+    const rows = await sql.unsafe<{ node_id: number; node_name: string; day: string }[]>(
+      ROLLUP_SQL.pendingDays,
+      [options.tz],
+    );
+    return rows.map((r) => ({ nodeId: r.node_id, nodeName: r.node_name, day: r.day }));
+  }
+  // Only nodes whose raw rows live here: a federated peer's statistics have no raw rows to
+  // be rebuilt from, and must not be cleared.
+  const nodes = await sql.unsafe<{ node_id: number; node_name: string }[]>(
+    ROLLUP_SQL.localNodes,
+  );
+  const first = options.from ?? options.to!;
+  const last = options.to ?? options.from!;
+  const out: RollupWindow[] = [];
+  for (const day of daysBetween(first, last)) {
+    for (const n of nodes) out.push({ nodeId: n.node_id, nodeName: n.node_name, day });
+  }
+  return out;
+}
+
+/** Rebuild the statistics of the pending windows, or of every window of a range of days. */
+export async function rollupStatistics(
+  sql: Sql,
+  options: RollupOptions,
+): Promise<RollupResult> {
+  const forced = options.from !== undefined || options.to !== undefined;
+  const windows = await windowsOf(sql, options);
+  const result: RollupResult = { windows: 0, skipped: 0, rows: 0, days: [] };
+  const days = new Set<string>();
+  let done = 0;
+  for (const w of windows) {
+    if (options.signal?.aborted) break;
+    const outcome = await sql.begin((tx) => rollupWindow(tx, w, options, forced));
+    if (outcome === null) result.skipped++;
+    else {
+      result.windows++;
+      result.rows += outcome;
+      days.add(w.day);
+    }
+    options.onWindow?.(++done, windows.length, w);
+  }
+  result.days = [...days].sort();
+  return result;
+}
+
+/** Rebuild one window; returns the raw rows read, or null when it was skipped. */
+async function rollupWindow(
+  tx: Tx,
+  w: RollupWindow,
+  options: RollupOptions,
+  forced: boolean,
+): Promise<number | null> {
+  if (options.wait === false) {
+    const [got] = await tx`select pg_try_advisory_xact_lock(${ROLLUP_LOCK}, ${w.nodeId}) as ok`;
+    if (!got.ok) return null;
+  } else {
+    await tx`select pg_advisory_xact_lock(${ROLLUP_LOCK}, ${w.nodeId})`;
+  }
+  // Hash aggregation of a day's rows: enough memory to stay off the disk for ~10M rows.
+  await tx`set local work_mem = '64MB'`;
+  const [bounds] = await tx.unsafe<{ lo: Date; hi: Date; raw: string | null }[]>(
+    ROLLUP_SQL.dayBounds,
+    [w.day, options.tz],
+  );
+  const marks = await tx.unsafe<{ stat_hour: Date; seq: string }[]>(
+    ROLLUP_SQL.marksRead,
+    [w.nodeId, bounds.lo, bounds.hi],
+  );
+  if (!forced && marks.length === 0) return null; // another rollup did it meanwhile
+  const dropMarks = () =>
+    tx.unsafe(ROLLUP_SQL.marksDelete, [
+      w.nodeId,
+      marks.map((m) => m.stat_hour.toISOString()),
+      marks.map((m) => m.seq),
+    ]);
+  if (bounds.raw === null) {
+    // The day's raw partition is gone (retention): its statistics stay as they are.
+    await dropMarks();
+    return null;
+  }
+  await tx.unsafe(ROLLUP_SQL.baseCreate);
+  await tx.unsafe(ROLLUP_SQL.baseFill, [w.nodeId, bounds.lo, bounds.hi, options.tz]);
+  // Hourly rows: the marked hours (every hour of the day when the range was named).
+  let hourFrom = bounds.lo, hourTo = bounds.hi;
+  if (!forced) {
+    const times = marks.map((m) => m.stat_hour.getTime());
+    hourFrom = new Date(Math.min(...times));
+    hourTo = new Date(Math.max(...times) + 3_600_000);
+  }
+  await tx.unsafe(ROLLUP_SQL.hourlyDelete, [w.nodeName, hourFrom, hourTo]);
+  await tx.unsafe(ROLLUP_SQL.hourlyStats, [w.nodeName, hourFrom, hourTo]);
+  await tx.unsafe(ROLLUP_SQL.hourlyTotals, [w.nodeName, hourFrom, hourTo]);
+  await tx.unsafe(ROLLUP_SQL.dayCreate);
+  const day = [w.nodeName, w.day];
+  await tx.unsafe(ROLLUP_SQL.dailyDelete, day);
+  await tx.unsafe(ROLLUP_SQL.dailyStats, day);
+  await tx.unsafe(ROLLUP_SQL.dailyDomains, day);
+  await tx.unsafe(ROLLUP_SQL.dailyApexes, day);
+  await tx.unsafe(ROLLUP_SQL.dailyClients, day);
+  await tx.unsafe(ROLLUP_SQL.dailyQtypes, day);
+  await tx.unsafe(ROLLUP_SQL.dailyTotals, day);
+  await tx.unsafe(ROLLUP_SQL.domainsSeen, day);
+  await dropMarks();
+  const [read] = await tx<
+    { n: string }[]
+  >`select coalesce(sum(hits), 0)::bigint as n from rollup_base`;
+  return Number(read.n);
+}

@@ -60,7 +60,7 @@ Examples:
   dns-analytics ingest --node dns2 /srv/archive/dns2/queries.log.*.gz`,
   },
   serve: {
-    summary: "the main job: follow the query log and query-errors log continuously",
+    summary: "the main job: follow the query log and query-errors log, run the scheduled jobs",
     usage: "dns-analytics serve [--from-end]",
     options: { "from-end": { type: "boolean" } },
     help: `Follows DNSA_QUERY_LOG and DNSA_ERROR_LOG (default /var/log/named/queries.log and
@@ -80,8 +80,11 @@ reading pauses and the batch is retried with backoff; nothing is lost or
 stored twice. SIGTERM or SIGINT: the batch read so far is committed and serve
 exits 0. A JSON summary is logged every minute.
 
-Not in this version yet: the scheduled jobs, the HTTP dashboard/API/metrics,
-and dnstap.
+The scheduled jobs run beside it: rollup every DNSA_ROLLUP_SCHEDULE (default
+'*/5 * * * *') and retention at DNSA_RETENTION_SCHEDULE (default '17 3 * * *'),
+both UTC, and each once at start to catch up what was missed while it was down.
+
+Not in this version yet: the HTTP dashboard/API/metrics, and dnstap.
 
 Example:
   DNSA_NODE=dns1 dns-analytics serve --config /etc/dns-ingestor/db.env`,

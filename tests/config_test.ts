@@ -45,6 +45,7 @@ Deno.test("defaults of the interface contract", () => {
   assert.deepEqual(c.http, { host: "127.0.0.1", port: 8053 });
   assert.equal(c.retentionDays, 30);
   assert.equal(c.statsRetentionDays, 400);
+  assert.deepEqual(c.schedules, { rollup: "*/5 * * * *", retention: "17 3 * * *" });
   assert.ok(c.node.length > 0);
   assert.ok(Object.isFrozen(c));
 });
@@ -56,6 +57,8 @@ Deno.test("a wrong value is named with what is allowed", () => {
     [{ DNSA_SOURCE: "syslog" }, /DNSA_SOURCE[\s\S]*querylog[\s\S]*dnstap/],
     [{ DNSA_LOG_TZ: "Mars/Olympus" }, /DNSA_LOG_TZ[\s\S]*IANA/],
     [{ DNSA_POLL_MS: "fast" }, /DNSA_POLL_MS/],
+    [{ DNSA_ROLLUP_SCHEDULE: "every hour" }, /DNSA_ROLLUP_SCHEDULE[\s\S]*five fields/],
+    [{ DNSA_RETENTION_SCHEDULE: "0 3 * *" }, /DNSA_RETENTION_SCHEDULE[\s\S]*cron/],
     [{ DNSA_HTTP: "8053" }, /DNSA_HTTP[\s\S]*HOST:PORT/],
     [{ DB_PORT: "99999" }, /DB_PORT/],
     [{ DNSA_NODE: "dns 1" }, /DNSA_NODE/],
@@ -105,4 +108,11 @@ Deno.test("DNSA_PEERS parses name=url pairs", () => {
     env: { DNSA_PEERS: "dns2=postgres://r@10.10.10.250/dns_analytics, dns3=postgresql://h/db" },
   });
   assert.deepEqual(c.peers.map((p) => p.name), ["dns2", "dns3"]);
+});
+
+Deno.test("job schedules are configurable cron expressions", () => {
+  const c = loadConfig({
+    env: { DNSA_ROLLUP_SCHEDULE: "2-59/10 * * * *", DNSA_RETENTION_SCHEDULE: "0 1 * * 0" },
+  });
+  assert.deepEqual(c.schedules, { rollup: "2-59/10 * * * *", retention: "0 1 * * 0" });
 });

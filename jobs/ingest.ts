@@ -1,11 +1,14 @@
 /**
- * The `ingest` job: one-shot import of query logs and query-errors logs (plain or `.gz`).
+ * The `ingest` job: one-shot import of query logs, query-errors logs and dnstap files (plain
+ * or `.gz`).
  *
  * @module
  */
 import type { JobContext } from "../lib/context.ts";
 import { nodeIdOf } from "../lib/context.ts";
 import { ingestFiles, type IngestSummary } from "../lib/ingest/ingest_files.ts";
+import type { WriterContext } from "../lib/ingest/commit.ts";
+import { ingestDnstapFiles, isDnstapFile } from "../lib/dnstap/ingest.ts";
 
 /** Options of {@linkcode ingest}. */
 export interface IngestOptions {
@@ -18,29 +21,54 @@ export interface IngestOptions {
   batchRows?: number;
 }
 
-/** Import `paths` exactly once; see lib/ingest/ingest_files.ts. */
+/**
+ * Import `paths` exactly once: query logs and query-errors logs (lib/ingest/ingest_files.ts)
+ * and dnstap files (lib/dnstap/ingest.ts), each file's kind decided by its content.
+ */
 export async function ingest(ctx: JobContext, options: IngestOptions): Promise<IngestSummary> {
   const node = options.node ?? ctx.config.node;
   const nodeId = await nodeIdOf(ctx.sql, node);
   ctx.log.info("ingest started", { job: "ingest", node, files: options.paths.length });
-  const summary = await ingestFiles(
-    {
-      sql: ctx.sql,
-      nodeId,
-      tz: ctx.config.logTz,
-      knownDays: new Set(),
-      copy: ctx.copy,
-      onRetry: ({ attempt, delayMs, error }) =>
-        ctx.log.warn("database unavailable, retrying batch", {
-          job: "ingest",
-          attempt,
-          delay_ms: Math.round(delayMs),
-          error,
-        }),
-    },
-    options.paths,
-    { log: ctx.log, progress: options.progress, batchRows: options.batchRows },
-  );
+  const writer: WriterContext = {
+    sql: ctx.sql,
+    nodeId,
+    tz: ctx.config.logTz,
+    knownDays: new Set(),
+    copy: ctx.copy,
+    onRetry: ({ attempt, delayMs, error }) =>
+      ctx.log.warn("database unavailable, retrying batch", {
+        job: "ingest",
+        attempt,
+        delay_ms: Math.round(delayMs),
+        error,
+      }),
+  };
+  const started = performance.now();
+  const dnstapPaths: string[] = [], logPaths: string[] = [];
+  for (const p of options.paths) (await isDnstapFile(p) ? dnstapPaths : logPaths).push(p);
+  const summary = await ingestFiles(writer, logPaths, {
+    log: ctx.log,
+    progress: options.progress,
+    batchRows: options.batchRows,
+  });
+  if (dnstapPaths.length > 0) {
+    const d = await ingestDnstapFiles(writer, dnstapPaths, {
+      log: ctx.log,
+      batchFrames: options.batchRows,
+    });
+    summary.lines += d.frames;
+    summary.rows += d.rows;
+    summary.skipped += d.skipped;
+    summary.rejected += d.rejected;
+    summary.pending += d.pending;
+    summary.failedFiles += d.failedFiles;
+    summary.batches += d.batches;
+    summary.files.push(...d.files);
+    for (const [k, v] of Object.entries(d.reasons)) {
+      summary.reasons[k] = (summary.reasons[k] ?? 0) + v;
+    }
+    summary.seconds = Math.round(performance.now() - started) / 1000;
+  }
   ctx.log.info("ingest finished", {
     job: "ingest",
     node,

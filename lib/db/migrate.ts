@@ -8,6 +8,7 @@
 import type { Sql } from "./connect.ts";
 import m0001 from "../../sql/migrations/0001_init.sql" with { type: "text" };
 import m0002 from "../../sql/migrations/0002_statistics.sql" with { type: "text" };
+import m0003 from "../../sql/migrations/0003_dnstap.sql" with { type: "text" };
 
 /** One migration: its number, file name and SQL text. */
 export interface Migration {
@@ -20,6 +21,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "0001_init.sql", sql: m0001 },
   { version: 2, name: "0002_statistics.sql", sql: m0002 },
+  { version: 3, name: "0003_dnstap.sql", sql: m0003 },
 ];
 
 /** An applied migration no longer matches its file, or the database is newer than us. */

@@ -4,6 +4,10 @@
  *
  * @module
  */
+import dnstapAnswered from "../../sql/ingest/dnstap_answered.sql" with { type: "text" };
+import dnstapWait from "../../sql/ingest/dnstap_wait.sql" with { type: "text" };
+import dnstapExpire from "../../sql/ingest/dnstap_expire.sql" with { type: "text" };
+import insertDnstapUnnest from "../../sql/ingest/insert_dnstap_unnest.sql" with { type: "text" };
 import applyRcodes from "../../sql/ingest/apply_rcodes.sql" with { type: "text" };
 import checkpointGet from "../../sql/ingest/checkpoint_get.sql" with { type: "text" };
 import checkpointPeek from "../../sql/ingest/checkpoint_peek.sql" with { type: "text" };
@@ -54,6 +58,10 @@ import retention_stats_days from "../../sql/retention/stats_days.sql" with { typ
 
 /** The ingest statements by name. */
 export const INGEST_SQL = {
+  insertDnstapUnnest,
+  dnstapExpire,
+  dnstapWait,
+  dnstapAnswered,
   applyRcodes,
   checkpointGet,
   checkpointPeek,

@@ -8,7 +8,15 @@
  */
 import type { ErrorLine, QueryLine, RateLimitLine, ResponseLine } from "../parse/types.ts";
 import { isIpAddress } from "./address.ts";
-import { BinaryCopySink, ColumnSink, type FastRow, type RowExtras } from "./row_sink.ts";
+import {
+  BinaryCopySink,
+  ColumnSink,
+  COPY_COLUMNS,
+  DNSTAP_COLUMNS,
+  type DnstapRow,
+  type FastRow,
+  type RowExtras,
+} from "./row_sink.ts";
 
 /** One query-errors (or response) line bound for dns_query_errors. */
 export interface ErrorRow {
@@ -99,6 +107,22 @@ export interface BatchData {
   lastLineAt: number | null;
   /** The query rows: binary COPY data, or one text array per column. */
   rows: { blocks: Uint8Array[] } | { columns: (string | null)[][] };
+  /** The dns_queries columns the rows hold, in order. */
+  rowColumns: readonly string[];
+  /** dnstap queries still waiting for their response, and what to settle (see commit.ts). */
+  dnstap?: DnstapPending;
+}
+
+/** The dnstap part of a batch: the joins a commit finishes in the database. */
+export interface DnstapPending {
+  /** Queries of this batch without a response yet: key and row values (DNSTAP_COLUMNS). */
+  waiting: { key: string; atUs: number; values: (string | null)[] }[];
+  /** Keys of this batch's responses whose query an earlier batch left waiting. */
+  answered: string[];
+  /** Waiting queries received before this instant never got a response: they become rows. */
+  expireBefore: Date;
+  /** Set by the commit: rows added from expired waiting queries. */
+  expiredRows?: number;
 }
 
 /** Accumulates one batch. */
@@ -115,11 +139,28 @@ export class Batch {
   lastLineAt: number | null = null;
   /** The rows: binary COPY data (PostgreSQL) or column arrays (the embedded database). */
   readonly sink: BinaryCopySink | ColumnSink;
+  /** The dns_queries columns of the rows. */
+  readonly rowColumns: readonly string[];
+  /** Set for a batch of dnstap frames. */
+  dnstap?: DnstapPending;
 
-  constructor(source: BatchSource, options: { format?: "binary" | "columns" } = {}) {
+  constructor(
+    source: BatchSource,
+    options: { format?: "binary" | "columns"; dnstap?: boolean } = {},
+  ) {
     this.source = source;
     this.endOffset = source.startOffset;
-    this.sink = options.format === "columns" ? new ColumnSink() : new BinaryCopySink();
+    this.rowColumns = options.dnstap ? DNSTAP_COLUMNS : COPY_COLUMNS;
+    this.sink = options.format === "columns"
+      ? new ColumnSink(this.rowColumns.length)
+      : new BinaryCopySink();
+  }
+
+  /** Add a dnstap row; `wallDay` is its day in the zone of the partitions. */
+  addDnstapRow(row: DnstapRow, wallDay: number): void {
+    this.sink.addDnstap(row);
+    this.counts.rows++;
+    this.#track(Math.floor(row.atUs / 1000), wallDay);
   }
 
   #lastDay = NaN;

@@ -103,8 +103,9 @@ async function writeBatch(
   // back its rows.
   if (batch.counts.rows > 0) {
     const rows = batch.rows;
-    if ("blocks" in rows) await copyRows(tx, rows.blocks, copyTarget(batch.days));
-    else await insertRowsUnnest(tx, rows.columns);
+    if ("blocks" in rows) {
+      await copyRows(tx, rows.blocks, copyTarget(batch.days), batch.rowColumns ?? COPY_COLUMNS);
+    } else await insertRowsUnnest(tx, rows.columns);
   }
   if (after) await after.catch(() => {});
   await tx`select pg_advisory_xact_lock(${NODE_WRITE_LOCK}, ${ctx.nodeId})`;
@@ -125,7 +126,21 @@ async function writeBatch(
   }
   if (batch.errors.length > 0) await insertErrors(tx, ctx.nodeId, batch);
   if (batch.rejects.length > 0) await insertRejects(tx, ctx.nodeId, batch);
-  const touched = await joinErrors(tx, ctx.nodeId, batch);
+  // Query-errors lines only meet query-log rows; a dnstap batch carries its own rcodes.
+  let touched = batch.dnstap
+    ? (batch.counts.rows > 0 ? { from: batch.minAt, to: batch.maxAt } : null)
+    : await joinErrors(tx, ctx.nodeId, batch);
+  let rowsAdded = batch.counts.rows;
+  if (batch.dnstap) {
+    const expired = await settleDnstap(tx, ctx.nodeId, batch.dnstap);
+    batch.dnstap.expiredRows = expired.n;
+    rowsAdded += expired.n;
+    if (expired.n > 0) {
+      const from = Math.min(touched?.from ?? Infinity, expired.firstAt!.getTime());
+      const to = Math.max(touched?.to ?? -Infinity, expired.lastAt!.getTime());
+      touched = { from, to };
+    }
+  }
   if (touched) {
     await tx.unsafe(INGEST_SQL.markDirty, [
       ctx.nodeId,
@@ -141,7 +156,7 @@ async function writeBatch(
     src.path,
     batch.endOffset,
     c.lines,
-    c.rows,
+    rowsAdded,
     c.rejected,
     c.skipped,
     JSON.stringify(c.reasons),
@@ -150,7 +165,29 @@ async function writeBatch(
   return "committed";
 }
 
-const COPY_LIST = COPY_COLUMNS.join(", ");
+/**
+ * The dnstap joins a batch leaves to the database: responses answering queries an earlier
+ * batch left waiting, this batch's unanswered queries, and waiting queries old enough to
+ * count as never answered (they become rows).
+ */
+async function settleDnstap(
+  tx: Tx,
+  nodeId: number,
+  d: NonNullable<BatchData["dnstap"]>,
+): Promise<{ n: number; firstAt: Date | null; lastAt: Date | null }> {
+  if (d.answered.length > 0) await tx.unsafe(INGEST_SQL.dnstapAnswered, [nodeId, d.answered]);
+  if (d.waiting.length > 0) {
+    const json = JSON.stringify(
+      d.waiting.map((w) => ({ k: w.key, t: w.values[0], v: w.values })),
+    );
+    await tx.unsafe(INGEST_SQL.dnstapWait, [nodeId, json]);
+  }
+  const [r] = await tx.unsafe<{ n: number; first_at: Date | null; last_at: Date | null }[]>(
+    INGEST_SQL.dnstapExpire,
+    [nodeId, d.expireBefore],
+  );
+  return { n: r.n, firstAt: r.first_at, lastAt: r.last_at };
+}
 
 /**
  * The table a batch's COPY goes to: the day's partition itself when all rows are of one day
@@ -168,8 +205,14 @@ function copyTarget(days: Iterable<number>): string {
  * settles. A probe query queued behind the COPY settles in every case: it runs after a
  * successful COPY, and fails (aborted transaction, closed connection) after a failed one.
  */
-async function copyRows(tx: Tx, blocks: Uint8Array[], table: string): Promise<void> {
-  const w = await tx.unsafe(`copy ${table} (${COPY_LIST}) from stdin (format binary)`).writable();
+async function copyRows(
+  tx: Tx,
+  blocks: Uint8Array[],
+  table: string,
+  columns: readonly string[],
+): Promise<void> {
+  const w = await tx.unsafe(`copy ${table} (${columns.join(", ")}) from stdin (format binary)`)
+    .writable();
   const finished = new Promise<void>((resolve, reject) => {
     w.once("finish", resolve);
     w.once("error", reject);
@@ -210,8 +253,11 @@ async function copyRows(tx: Tx, blocks: Uint8Array[], table: string): Promise<vo
 /** Insert the rows with `unnest`, at most 25 000 per statement. */
 async function insertRowsUnnest(tx: Tx, columns: (string | null)[][]): Promise<void> {
   const step = 25_000;
+  const text = columns.length === COPY_COLUMNS.length
+    ? INGEST_SQL.insertRowsUnnest
+    : INGEST_SQL.insertDnstapUnnest;
   for (let i = 0; i < columns[0].length; i += step) {
-    await tx.unsafe(INGEST_SQL.insertRowsUnnest, columns.map((c) => c.slice(i, i + step)));
+    await tx.unsafe(text, columns.map((c) => c.slice(i, i + step)));
   }
 }
 

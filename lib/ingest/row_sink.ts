@@ -30,6 +30,69 @@ export const COPY_COLUMNS = [
   "server_ip",
 ] as const;
 
+/** Columns of a dnstap row: the query-log columns and what only dnstap says. */
+export const DNSTAP_COLUMNS = [
+  ...COPY_COLUMNS,
+  "response_rcode",
+  "rcode_source",
+  "latency_us",
+  "response_size",
+] as const;
+
+/** One dnstap row (see lib/dnstap/rows.ts), in the order of {@linkcode DNSTAP_COLUMNS}. */
+export interface DnstapRow {
+  /** queried_at, microseconds since the epoch. */
+  atUs: number;
+  client: string;
+  port: number | null;
+  domain: string | null;
+  apex: string | null;
+  qtype: string | null;
+  flags: string | null;
+  nodeId: number;
+  qclass: string | null;
+  transport: string | null;
+  rd: boolean | null;
+  edns: number | null;
+  dnssecOk: boolean | null;
+  cd: boolean | null;
+  ecs: string | null;
+  server: string | null;
+  rcode: string | null;
+  latencyUs: number | null;
+  size: number | null;
+}
+
+/** A dnstap row as text values (NULL as null), in the order of DNSTAP_COLUMNS. */
+export function dnstapRowValues(r: DnstapRow): (string | null)[] {
+  const b = (v: boolean | null) => v === null ? null : v ? "t" : "f";
+  const n = (v: number | null) => v === null ? null : String(v);
+  return [
+    new Date(Math.floor(r.atUs / 1000)).toISOString().slice(0, 23) +
+    String(r.atUs % 1000).padStart(3, "0") + "Z",
+    r.client,
+    n(r.port),
+    r.domain,
+    r.apex,
+    r.qtype,
+    r.flags,
+    String(r.nodeId),
+    r.qclass,
+    null,
+    r.transport,
+    b(r.rd),
+    n(r.edns),
+    b(r.dnssecOk),
+    b(r.cd),
+    r.ecs,
+    r.server,
+    r.rcode,
+    r.rcode === null ? null : "dnstap",
+    n(r.latencyUs),
+    n(r.size),
+  ];
+}
+
 /** The values of one row that do not come from the parsed line itself. */
 export interface RowExtras {
   at: number;
@@ -309,6 +372,52 @@ export class BinaryCopySink implements RowSink {
     this.#rows++;
   }
 
+  /** Add a dnstap row (a batch holds either dnstap rows or query-log rows). */
+  addDnstap(r: DnstapRow): void {
+    this.#room(512);
+    this.#view.setInt16(this.#pos, DNSTAP_COLUMNS.length);
+    this.#pos += 2;
+    const us = r.atUs - PG_EPOCH_MS * 1000;
+    const hi = Math.floor(us / 4294967296);
+    this.#view.setInt32(this.#pos, 8);
+    this.#view.setInt32(this.#pos + 4, hi);
+    this.#view.setUint32(this.#pos + 8, us - hi * 4294967296);
+    this.#pos += 12;
+    if (!this.#client.parse(r.client, false)) throw new Error(`not an address: ${r.client}`);
+    this.#inet(this.#client);
+    const int4 = (v: number | null) => v === null ? this.#nul() : this.#int4(v);
+    int4(r.port);
+    this.#textOrNull(r.domain);
+    this.#textOrNull(r.apex);
+    this.#textOrNull(r.qtype);
+    this.#textOrNull(r.flags);
+    this.#room(64);
+    this.#int4(r.nodeId);
+    this.#textOrNull(r.qclass);
+    this.#nul(); // view: dnstap does not say
+    this.#textOrNull(r.transport);
+    this.#room(64);
+    this.#bool(r.rd);
+    if (r.edns === null) this.#nul();
+    else {
+      this.#view.setInt32(this.#pos, 2);
+      this.#view.setInt16(this.#pos + 4, r.edns);
+      this.#pos += 6;
+    }
+    this.#bool(r.dnssecOk);
+    this.#bool(r.cd);
+    if (r.ecs !== null && this.#ecs.parse(r.ecs, true)) this.#inet(this.#ecs);
+    else this.#nul();
+    if (r.server !== null && this.#server.parse(r.server, false)) this.#inet(this.#server);
+    else this.#nul();
+    this.#textOrNull(r.rcode);
+    this.#textOrNull(r.rcode === null ? null : "dnstap");
+    this.#room(32);
+    int4(r.latencyUs);
+    int4(r.size);
+    this.#rows++;
+  }
+
   /** The COPY data: header, rows, trailer. */
   blocks(): Uint8Array[] {
     const trailer = new Uint8Array([0xff, 0xff]);
@@ -318,8 +427,19 @@ export class BinaryCopySink implements RowSink {
 
 /** Rows as one text array per column, for an `unnest` insert. */
 export class ColumnSink implements RowSink {
-  readonly columns: (string | null)[][] = COPY_COLUMNS.map(() => []);
+  readonly columns: (string | null)[][];
   #client = new Inet();
+
+  /** `width`: the number of columns (COPY_COLUMNS, or DNSTAP_COLUMNS for dnstap rows). */
+  constructor(width: number = COPY_COLUMNS.length) {
+    this.columns = Array.from({ length: width }, () => []);
+  }
+
+  /** Add a dnstap row (a sink made with DNSTAP_COLUMNS.length columns). */
+  addDnstap(r: DnstapRow): void {
+    const values = dnstapRowValues(r);
+    for (let i = 0; i < values.length; i++) this.columns[i].push(values[i]);
+  }
 
   add(q: QueryLine, x: RowExtras): boolean {
     if (!this.#client.parse(q.clientIp, false)) return false;

@@ -8,7 +8,10 @@
  * The scheduled jobs (jobs/schedule.ts) run beside the tailer: once at start to catch up,
  * then on their schedules.
  *
- * Not yet part of it: HTTP, dnstap.
+ * With DNSA_SOURCE=dnstap it follows DNSA_DNSTAP (socket or file, lib/dnstap/follow.ts)
+ * instead of the logs.
+ *
+ * Not yet part of it: HTTP.
  *
  * @module
  */
@@ -16,6 +19,8 @@ import type { JobContext } from "../lib/context.ts";
 import { nodeIdOf } from "../lib/context.ts";
 import { follow, type FollowStats } from "../lib/ingest/follower.ts";
 import { guardCopyWriteRace } from "../lib/db/connect.ts";
+import { ConfigError } from "../lib/config.ts";
+import { type DnstapFollowStats, followDnstap } from "../lib/dnstap/follow.ts";
 import { closeAbandonedRuns } from "../lib/job_runs.ts";
 import { startSchedule } from "./schedule.ts";
 
@@ -31,14 +36,26 @@ export interface ServeOptions {
 }
 
 /** Follow the logs until `signal` aborts. */
-export async function serve(ctx: JobContext, options: ServeOptions): Promise<FollowStats> {
+export async function serve(
+  ctx: JobContext,
+  options: ServeOptions,
+): Promise<FollowStats | DnstapFollowStats> {
   const { config, log } = ctx;
-  if (config.source !== "querylog") {
-    throw new Error(`DNSA_SOURCE=${config.source} is not available yet: use querylog`);
+  if (config.source === "dnstap" && !config.dnstap) {
+    throw new ConfigError(
+      "DNSA_SOURCE=dnstap needs DNSA_DNSTAP: the unix socket named writes to " +
+        "(dnstap-output unix) or the dnstap file it writes (dnstap-output file)",
+    );
   }
   const nodeId = await nodeIdOf(ctx.sql, config.node);
   const paths = [config.queryLog, config.errorLog];
-  log.info("serve started", { job: "serve", node: config.node, paths, poll_ms: config.pollMs });
+  log.info("serve started", {
+    job: "serve",
+    node: config.node,
+    source: config.source,
+    ...(config.source === "dnstap" ? { dnstap: config.dnstap } : { paths }),
+    poll_ms: config.pollMs,
+  });
   let last: FollowStats | null = null;
   const summary = setInterval(() => {
     if (!last) return;
@@ -68,6 +85,48 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Fol
     log.warn("connection lost during a COPY; the batch is retried", { job: "serve", message })
   );
   try {
+    if (config.source === "dnstap") {
+      const writer = {
+        sql: ctx.sql,
+        nodeId,
+        tz: config.logTz,
+        knownDays: new Set<number>(),
+        copy: ctx.copy,
+        retryForMs: Infinity,
+        signal: options.signal,
+        onRetry: (
+          { attempt, delayMs, error }: { attempt: number; delayMs: number; error: unknown },
+        ) =>
+          log.warn("database unavailable, retrying batch", {
+            job: "serve",
+            attempt,
+            delay_ms: Math.round(delayMs),
+            error,
+          }),
+      };
+      let latest: DnstapFollowStats | null = null;
+      const tick = setInterval(() => {
+        if (latest) log.info("serve summary", { job: "serve", source: "dnstap", ...latest });
+      }, options.summaryMs ?? 60_000);
+      try {
+        const s = await followDnstap(writer, config.dnstap!, {
+          log,
+          signal: options.signal,
+          pollMs: config.pollMs,
+          onStats: (x) => (latest = x),
+        });
+        await jobs;
+        log.info("serve stopped", {
+          job: "serve",
+          source: "dnstap",
+          frames: s.frames,
+          rows: s.rows,
+        });
+        return s;
+      } finally {
+        clearInterval(tick);
+      }
+    }
     const stats = await follow({
       sql: ctx.sql,
       nodeId,

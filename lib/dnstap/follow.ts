@@ -1,0 +1,120 @@
+/**
+ * `serve` with `DNSA_SOURCE=dnstap`: the dnstap source named by `DNSA_DNSTAP`, either a unix
+ * socket to listen on or a file to follow. How it is recognised: an existing regular file, or
+ * a name ending in `.fstrm`, `.dnstap`, `.tap` (optionally `.gz`), is a file (named's
+ * `dnstap-output file`), followed with its rotated versions exactly once like the logs;
+ * anything else is a socket path the program listens on (named's `dnstap-output unix`).
+ *
+ * @module
+ */
+import type { WriterContext } from "../ingest/commit.ts";
+import { listRotatedSet } from "../ingest/file_set.ts";
+import type { Logger } from "../log.ts";
+import { sleep } from "../sleep.ts";
+import { createZoneClock } from "../time.ts";
+import { ingestDnstapFiles } from "./ingest.ts";
+import { listenDnstap } from "./listener.ts";
+import { DnstapAssembler } from "./rows.ts";
+
+/** Whether `target` names a dnstap file (true) or a socket to listen on (false). */
+export async function isDnstapFileTarget(target: string): Promise<boolean> {
+  try {
+    const info = await Deno.stat(target);
+    if (info.isFile) return true;
+  } catch {
+    // not there yet: decided by its name
+  }
+  return /\.(fstrm|dnstap|tap)(\.gz)?$/.test(target);
+}
+
+/** Counters of a dnstap follower, for the periodic summary. */
+export interface DnstapFollowStats {
+  mode: "socket" | "file";
+  frames: number;
+  rows: number;
+  rejected: number;
+  skipped: number;
+  batches: number;
+  connections?: number;
+  protocolErrors?: number;
+  lastCommitAt: number | null;
+}
+
+/** Follow `target` until `signal` aborts. */
+export async function followDnstap(
+  ctx: WriterContext,
+  target: string,
+  options: {
+    log: Logger;
+    signal: AbortSignal;
+    pollMs: number;
+    onStats?: (s: DnstapFollowStats) => void;
+  },
+): Promise<DnstapFollowStats> {
+  const { log, signal } = options;
+  if (!(await isDnstapFileTarget(target))) {
+    const s = await listenDnstap(ctx, {
+      path: target,
+      log,
+      signal,
+      onCommit: (l) =>
+        options.onStats?.({
+          mode: "socket",
+          frames: l.frames,
+          rows: l.rows,
+          rejected: l.rejected,
+          skipped: l.skipped,
+          batches: l.batches,
+          connections: l.connections,
+          protocolErrors: l.protocolErrors,
+          lastCommitAt: l.lastCommitAt,
+        }),
+    });
+    return {
+      mode: "socket",
+      frames: s.frames,
+      rows: s.rows,
+      rejected: s.rejected,
+      skipped: s.skipped,
+      batches: s.batches,
+      connections: s.connections,
+      protocolErrors: s.protocolErrors,
+      lastCommitAt: s.lastCommitAt,
+    };
+  }
+  const stats: DnstapFollowStats = {
+    mode: "file",
+    frames: 0,
+    rows: 0,
+    rejected: 0,
+    skipped: 0,
+    batches: 0,
+    lastCommitAt: null,
+  };
+  const assembler = new DnstapAssembler({ nodeId: ctx.nodeId, clock: createZoneClock(ctx.tz) });
+  log.info("following dnstap file", { path: target });
+  let warned = false;
+  while (!signal.aborted) {
+    const files = await listRotatedSet(target).catch(() => []);
+    if (files.length === 0 && !warned) {
+      log.warn("dnstap file not found yet, waiting", { path: target });
+      warned = true;
+    }
+    const r = await ingestDnstapFiles(ctx, files, {
+      log,
+      signal,
+      assembler,
+      vanishedOk: true,
+      finishAtStop: true,
+    });
+    stats.frames += r.frames;
+    stats.rows += r.rows;
+    stats.rejected += r.rejected;
+    stats.skipped += r.skipped;
+    stats.batches += r.batches;
+    if (r.batches > 0) stats.lastCommitAt = Date.now();
+    options.onStats?.(stats);
+    await sleep(options.pollMs, signal);
+  }
+  return stats;
+}

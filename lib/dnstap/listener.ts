@@ -1,0 +1,235 @@
+/**
+ * dnstap over a unix socket (`dnstap-output unix "…"`): named connects, sends READY, we answer
+ * ACCEPT, named sends START and data frames, and STOP (answered by FINISH) when it closes. A
+ * dropped or restarted named simply connects again. Frames from every connection go into one
+ * batch that commits every `flushMs` (with a checkpoint counting frames, so a commit whose
+ * acknowledgement was lost is not applied twice). Frames read from the socket but not yet
+ * committed are lost if the process is killed: the socket has no replay. While the database
+ * is down the batch grows to `maxFrames`, then reading pauses, so named's own buffer fills and
+ * named drops frames (it counts them; we cannot see them).
+ *
+ * Garbage, a wrong content type, an oversized or truncated frame: the connection is logged and
+ * closed; the listener keeps running.
+ *
+ * @module
+ */
+import { INGEST_SQL } from "../db/statements.ts";
+import { Batch } from "../ingest/batch.ts";
+import { commitBatch, type WriterContext } from "../ingest/commit.ts";
+import type { Logger } from "../log.ts";
+import { sleep } from "../sleep.ts";
+import { createZoneClock } from "../time.ts";
+import { Control, DNSTAP_CONTENT_TYPE, encodeControl, FrameDecoder, FrameError } from "./fstrm.ts";
+import { decodeDnstap, DnstapDecodeError } from "./message.ts";
+import { DNSTAP_ANSWER_WINDOW_MS, DnstapAssembler } from "./rows.ts";
+
+/** Counters of a listener. */
+export interface ListenerStats {
+  connections: number;
+  open: number;
+  frames: number;
+  rows: number;
+  rejected: number;
+  skipped: number;
+  /** Connections closed for a protocol error (garbage, wrong content type, oversized frame). */
+  protocolErrors: number;
+  batches: number;
+  lastCommitAt: number | null;
+}
+
+/** Options of {@linkcode listenDnstap}. */
+export interface ListenOptions {
+  path: string;
+  log: Logger;
+  signal: AbortSignal;
+  /** Commit interval, ms. Default 1000. */
+  flushMs?: number;
+  /** Frames buffered before reading pauses. Default 200 000. */
+  maxFrames?: number;
+  /** Called after each commit. */
+  onCommit?: (stats: ListenerStats) => void;
+}
+
+/** Remove a stale socket at `path` (never a regular file or a directory). */
+async function removeStaleSocket(path: string): Promise<void> {
+  try {
+    const info = await Deno.lstat(path);
+    if (info.isFile || info.isDirectory) {
+      throw new Error(
+        `DNSA_DNSTAP: ${path} exists and is not a socket; remove it or choose another path`,
+      );
+    }
+    await Deno.remove(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+/** Listen on the unix socket `options.path` until `options.signal` aborts. */
+export async function listenDnstap(
+  ctx: WriterContext,
+  options: ListenOptions,
+): Promise<ListenerStats> {
+  const { log, signal, path } = options;
+  const flushMs = options.flushMs ?? 1000;
+  const maxFrames = options.maxFrames ?? 200_000;
+  const stats: ListenerStats = {
+    connections: 0,
+    open: 0,
+    frames: 0,
+    rows: 0,
+    rejected: 0,
+    skipped: 0,
+    protocolErrors: 0,
+    batches: 0,
+    lastCommitAt: null,
+  };
+  const fingerprint = `socket:${path}`;
+  const [cp] = await ctx.sql.unsafe<{ byte_offset: string }[]>(
+    INGEST_SQL.checkpointPeek,
+    [ctx.nodeId, fingerprint],
+  );
+  let offset = cp ? Number(cp.byte_offset) : 0;
+  const assembler = new DnstapAssembler({ nodeId: ctx.nodeId, clock: createZoneClock(ctx.tz) });
+  const format = ctx.copy === false ? "columns" : "binary";
+  const newBatch = () =>
+    new Batch({ path, fingerprint, startOffset: offset }, { format, dnstap: true });
+  let batch = newBatch();
+  let finishing = false; // a connection ended: its unanswered queries are final
+  let committing: Promise<void> | null = null;
+  let samples = 5;
+
+  const commit = async () => {
+    const b = batch;
+    b.endOffset = offset;
+    const final = finishing;
+    finishing = false;
+    batch = newBatch();
+    // Live frames carry the current time: a query unanswered for a minute of wall time is final.
+    assembler.seal(b, new Date(final ? Date.now() : Date.now() - DNSTAP_ANSWER_WINDOW_MS));
+    // Nothing read since the last commit: waiting queries from a minute ago still become rows.
+    if (b.endOffset === b.source.startOffset && assembler.lastFrameMs === 0) return;
+    await commitBatch(ctx, b);
+    stats.rows += b.counts.rows + (b.dnstap?.expiredRows ?? 0);
+    stats.batches++;
+    stats.lastCommitAt = Date.now();
+    options.onCommit?.(stats);
+  };
+
+  await removeStaleSocket(path);
+  const listener = Deno.listen({ transport: "unix", path });
+  await Deno.chmod(path, 0o660).catch(() => {});
+  log.info("dnstap socket listening", { path });
+  const connections = new Set<Promise<void>>();
+  const conns = new Set<Deno.UnixConn>();
+
+  const handle = async (conn: Deno.UnixConn) => {
+    stats.connections++;
+    stats.open++;
+    const decoder = new FrameDecoder();
+    const buf = new Uint8Array(1 << 16);
+    let started = false;
+    try {
+      for (;;) {
+        if (signal.aborted) break;
+        while (batch.counts.lines >= maxFrames && committing) await committing;
+        const n = await conn.read(buf);
+        if (n === null) break;
+        decoder.push(buf.slice(0, n));
+        for (let f = decoder.next(); f; f = decoder.next()) {
+          if (f.kind === "control") {
+            if (f.type === Control.READY) {
+              if (f.contentTypes.length > 0 && !f.contentTypes.includes(DNSTAP_CONTENT_TYPE)) {
+                throw new FrameError(
+                  `content type ${f.contentTypes.join(", ")} is not ${DNSTAP_CONTENT_TYPE}`,
+                );
+              }
+              await conn.write(encodeControl(Control.ACCEPT, [DNSTAP_CONTENT_TYPE]));
+            } else if (f.type === Control.START) started = true;
+            else if (f.type === Control.STOP) {
+              await conn.write(encodeControl(Control.FINISH)).catch(() => {});
+              finishing = true;
+              return;
+            }
+            continue;
+          }
+          if (!started) throw new FrameError("data frame before START");
+          offset++;
+          stats.frames++;
+          batch.counts.lines++;
+          let outcome: string;
+          try {
+            outcome = assembler.add(decodeDnstap(f.payload), batch);
+          } catch (error) {
+            if (!(error instanceof DnstapDecodeError)) throw error;
+            outcome = "malformed";
+          }
+          if (outcome === "skipped") {
+            batch.counts.skipped++;
+            stats.skipped++;
+          } else if (outcome === "malformed") {
+            stats.rejected++;
+            batch.addReject({
+              reason: "dnstap_undecodable",
+              byteOffset: offset,
+              length: f.payload.length,
+              sample: f.payload.slice(0, 512),
+            }, samples-- > 0);
+          }
+        }
+      }
+      if (decoder.buffered > 0) {
+        log.warn("dnstap connection ended inside a frame", { path, bytes: decoder.buffered });
+      }
+    } catch (error) {
+      if (error instanceof FrameError) {
+        stats.protocolErrors++;
+        log.warn("dnstap connection closed: not a valid dnstap stream", {
+          path,
+          error: error.message,
+        });
+      } else if (!signal.aborted) {
+        log.warn("dnstap connection failed", { path, error });
+      }
+    } finally {
+      stats.open--;
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    }
+  };
+
+  const accept = (async () => {
+    try {
+      for await (const conn of listener) {
+        conns.add(conn as Deno.UnixConn);
+        const p = handle(conn as Deno.UnixConn).finally(() => conns.delete(conn as Deno.UnixConn));
+        connections.add(p);
+        p.finally(() => connections.delete(p));
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    }
+  })();
+  signal.addEventListener("abort", () => {
+    listener.close();
+    for (const c of conns) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+  }, { once: true });
+
+  while (!signal.aborted) {
+    await sleep(flushMs, signal);
+    committing = commit();
+    await committing;
+    committing = null;
+  }
+  await accept.catch(() => {});
+  await Promise.allSettled([...connections]);
+  await commit();
+  await Deno.remove(path).catch(() => {});
+  log.info("dnstap socket closed", { path, frames: stats.frames, rows: stats.rows });
+  return stats;
+}

@@ -197,10 +197,15 @@ export class Batch {
     this.#track(at, wallDay);
   }
 
-  /** Add a query-errors, rate-limit or response line; false when its address is unusable. */
+  /**
+   * Add a query-errors, rate-limit or response line; false when its address is unusable.
+   * Its day gets a partition too: the rollup reads an orphan line's day only where the day's
+   * raw partition exists.
+   */
   addError(
     e: ErrorLine | RateLimitLine | ResponseLine,
     at: number,
+    wallDay: number,
     domain: string | null,
     byteOffset: number,
   ): boolean {
@@ -220,6 +225,7 @@ export class Batch {
     });
     this.counts.errorLines++;
     this.lastLineAt = at;
+    this.days.add(wallDay);
     return true;
   }
 

@@ -357,9 +357,9 @@ function handleLine(
     case "error":
     case "ratelimit":
     case "response": {
-      const [at] = resolveTime(p, state);
+      const [at, wall] = resolveTime(p, state);
       const domain = p.qname === "" ? null : names(state, p.qname).domain;
-      if (!batch.addError(p, at, domain, offset)) {
+      if (!batch.addError(p, at, Math.floor(wall / 86_400_000), domain, offset)) {
         reject(batch, state, "bad_address", offset, sample, item.length);
       }
       return;

@@ -7,7 +7,8 @@
 import protobuf from "protobufjs";
 import protoText from "./dnstap.proto" with { type: "text" };
 
-const DNSTAP = protobuf.parse(protoText).root.lookupType("dnstap.Dnstap");
+// resolveAll() makes the schema's `required` fields required when decoding.
+const DNSTAP = protobuf.parse(protoText).root.resolveAll().lookupType("dnstap.Dnstap");
 
 /** dnstap Message.Type values this program reads. */
 export const MessageType = { CLIENT_QUERY: 5, CLIENT_RESPONSE: 6 } as const;
@@ -64,6 +65,9 @@ interface Decoded {
 const num = (v: number | Long | undefined) =>
   v === undefined ? 0 : typeof v === "number" ? v : v.toNumber();
 const bytes = (v: Uint8Array | undefined) => v !== undefined && v.length > 0 ? v : null;
+// protobufjs answers an absent field with its default from the prototype; a field that was on
+// the wire is an own property.
+const has = (m: object, field: string) => Object.hasOwn(m, field);
 
 /** Decode `payload`; throws DnstapDecodeError when it is not a dnstap message. */
 export function decodeDnstap(payload: Uint8Array): DnstapRecord {
@@ -76,18 +80,21 @@ export function decodeDnstap(payload: Uint8Array): DnstapRecord {
     );
   }
   const m = d.message;
-  if (!m || m.type === undefined) throw new DnstapDecodeError("dnstap frame without a message");
-  const qs = num(m.queryTimeSec), rs = num(m.responseTimeSec);
+  if (!m || !has(d, "message") || !has(m, "type")) {
+    throw new DnstapDecodeError("dnstap frame without a message");
+  }
+  const qs = has(m, "queryTimeSec") ? num(m.queryTimeSec) : 0;
+  const rs = has(m, "responseTimeSec") ? num(m.responseTimeSec) : 0;
   return {
-    type: m.type,
-    transport: m.socketProtocol === undefined ? null : TRANSPORTS[m.socketProtocol] ?? null,
-    queryAddress: bytes(m.queryAddress),
-    queryPort: m.queryPort ?? null,
-    responseAddress: bytes(m.responseAddress),
-    responsePort: m.responsePort ?? null,
+    type: m.type!,
+    transport: has(m, "socketProtocol") ? TRANSPORTS[m.socketProtocol!] ?? null : null,
+    queryAddress: has(m, "queryAddress") ? bytes(m.queryAddress) : null,
+    queryPort: has(m, "queryPort") ? m.queryPort! : null,
+    responseAddress: has(m, "responseAddress") ? bytes(m.responseAddress) : null,
+    responsePort: has(m, "responsePort") ? m.responsePort! : null,
     queryTimeUs: qs > 0 ? qs * 1e6 + Math.floor((m.queryTimeNsec ?? 0) / 1000) : null,
     responseTimeUs: rs > 0 ? rs * 1e6 + Math.floor((m.responseTimeNsec ?? 0) / 1000) : null,
-    queryMessage: bytes(m.queryMessage),
-    responseMessage: bytes(m.responseMessage),
+    queryMessage: has(m, "queryMessage") ? bytes(m.queryMessage) : null,
+    responseMessage: has(m, "responseMessage") ? bytes(m.responseMessage) : null,
   };
 }

@@ -149,7 +149,7 @@ async function drawSummary(
 ): Promise<void> {
   const secs = (performance.now() - started) / 1000;
   // The demo's rollup runs with every redraw, so the top list follows the traffic closely.
-  await rollupStatistics(ctx.sql, { tz: ctx.config.logTz });
+  await rollupStatistics(ctx.sql, { tz: ctx.config.logTz, copy: ctx.copy });
   const top = await runReport(ctx.sql, "top-domains", { tz: ctx.config.logTz, limit: 5 });
   const lines = [
     `${new Date().toISOString().slice(11, 19)}  queries written ${result.written}, stored ` +

@@ -22,6 +22,7 @@ export async function retention(
     async () => {
       result = await applyRetention(ctx.sql, {
         tz: ctx.config.logTz,
+        copy: ctx.copy,
         retentionDays: ctx.config.retentionDays,
         statsRetentionDays: ctx.config.statsRetentionDays,
         now: options.now,

@@ -35,6 +35,7 @@ export async function rollup(
     async () => {
       result = await rollupStatistics(ctx.sql, {
         tz: ctx.config.logTz,
+        copy: ctx.copy,
         from: options.from,
         to: options.to,
         // A scheduled run leaves a window another run holds for the next run; a run by

@@ -18,6 +18,8 @@ const PARTITION_LOCK = 4_243_120_002; // the lock ingest takes to create partiti
 /** Options of {@linkcode applyRetention}. */
 export interface RetentionOptions {
   tz: string;
+  /** The database takes COPY FROM STDIN (false on the embedded database). */
+  copy?: boolean;
   retentionDays: number;
   statsRetentionDays: number;
   now?: Date;
@@ -74,7 +76,11 @@ export async function applyRetention(
   );
   const old = partitions.filter((p) => p.day < rawKeep);
   if (old.length > 0) {
-    const r = await rollupStatistics(sql, { tz: options.tz, signal: options.signal });
+    const r = await rollupStatistics(sql, {
+      tz: options.tz,
+      copy: options.copy,
+      signal: options.signal,
+    });
     result.rolledUp = r.windows;
   }
   for (const p of old) {

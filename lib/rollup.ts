@@ -4,7 +4,8 @@
  * Ingest marks the hours each batch touched (`rollup_dirty`); a rollup without dates
  * rebuilds the windows that have marks (everything up to now, the current partial hour and
  * day included), and one with dates rebuilds every window of those days. A window is rebuilt
- * in one transaction: its statistics rows are deleted and computed again from the raw rows,
+ * in one transaction: its statistics rows are deleted and computed again from the raw rows in
+ * one sorted pass (lib/rollup_window.ts),
  * so re-running any window gives the same rows and late rows re-aggregate the windows they
  * touch. Windows of one node are serialised by an advisory lock: a second rollup waits, or
  * (`wait: false`, the scheduled run) leaves a busy window for the next run.
@@ -13,6 +14,8 @@
  */
 import type { Sql, Tx } from "./db/connect.ts";
 import { ROLLUP_SQL } from "./db/statements.ts";
+import { aggregateWindow } from "./rollup_window.ts";
+import { createZoneClock } from "./time.ts";
 
 /** Advisory lock of a node's rollup windows (second key: node_id). */
 export const ROLLUP_LOCK = 424_313;
@@ -29,6 +32,8 @@ export interface RollupOptions {
   wait?: boolean;
   /** Stop between windows. */
   signal?: AbortSignal;
+  /** The database takes COPY FROM STDIN (default true; false on the embedded database). */
+  copy?: boolean;
   /** Called after each window. */
   onWindow?: (done: number, total: number, window: RollupWindow) => void;
 }
@@ -123,8 +128,6 @@ async function rollupWindow(
   } else {
     await tx`select pg_advisory_xact_lock(${ROLLUP_LOCK}, ${w.nodeId})`;
   }
-  // Hash aggregation of a day's rows: enough memory to stay off the disk for ~10M rows.
-  await tx`set local work_mem = '64MB'`;
   const [bounds] = await tx.unsafe<{ lo: Date; hi: Date; raw: string | null }[]>(
     ROLLUP_SQL.dayBounds,
     [w.day, options.tz],
@@ -145,31 +148,27 @@ async function rollupWindow(
     await dropMarks();
     return null;
   }
-  await tx.unsafe(ROLLUP_SQL.baseCreate);
-  await tx.unsafe(ROLLUP_SQL.baseFill, [w.nodeId, bounds.lo, bounds.hi, options.tz]);
   // Hourly rows: the marked hours (every hour of the day when the range was named).
   let hourFrom = bounds.lo, hourTo = bounds.hi;
   if (!forced) {
     const times = marks.map((m) => m.stat_hour.getTime());
-    hourFrom = new Date(Math.min(...times));
-    hourTo = new Date(Math.max(...times) + 3_600_000);
+    hourFrom = new Date(Math.max(bounds.lo.getTime(), Math.min(...times)));
+    hourTo = new Date(Math.min(bounds.hi.getTime(), Math.max(...times) + 3_600_000));
   }
   await tx.unsafe(ROLLUP_SQL.hourlyDelete, [w.nodeName, hourFrom, hourTo]);
-  await tx.unsafe(ROLLUP_SQL.hourlyStats, [w.nodeName, hourFrom, hourTo]);
-  await tx.unsafe(ROLLUP_SQL.hourlyTotals, [w.nodeName, hourFrom, hourTo]);
-  await tx.unsafe(ROLLUP_SQL.dayCreate);
-  const day = [w.nodeName, w.day];
-  await tx.unsafe(ROLLUP_SQL.dailyDelete, day);
-  await tx.unsafe(ROLLUP_SQL.dailyStats, day);
-  await tx.unsafe(ROLLUP_SQL.dailyDomains, day);
-  await tx.unsafe(ROLLUP_SQL.dailyApexes, day);
-  await tx.unsafe(ROLLUP_SQL.dailyClients, day);
-  await tx.unsafe(ROLLUP_SQL.dailyQtypes, day);
-  await tx.unsafe(ROLLUP_SQL.dailyTotals, day);
-  await tx.unsafe(ROLLUP_SQL.domainsSeen, day);
+  await tx.unsafe(ROLLUP_SQL.dailyDelete, [w.nodeName, w.day]);
+  const rows = await aggregateWindow(tx, {
+    nodeId: w.nodeId,
+    nodeName: w.nodeName,
+    day: w.day,
+    lo: bounds.lo,
+    hi: bounds.hi,
+    hourFrom,
+    hourTo,
+    clock: createZoneClock(options.tz),
+    copy: options.copy !== false,
+  });
+  await tx.unsafe(ROLLUP_SQL.domainsSeen, [w.nodeName, w.day]);
   await dropMarks();
-  const [read] = await tx<
-    { n: string }[]
-  >`select coalesce(sum(hits), 0)::bigint as n from rollup_base`;
-  return Number(read.n);
+  return rows;
 }

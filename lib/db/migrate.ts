@@ -10,6 +10,7 @@ import m0001 from "../../sql/migrations/0001_init.sql" with { type: "text" };
 import m0002 from "../../sql/migrations/0002_statistics.sql" with { type: "text" };
 import m0003 from "../../sql/migrations/0003_dnstap.sql" with { type: "text" };
 import m0004 from "../../sql/migrations/0004_dropped_days.sql" with { type: "text" };
+import m0005 from "../../sql/migrations/0005_latency.sql" with { type: "text" };
 
 /** One migration: its number, file name and SQL text. */
 export interface Migration {
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "0002_statistics.sql", sql: m0002 },
   { version: 3, name: "0003_dnstap.sql", sql: m0003 },
   { version: 4, name: "0004_dropped_days.sql", sql: m0004 },
+  { version: 5, name: "0005_latency.sql", sql: m0005 },
 ];
 
 /** An applied migration no longer matches its file, or the database is newer than us. */

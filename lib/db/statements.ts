@@ -21,25 +21,6 @@ import markDirty from "../../sql/ingest/mark_dirty.sql" with { type: "text" };
 import markErrorsMatched from "../../sql/ingest/mark_errors_matched.sql" with { type: "text" };
 import matchCandidates from "../../sql/ingest/match_candidates.sql" with { type: "text" };
 import nodeUpsert from "../../sql/ingest/node_upsert.sql" with { type: "text" };
-import rollup_base_create from "../../sql/rollup/base_create.sql" with { type: "text" };
-import rollup_base_fill from "../../sql/rollup/base_fill.sql" with { type: "text" };
-import rollup_daily_apexes from "../../sql/rollup/daily_apexes.sql" with { type: "text" };
-import rollup_daily_clients from "../../sql/rollup/daily_clients.sql" with { type: "text" };
-import rollup_daily_delete from "../../sql/rollup/daily_delete.sql" with { type: "text" };
-import rollup_daily_domains from "../../sql/rollup/daily_domains.sql" with { type: "text" };
-import rollup_daily_qtypes from "../../sql/rollup/daily_qtypes.sql" with { type: "text" };
-import rollup_daily_stats from "../../sql/rollup/daily_stats.sql" with { type: "text" };
-import rollup_daily_totals from "../../sql/rollup/daily_totals.sql" with { type: "text" };
-import rollup_day_bounds from "../../sql/rollup/day_bounds.sql" with { type: "text" };
-import rollup_day_create from "../../sql/rollup/day_create.sql" with { type: "text" };
-import rollup_domains_seen from "../../sql/rollup/domains_seen.sql" with { type: "text" };
-import rollup_hourly_delete from "../../sql/rollup/hourly_delete.sql" with { type: "text" };
-import rollup_hourly_stats from "../../sql/rollup/hourly_stats.sql" with { type: "text" };
-import rollup_hourly_totals from "../../sql/rollup/hourly_totals.sql" with { type: "text" };
-import rollup_local_nodes from "../../sql/rollup/local_nodes.sql" with { type: "text" };
-import rollup_marks_delete from "../../sql/rollup/marks_delete.sql" with { type: "text" };
-import rollup_marks_read from "../../sql/rollup/marks_read.sql" with { type: "text" };
-import rollup_pending_days from "../../sql/rollup/pending_days.sql" with { type: "text" };
 import retention_delete_old_errors from "../../sql/retention/delete_old_errors.sql" with {
   type: "text",
 };
@@ -55,6 +36,18 @@ import retention_delete_stats_day from "../../sql/retention/delete_stats_day.sql
 import retention_drop_partition from "../../sql/retention/drop_partition.sql" with { type: "text" };
 import retention_raw_partitions from "../../sql/retention/raw_partitions.sql" with { type: "text" };
 import retention_stats_days from "../../sql/retention/stats_days.sql" with { type: "text" };
+import rollup_daily_delete from "../../sql/rollup/daily_delete.sql" with { type: "text" };
+import rollup_day_bounds from "../../sql/rollup/day_bounds.sql" with { type: "text" };
+import rollup_domains_seen from "../../sql/rollup/domains_seen.sql" with { type: "text" };
+import rollup_hourly_delete from "../../sql/rollup/hourly_delete.sql" with { type: "text" };
+import rollup_local_nodes from "../../sql/rollup/local_nodes.sql" with { type: "text" };
+import rollup_marks_delete from "../../sql/rollup/marks_delete.sql" with { type: "text" };
+import rollup_marks_read from "../../sql/rollup/marks_read.sql" with { type: "text" };
+import rollup_pending_days from "../../sql/rollup/pending_days.sql" with { type: "text" };
+import rollup_window_clients from "../../sql/rollup/window_clients.sql" with { type: "text" };
+import rollup_window_close from "../../sql/rollup/window_close.sql" with { type: "text" };
+import rollup_window_cursor from "../../sql/rollup/window_cursor.sql" with { type: "text" };
+import rollup_window_fetch from "../../sql/rollup/window_fetch.sql" with { type: "text" };
 
 /** The ingest statements by name. */
 export const INGEST_SQL = {
@@ -79,25 +72,18 @@ export const INGEST_SQL = {
 
 /** The rollup statements by name (sql/rollup/). */
 export const ROLLUP_SQL = {
-  baseCreate: rollup_base_create,
-  baseFill: rollup_base_fill,
-  dailyApexes: rollup_daily_apexes,
-  dailyClients: rollup_daily_clients,
   dailyDelete: rollup_daily_delete,
-  dailyDomains: rollup_daily_domains,
-  dailyQtypes: rollup_daily_qtypes,
-  dailyStats: rollup_daily_stats,
-  dailyTotals: rollup_daily_totals,
   dayBounds: rollup_day_bounds,
-  dayCreate: rollup_day_create,
   domainsSeen: rollup_domains_seen,
   hourlyDelete: rollup_hourly_delete,
-  hourlyStats: rollup_hourly_stats,
-  hourlyTotals: rollup_hourly_totals,
   localNodes: rollup_local_nodes,
   marksDelete: rollup_marks_delete,
   marksRead: rollup_marks_read,
   pendingDays: rollup_pending_days,
+  windowClients: rollup_window_clients,
+  windowClose: rollup_window_close,
+  windowCursor: rollup_window_cursor,
+  windowFetch: rollup_window_fetch,
 } as const;
 
 /** The retention statements by name (sql/retention/). */

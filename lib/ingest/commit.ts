@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { once } from "node:events";
 import type { Queryable, Sql, Tx } from "../db/connect.ts";
 import { isTransientDbError } from "../db/connect.ts";
+import { copyIn } from "../db/copy.ts";
 import { INGEST_SQL } from "../db/statements.ts";
 import { apexDomain } from "../domain.ts";
 import { dayString } from "../time.ts";
@@ -104,7 +104,7 @@ async function writeBatch(
   if (batch.counts.rows > 0) {
     const rows = batch.rows;
     if ("blocks" in rows) {
-      await copyRows(tx, rows.blocks, copyTarget(batch.days), batch.rowColumns ?? COPY_COLUMNS);
+      await copyIn(tx, copyTarget(batch.days), batch.rowColumns ?? COPY_COLUMNS, rows.blocks);
     } else await insertRowsUnnest(tx, rows.columns);
   }
   if (after) await after.catch(() => {});
@@ -197,57 +197,6 @@ async function settleDnstap(
 function copyTarget(days: Iterable<number>): string {
   const all = [...days];
   return all.length === 1 ? `dns_queries_p${dayString(all[0]).replaceAll("-", "")}` : "dns_queries";
-}
-
-/**
- * COPY the rows. postgres.js settles the stream's `finish` only on CommandComplete: when the
- * server refuses the data after the stream ended, or the connection drops then, it never
- * settles. A probe query queued behind the COPY settles in every case: it runs after a
- * successful COPY, and fails (aborted transaction, closed connection) after a failed one.
- */
-async function copyRows(
-  tx: Tx,
-  blocks: Uint8Array[],
-  table: string,
-  columns: readonly string[],
-): Promise<void> {
-  const w = await tx.unsafe(`copy ${table} (${columns.join(", ")}) from stdin (format binary)`)
-    .writable();
-  const finished = new Promise<void>((resolve, reject) => {
-    w.once("finish", resolve);
-    w.once("error", reject);
-    // Destroyed without an error (the connection went away): as good as one.
-    w.once(
-      "close",
-      () => reject(Object.assign(new Error("COPY stream closed"), { code: "CONNECTION_CLOSED" })),
-    );
-  });
-  finished.catch(() => {});
-  for (const block of blocks) {
-    if (!w.write(block)) await Promise.race([once(w, "drain"), finished]);
-  }
-  w.end();
-  // The probe may only be queued once the stream has sent CopyDone (its final step ran):
-  // earlier, postgres.js refuses it, and a refused query fails the whole transaction.
-  const state = (w as unknown as { _writableState?: { finalCalled?: boolean } })._writableState;
-  for (let i = 0; state && !state.finalCalled; i++) {
-    await Promise.race([new Promise((r) => setTimeout(r, i < 10 ? 0 : 5)), finished]);
-  }
-  const probe = tx`select 1`;
-  try {
-    await Promise.race([finished, probe]);
-    await Promise.all([finished, probe]);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "25P02") {
-      throw new Error(
-        "PostgreSQL refused the rows of a batch (COPY failed; its log has the reason). " +
-          "This is a bug in dns-analytics: please report it with that log line.",
-        { cause: error },
-      );
-    }
-    throw error;
-  }
 }
 
 /** Insert the rows with `unnest`, at most 25 000 per statement. */

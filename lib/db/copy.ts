@@ -1,0 +1,59 @@
+/**
+ * COPY FROM STDIN through postgres.js, settled in every case (see {@linkcode copyIn}).
+ *
+ * @module
+ */
+import { once } from "node:events";
+import type { Tx } from "./connect.ts";
+
+/**
+ * COPY `blocks` (binary or text COPY data) into `table`. postgres.js settles the stream's `finish` only on CommandComplete: when the
+ * server refuses the data after the stream ended, or the connection drops then, it never
+ * settles. A probe query queued behind the COPY settles in every case: it runs after a
+ * successful COPY, and fails (aborted transaction, closed connection) after a failed one.
+ */
+export async function copyIn(
+  tx: Tx,
+  table: string,
+  columns: readonly string[],
+  blocks: Iterable<Uint8Array>,
+  format: "binary" | "text" = "binary",
+): Promise<void> {
+  const w = await tx.unsafe(`copy ${table} (${columns.join(", ")}) from stdin (format ${format})`)
+    .writable();
+  const finished = new Promise<void>((resolve, reject) => {
+    w.once("finish", resolve);
+    w.once("error", reject);
+    // Destroyed without an error (the connection went away): as good as one.
+    w.once(
+      "close",
+      () => reject(Object.assign(new Error("COPY stream closed"), { code: "CONNECTION_CLOSED" })),
+    );
+  });
+  finished.catch(() => {});
+  for (const block of blocks) {
+    if (!w.write(block)) await Promise.race([once(w, "drain"), finished]);
+  }
+  w.end();
+  // The probe may only be queued once the stream has sent CopyDone (its final step ran):
+  // earlier, postgres.js refuses it, and a refused query fails the whole transaction.
+  const state = (w as unknown as { _writableState?: { finalCalled?: boolean } })._writableState;
+  for (let i = 0; state && !state.finalCalled; i++) {
+    await Promise.race([new Promise((r) => setTimeout(r, i < 10 ? 0 : 5)), finished]);
+  }
+  const probe = tx`select 1`;
+  try {
+    await Promise.race([finished, probe]);
+    await Promise.all([finished, probe]);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "25P02") {
+      throw new Error(
+        "PostgreSQL refused the rows of a batch (COPY failed; its log has the reason). " +
+          "This is a bug in dns-analytics: please report it with that log line.",
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}

@@ -264,6 +264,7 @@ async function flush(
   after?: Promise<void>,
 ): Promise<void> {
   const outcome = await commitBatch(ctx, batch, { after });
+  batch.release();
   const c = batch.counts;
   result.endOffset = batch.endOffset;
   result.lines += c.lines;

@@ -24,7 +24,6 @@ const MONTHS: Record<number, number> = {};
 ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].forEach(
   (m, i) => MONTHS[(m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2)] = i,
 );
-const LATIN1 = new TextDecoder("latin1");
 const ENCODER = new TextEncoder();
 
 function digit(d: Uint8Array, i: number): number {
@@ -319,8 +318,16 @@ export class FastQueryPath {
       if (slash <= end + 6) return false;
       const scope = num(d, slash + 1, e - 2 - slash);
       if (scope < 0 || e - 2 - slash < 1 || e - 2 - slash > 3) return false;
+      // ADDRESS/SOURCE, the source 1-3 plain digits (anything else: the general parser).
+      const sub = end + 6;
+      let bitsAt = slash - 1;
+      while (bitsAt > sub && d[bitsAt] !== 47 /* / */) bitsAt--;
+      if (bitsAt <= sub || slash - bitsAt - 1 < 1 || slash - bitsAt - 1 > 3) return false;
+      const bits = num(d, bitsAt + 1, slash - bitsAt - 1);
       const ecs = this.#ecs ??= new Inet();
-      if (!ecs.parse(LATIN1.decode(d.subarray(end + 6, slash)), true)) return false;
+      if (bits < 0 || !readAddress(d, sub, bitsAt, ecs)) return false;
+      if (bits > (ecs.family === 2 ? 32 : 128)) return false;
+      ecs.bits = bits;
       row.ecs = ecs;
       end = e;
     }

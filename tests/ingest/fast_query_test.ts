@@ -69,6 +69,9 @@ Deno.test("fast path: views, IPv6, ECS, case, flags in either order", () => {
     "25-Nov-2026 20:16:22.344 client @0x7f843951f098 127.0.0.1#47422 (.): query: . IN NS +E(0)K (127.0.0.1)",
     "25-Nov-2026 20:16:22.344 client @0x7f843951f098 2001:db8::5#47422 (x.example.co.ug): view my view: 2: query: x.example.co.ug CH TXT -SE(0)TDCV (2001:db8::1)",
     "01-Dec-2026 00:00:00.000 client @0x1 10.10.10.31#53 (b.c): query: b.c IN TYPE65534 +SE(1)T (10.10.10.250)",
+    "25-Nov-2026 20:16:21.768 client @0x7f843d032098 10.0.0.1#56484 (a.b): query: a.b IN A +E(0) (10.0.0.2) [ECS 2001:db8:ab00::/056/0]",
+    "25-Nov-2026 20:16:21.768 client @0x7f843d032098 10.0.0.1#56484 (a.b): query: a.b IN A +E(0) (10.0.0.2) [ECS ::ffff:10.1.0.0/112/24]",
+    "25-Nov-2026 20:16:21.768 client @0x7f843d032098 10.0.0.1#56484 (a.b): query: a.b IN A +E(0) (10.0.0.2) [ECS 0.0.0.0/0/0]",
   ];
   const { a, b, taken } = bothPaths(lines);
   assert.equal(taken.length, lines.length);
@@ -89,6 +92,10 @@ Deno.test("fast path declines what it does not know, so the general parser decid
     "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): query: a.b IN A +TT (127.0.0.1)",
     "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#99999 (a.b): query: a.b IN A + (127.0.0.1)",
     "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): query: a.b IN A + (127.0.0.1) junk",
+    "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): query: a.b IN A + (127.0.0.1) [ECS 196.43.0.0/0]",
+    "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): query: a.b IN A + (127.0.0.1) [ECS 196.43.0.0/+16/0]",
+    "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): query: a.b IN A + (127.0.0.1) [ECS 196.43.0.0/33/0]",
+    "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): query: a.b IN A + (127.0.0.1) [ECS 196.43.0/16/0]",
   ];
   const { taken } = bothPaths(declined);
   assert.deepEqual(taken, []);

@@ -15,7 +15,7 @@ import { ipv6BytesOf } from "./address.ts";
 import type { Batch } from "./batch.ts";
 import { type FastRow, Inet } from "./row_sink.ts";
 
-const SP = 32, COLON = 58, HASH = 35, LPAREN = 40, RPAREN = 41, BACKSLASH = 92;
+const NL = 10, SP = 32, COLON = 58, HASH = 35, LPAREN = 40, RPAREN = 41, BACKSLASH = 92;
 const CLIENT = [99, 108, 105, 101, 110, 116, 32]; // "client "
 const QUERY = [113, 117, 101, 114, 121, 58, 32]; // "query: "
 const VIEW = [118, 105, 101, 119, 32]; // "view "
@@ -210,9 +210,21 @@ export class FastQueryPath {
     return this.#minuteWall + ss * 1000 + ms;
   }
 
-  /** Encode the line d[s, e) into `batch` and count it; false when it is not in the shape. */
-  tryLine(d: Uint8Array, s: number, e: number, batch: Batch): boolean {
-    if (e - s < 60) return false;
+  /**
+   * Encode the line that starts at d[s] into `batch` when it is in the shape; returns the
+   * index of its newline, which must come before `limit` (the line is d[s, newline)), or -1.
+   * The line's end is found as it is read (no scan for the newline first): every search
+   * below stops at a newline, and every other byte is checked against what may stand there.
+   */
+  tryLine(d: Uint8Array, s: number, limit: number, batch: Batch): number {
+    return this.#line(d, s, limit, batch) ? this.#end : -1;
+  }
+
+  /** The newline of the line #line last took. */
+  #end = 0;
+
+  #line(d: Uint8Array, s: number, e: number, batch: Batch): boolean {
+    if (e - s < 61) return false;
     const wall = this.#wall(d, s);
     if (wall !== wall) return false;
     let p = s + 25;
@@ -241,7 +253,7 @@ export class FastQueryPath {
     for (; close < e; close++) {
       const c = d[close];
       if (c === RPAREN) break;
-      if (c === BACKSLASH) return false;
+      if (c === BACKSLASH || c === NL) return false;
     }
     if (close >= e || d[close + 1] !== COLON || d[close + 2] !== SP) return false;
     p = close + 3;
@@ -309,10 +321,16 @@ export class FastQueryPath {
     if (serverEnd < 0 || !readAddress(d, q + 2, serverEnd, row.server)) {
       return false;
     }
-    let end = serverEnd + 1;
+    const end = serverEnd + 1;
     row.ecs = null;
-    if (end < e) {
-      if (!matches(d, end, ECS) || d[e - 1] !== 93 /* ] */) return false;
+    if (end >= e) return false;
+    if (d[end] === NL) e = end;
+    else {
+      // " [ECS ...]" and the newline right after the first ']'.
+      if (!matches(d, end, ECS)) return false;
+      const close = find(d, 93, /* ] */ end + 6, e);
+      if (close < 0 || close + 1 >= e || d[close + 1] !== NL) return false;
+      e = close + 1;
       let slash = e - 1;
       while (slash > end && d[slash] !== 47 /* / */) slash--;
       if (slash <= end + 6) return false;
@@ -329,9 +347,9 @@ export class FastQueryPath {
       if (bits > (ecs.family === 2 ? 32 : 128)) return false;
       ecs.bits = bits;
       row.ecs = ecs;
-      end = e;
     }
-    if (end !== e) return false;
+    if (e - s < 60) return false;
+    this.#end = e;
 
     const at = this.#clock.toEpoch(wall);
     row.us = (at - 946_684_800_000) * 1000;
@@ -361,9 +379,16 @@ export class FastQueryPath {
   #ecs: Inet | null = null;
 }
 
-/** The first `c` in d[p, e), or -1. A loop: TypedArray#indexOf costs a call per use. */
+/**
+ * The first `c` in d[p, e) before any newline, or -1. A loop: TypedArray#indexOf costs a
+ * call per use.
+ */
 function find(d: Uint8Array, c: number, p: number, e: number): number {
-  for (let i = p; i < e; i++) if (d[i] === c) return i;
+  for (let i = p; i < e; i++) {
+    const x = d[i];
+    if (x === c) return i;
+    if (x === NL) return -1;
+  }
   return -1;
 }
 

@@ -33,56 +33,94 @@ function hexValue(c: number): number {
   return -1;
 }
 
+/** {@linkcode ipv4Bytes} of the ASCII text in d[s, e). */
+export function ipv4BytesOf(d: Uint8Array, s: number, e: number, out: Uint8Array, at: number) {
+  let parts = 0, digits = 0, value = 0;
+  for (let i = s; i < e; i++) {
+    const c = d[i];
+    if (c === 46) {
+      if (digits === 0 || parts === 3) return false;
+      out[at + parts++] = value;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      if (++digits > 3 || value > 255) return false;
+    } else return false;
+  }
+  if (parts !== 3 || digits === 0) return false;
+  out[at + 3] = value;
+  return true;
+}
+
+const TEXT = new Uint8Array(45);
+
 /** Write the 16 bytes of an IPv6 address (any RFC 4291 text form) at `out[at]`. */
 export function ipv6Bytes(s: string, out: Uint8Array, at: number): boolean {
   const n = s.length;
   if (n < 2 || n > 45) return false;
-  const groups: number[] = [];
-  let gap = -1; // index in groups where "::" stands
-  let i = 0;
-  if (s.charCodeAt(0) === 58) {
-    if (s.charCodeAt(1) !== 58) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127) return false;
+    TEXT[i] = c;
+  }
+  return ipv6BytesOf(TEXT, 0, n, out, at);
+}
+
+const GROUPS = new Uint16Array(8);
+const TAIL = new Uint8Array(4);
+
+/** {@linkcode ipv6Bytes} of the ASCII text in d[s, e), without making a string. */
+export function ipv6BytesOf(d: Uint8Array, s: number, e: number, out: Uint8Array, at: number) {
+  const n = e - s;
+  if (n < 2 || n > 45) return false;
+  let count = 0;
+  let gap = -1; // index in the groups where "::" stands
+  let i = s;
+  if (d[s] === 58) {
+    if (d[s + 1] !== 58) return false;
     gap = 0;
-    i = 2;
-    if (i === n) return fill(groups, gap, out, at);
+    i = s + 2;
+    if (i === e) return fill(count, gap, out, at);
   }
   for (;;) {
     // One group, or a trailing dotted IPv4.
-    let v = 0, d = 0, j = i;
-    for (; j < n; j++) {
-      const h = hexValue(s.charCodeAt(j));
+    let v = 0, digits = 0, j = i;
+    for (; j < e; j++) {
+      const h = hexValue(d[j]);
       if (h < 0) break;
       v = v * 16 + h;
-      if (++d > 4) return false;
+      if (++digits > 4) return false;
     }
-    if (j < n && s.charCodeAt(j) === 46) {
-      const tail = new Uint8Array(4);
-      if (!ipv4Bytes(s.slice(i), tail, 0)) return false;
-      groups.push((tail[0] << 8) | tail[1], (tail[2] << 8) | tail[3]);
-      return fill(groups, gap, out, at);
+    if (j < e && d[j] === 46) {
+      if (count > 6 || !ipv4BytesOf(d, i, e, TAIL, 0)) return false;
+      GROUPS[count++] = (TAIL[0] << 8) | TAIL[1];
+      GROUPS[count++] = (TAIL[2] << 8) | TAIL[3];
+      return fill(count, gap, out, at);
     }
-    if (d === 0) return false;
-    groups.push(v);
-    if (j === n) return fill(groups, gap, out, at);
-    if (s.charCodeAt(j) !== 58) return false;
-    if (j + 1 < n && s.charCodeAt(j + 1) === 58) {
+    // A ninth group can only end in a refusal.
+    if (digits === 0 || count === 8) return false;
+    GROUPS[count++] = v;
+    if (j === e) return fill(count, gap, out, at);
+    if (d[j] !== 58) return false;
+    if (j + 1 < e && d[j + 1] === 58) {
       if (gap >= 0) return false;
-      gap = groups.length;
+      gap = count;
       i = j + 2;
-      if (i === n) return fill(groups, gap, out, at);
+      if (i === e) return fill(count, gap, out, at);
     } else {
       i = j + 1;
-      if (i === n) return false;
+      if (i === e) return false;
     }
   }
 }
 
-function fill(groups: number[], gap: number, out: Uint8Array, at: number): boolean {
-  if (gap < 0 ? groups.length !== 8 : groups.length > 7) return false;
-  const zeros = 8 - groups.length;
+function fill(count: number, gap: number, out: Uint8Array, at: number): boolean {
+  if (gap < 0 ? count !== 8 : count > 7) return false;
+  const zeros = 8 - count;
   let k = 0;
   for (let g = 0; g < 8; g++) {
-    const v = gap >= 0 && g >= gap && g < gap + zeros ? 0 : groups[k++];
+    const v = gap >= 0 && g >= gap && g < gap + zeros ? 0 : GROUPS[k++];
     out[at + 2 * g] = v >> 8;
     out[at + 2 * g + 1] = v & 0xff;
   }

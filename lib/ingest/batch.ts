@@ -190,6 +190,11 @@ export class Batch {
       : { columns: this.sink.columns };
   }
 
+  /** The batch has committed: its COPY blocks may be reused (see BinaryCopySink.release). */
+  release(): void {
+    if (this.sink instanceof BinaryCopySink) this.sink.release();
+  }
+
   /** Add a row of the fast path (binary batches only). */
   addFastQuery(row: FastRow, at: number, wallDay: number): void {
     (this.sink as BinaryCopySink).addFast(row);

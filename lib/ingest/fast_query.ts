@@ -11,11 +11,11 @@
  */
 import { apexDomain } from "../domain.ts";
 import type { ZoneClock } from "../time.ts";
-import { ipv6Bytes } from "./address.ts";
+import { ipv6BytesOf } from "./address.ts";
 import type { Batch } from "./batch.ts";
 import { type FastRow, Inet } from "./row_sink.ts";
 
-const SP = 32, COLON = 58, HASH = 35, LPAREN = 40, RPAREN = 41, BACKSLASH = 92;
+const NL = 10, SP = 32, COLON = 58, HASH = 35, LPAREN = 40, RPAREN = 41, BACKSLASH = 92;
 const CLIENT = [99, 108, 105, 101, 110, 116, 32]; // "client "
 const QUERY = [113, 117, 101, 114, 121, 58, 32]; // "query: "
 const VIEW = [118, 105, 101, 119, 32]; // "view "
@@ -24,7 +24,6 @@ const MONTHS: Record<number, number> = {};
 ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].forEach(
   (m, i) => MONTHS[(m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2)] = i,
 );
-const LATIN1 = new TextDecoder("latin1");
 const ENCODER = new TextEncoder();
 
 function digit(d: Uint8Array, i: number): number {
@@ -44,10 +43,13 @@ function matches(d: Uint8Array, at: number, word: number[]): boolean {
 }
 
 /**
- * A cache of domain → apex keyed by the lower-cased name bytes: open addressing over typed
- * arrays, keys and apexes packed in one byte arena. Allocating a typed array costs several
- * hundred ns here, more than the lookup, and real traffic has many names seen once (CDN
- * labels, NXDOMAIN probes), so a miss allocates nothing.
+ * A cache of domain → apex keyed by the lower-cased name bytes: open addressing over one
+ * typed array of slots, keys and apexes packed in one byte arena (each key followed by its
+ * apex). Allocating a typed array costs several hundred ns here, more than the lookup, and
+ * real traffic has many names seen once (CDN labels, NXDOMAIN probes), so a miss allocates
+ * nothing. A slot's four fields sit side by side and the table starts small and doubles as
+ * it fills: a lookup then touches one cache line of the table and one of the arena, where
+ * separate arrays per field cost a cache miss each (most of the lookup on large name sets).
  */
 class ApexCache {
   /** Where the last {@linkcode get} found the apex: arena[apexStart, apexEnd). */
@@ -57,48 +59,63 @@ class ApexCache {
   #used = 0;
   #size = 0;
   #mask: number;
-  #hashes: Int32Array;
-  #keyAt: Int32Array;
-  #keyLen: Int32Array; // 0 = empty slot
-  #apexAt: Int32Array;
-  #apexLen: Int32Array;
+  #maxBits: number;
+  /** Per slot: hash, key offset in the arena, key length (0 = empty), apex length. */
+  #slots: Int32Array;
 
-  constructor(bits = 18) {
-    const n = 1 << bits;
-    this.#mask = n - 1;
-    this.#hashes = new Int32Array(n);
-    this.#keyAt = new Int32Array(n);
-    this.#keyLen = new Int32Array(n);
-    this.#apexAt = new Int32Array(n);
-    this.#apexLen = new Int32Array(n);
+  constructor(maxBits = 18, bits = 12) {
+    this.#maxBits = maxBits;
+    this.#mask = (1 << bits) - 1;
+    this.#slots = new Int32Array(4 << bits);
   }
 
   #clear(): void {
-    this.#keyLen.fill(0);
+    this.#slots.fill(0);
     this.#size = 0;
     this.#used = 0;
   }
 
+  /** Double the table, keeping its entries. */
+  #grow(): void {
+    const old = this.#slots;
+    const mask = (this.#mask << 1) | 1;
+    const slots = new Int32Array(4 * (mask + 1));
+    for (let o = 0; o < old.length; o += 4) {
+      if (old[o + 2] === 0) continue;
+      let i = old[o] & mask;
+      while (slots[4 * i + 2] !== 0) i = (i + 1) & mask;
+      slots.set(old.subarray(o, o + 4), 4 * i);
+    }
+    this.#slots = slots;
+    this.#mask = mask;
+  }
+
   /** Find (or compute) the apex of the name in name[0, len); see apexStart/apexEnd. */
   get(name: Uint8Array, len: number, hash: number): void {
-    const arena = this.arena;
-    let i = hash & this.#mask;
+    const arena = this.arena, slots = this.#slots, mask = this.#mask;
+    let i = hash & mask;
     for (;;) {
-      const kl = this.#keyLen[i];
+      const o = 4 * i;
+      const kl = slots[o + 2];
       if (kl === 0) break;
-      if (kl === len && this.#hashes[i] === hash) {
-        const at = this.#keyAt[i];
+      if (kl === len && slots[o] === hash) {
+        const at = slots[o + 1];
         let j = 0;
         while (j < len && arena[at + j] === name[j]) j++;
         if (j === len) {
-          this.apexStart = this.#apexAt[i];
-          this.apexEnd = this.apexStart + this.#apexLen[i];
+          this.apexStart = at + len;
+          this.apexEnd = at + len + slots[o + 3];
           return;
         }
       }
-      i = (i + 1) & this.#mask;
+      i = (i + 1) & mask;
     }
-    if (this.#size > (this.#mask >> 1) || this.#used + 4 * len + 16 > arena.length) {
+    if (this.#size >= (mask >> 1)) {
+      if (mask < (1 << this.#maxBits) - 1) this.#grow();
+      else this.#clear();
+      return this.get(name, len, hash);
+    }
+    if (this.#used + 4 * len + 16 > arena.length) {
       this.#clear();
       return this.get(name, len, hash);
     }
@@ -109,11 +126,11 @@ class ApexCache {
     const apexAt = keyAt + len;
     const written = ENCODER.encodeInto(apexDomain(text), arena.subarray(apexAt)).written;
     this.#used = apexAt + written;
-    this.#hashes[i] = hash;
-    this.#keyAt[i] = keyAt;
-    this.#keyLen[i] = len;
-    this.#apexAt[i] = apexAt;
-    this.#apexLen[i] = written;
+    const o = 4 * i;
+    slots[o] = hash;
+    slots[o + 1] = keyAt;
+    slots[o + 2] = len;
+    slots[o + 3] = written;
     this.#size++;
     this.apexStart = apexAt;
     this.apexEnd = apexAt + written;
@@ -193,9 +210,21 @@ export class FastQueryPath {
     return this.#minuteWall + ss * 1000 + ms;
   }
 
-  /** Encode the line d[s, e) into `batch` and count it; false when it is not in the shape. */
-  tryLine(d: Uint8Array, s: number, e: number, batch: Batch): boolean {
-    if (e - s < 60) return false;
+  /**
+   * Encode the line that starts at d[s] into `batch` when it is in the shape; returns the
+   * index of its newline, which must come before `limit` (the line is d[s, newline)), or -1.
+   * The line's end is found as it is read (no scan for the newline first): every search
+   * below stops at a newline, and every other byte is checked against what may stand there.
+   */
+  tryLine(d: Uint8Array, s: number, limit: number, batch: Batch): number {
+    return this.#line(d, s, limit, batch) ? this.#end : -1;
+  }
+
+  /** The newline of the line #line last took. */
+  #end = 0;
+
+  #line(d: Uint8Array, s: number, e: number, batch: Batch): boolean {
+    if (e - s < 61) return false;
     const wall = this.#wall(d, s);
     if (wall !== wall) return false;
     let p = s + 25;
@@ -220,10 +249,13 @@ export class FastQueryPath {
     // " (NAME): " — an escaped name could hold "\)": leave it to the general parser.
     p = peerEnd + 1;
     if (d[p] !== LPAREN) return false;
-    const close = find(d, RPAREN, p + 1, e);
-    if (close < 0) return false;
-    for (let i = p + 1; i < close; i++) if (d[i] === BACKSLASH) return false;
-    if (d[close + 1] !== COLON || d[close + 2] !== SP) return false;
+    let close = p + 1;
+    for (; close < e; close++) {
+      const c = d[close];
+      if (c === RPAREN) break;
+      if (c === BACKSLASH || c === NL) return false;
+    }
+    if (close >= e || d[close + 1] !== COLON || d[close + 2] !== SP) return false;
     p = close + 3;
     row.view = row.viewEnd = -1;
     if (matches(d, p, VIEW)) {
@@ -238,20 +270,20 @@ export class FastQueryPath {
     }
     if (!matches(d, p, QUERY)) return false;
     p += 7;
-    // NAME, lower-cased into the scratch buffer, hashed (FNV-1a) as it goes.
-    const nameEnd = find(d, SP, p, e);
-    if (nameEnd < 0 || nameEnd === p || nameEnd - p > this.#name.length) {
-      return false;
-    }
+    // NAME up to the space, lower-cased into the scratch buffer, hashed (FNV-1a) as it goes.
     const name = this.#name;
+    const limit = Math.min(e, p + name.length);
     let h = 0x811c9dc5;
-    for (let i = p; i < nameEnd; i++) {
-      let c = d[i];
-      if (c <= SP || c >= 127 || c === BACKSLASH) return false;
+    let nameEnd = p;
+    for (; nameEnd < limit; nameEnd++) {
+      let c = d[nameEnd];
+      if (c === SP) break;
+      if (c < SP || c >= 127 || c === BACKSLASH) return false;
       if (c >= 65 && c <= 90) c += 32;
-      name[i - p] = c;
+      name[nameEnd - p] = c;
       h = Math.imul(h ^ c, 0x01000193);
     }
+    if (nameEnd === p || nameEnd >= e || d[nameEnd] !== SP) return false;
     const len = nameEnd - p;
     if (len > 1 && name[len - 1] === 46) return false; // trailing dot: general parser
     // CLASS and TYPE: mnemonics (A-Z, 0-9, '-').
@@ -289,21 +321,35 @@ export class FastQueryPath {
     if (serverEnd < 0 || !readAddress(d, q + 2, serverEnd, row.server)) {
       return false;
     }
-    let end = serverEnd + 1;
+    const end = serverEnd + 1;
     row.ecs = null;
-    if (end < e) {
-      if (!matches(d, end, ECS) || d[e - 1] !== 93 /* ] */) return false;
+    if (end >= e) return false;
+    if (d[end] === NL) e = end;
+    else {
+      // " [ECS ...]" and the newline right after the first ']'.
+      if (!matches(d, end, ECS)) return false;
+      const close = find(d, 93, /* ] */ end + 6, e);
+      if (close < 0 || close + 1 >= e || d[close + 1] !== NL) return false;
+      e = close + 1;
       let slash = e - 1;
       while (slash > end && d[slash] !== 47 /* / */) slash--;
       if (slash <= end + 6) return false;
       const scope = num(d, slash + 1, e - 2 - slash);
       if (scope < 0 || e - 2 - slash < 1 || e - 2 - slash > 3) return false;
+      // ADDRESS/SOURCE, the source 1-3 plain digits (anything else: the general parser).
+      const sub = end + 6;
+      let bitsAt = slash - 1;
+      while (bitsAt > sub && d[bitsAt] !== 47 /* / */) bitsAt--;
+      if (bitsAt <= sub || slash - bitsAt - 1 < 1 || slash - bitsAt - 1 > 3) return false;
+      const bits = num(d, bitsAt + 1, slash - bitsAt - 1);
       const ecs = this.#ecs ??= new Inet();
-      if (!ecs.parse(LATIN1.decode(d.subarray(end + 6, slash)), true)) return false;
+      if (bits < 0 || !readAddress(d, sub, bitsAt, ecs)) return false;
+      if (bits > (ecs.family === 2 ? 32 : 128)) return false;
+      ecs.bits = bits;
       row.ecs = ecs;
-      end = e;
     }
-    if (end !== e) return false;
+    if (e - s < 60) return false;
+    this.#end = e;
 
     const at = this.#clock.toEpoch(wall);
     row.us = (at - 946_684_800_000) * 1000;
@@ -333,9 +379,16 @@ export class FastQueryPath {
   #ecs: Inet | null = null;
 }
 
-/** The first `c` in d[p, e), or -1. A loop: TypedArray#indexOf costs a call per use. */
+/**
+ * The first `c` in d[p, e) before any newline, or -1. A loop: TypedArray#indexOf costs a
+ * call per use.
+ */
 function find(d: Uint8Array, c: number, p: number, e: number): number {
-  for (let i = p; i < e; i++) if (d[i] === c) return i;
+  for (let i = p; i < e; i++) {
+    const x = d[i];
+    if (x === c) return i;
+    if (x === NL) return -1;
+  }
   return -1;
 }
 
@@ -351,33 +404,27 @@ function mnemonicEnd(d: Uint8Array, p: number, e: number): number {
 
 /** Parse the address in d[s, e) (IPv4 or IPv6, no zone) into `out`. */
 function readAddress(d: Uint8Array, s: number, e: number, out: Inet): boolean {
-  let v6 = false;
-  for (let i = s; i < e; i++) {
+  // Dotted-quad IPv4 in one pass; anything else takes the IPv6 reader (which refuses what
+  // is neither).
+  let parts = 0, digits = 0, value = 0, i = s;
+  for (; i < e; i++) {
     const c = d[i];
-    if (c === COLON) v6 = true;
-    else if (c === 37 /* % */ || c >= 127 || c <= SP) return false;
+    if (c === 46) {
+      if (digits === 0 || parts === 3) break;
+      out.bytes[parts++] = value;
+      digits = value = 0;
+    } else if (c >= 48 && c <= 57) {
+      value = value * 10 + c - 48;
+      if (++digits > 3 || value > 255) break;
+    } else break;
   }
-  if (!v6) {
-    // ipv4Bytes reads a string; spell the few bytes out without allocating one per digit.
-    let parts = 0, digits = 0, value = 0;
-    for (let i = s; i < e; i++) {
-      const c = d[i];
-      if (c === 46) {
-        if (digits === 0 || parts === 3) return false;
-        out.bytes[parts++] = value;
-        digits = value = 0;
-      } else if (c >= 48 && c <= 57) {
-        value = value * 10 + c - 48;
-        if (++digits > 3 || value > 255) return false;
-      } else return false;
-    }
-    if (parts !== 3 || digits === 0) return false;
+  if (i === e && parts === 3 && digits > 0) {
     out.bytes[3] = value;
     out.family = 2;
     out.bits = 32;
     return true;
   }
-  if (!ipv6Bytes(LATIN1.decode(d.subarray(s, e)), out.bytes, 0)) return false;
+  if (!ipv6BytesOf(d, s, e, out.bytes, 0)) return false;
   out.family = 3;
   out.bits = 128;
   return true;

@@ -198,10 +198,10 @@ async function ingestOne(
     // Common query lines go from bytes straight into the batch (binary batches only).
     const fastPath = state.fast;
     const fast = fastPath
-      ? (d: Uint8Array, s: number, e: number) => {
-        if (!fastPath.tryLine(d, s, e, batch!)) return false;
-        batch!.counts.lines++;
-        return true;
+      ? (d: Uint8Array, s: number, limit: number) => {
+        const end = fastPath.tryLine(d, s, limit, batch!);
+        if (end >= 0) batch!.counts.lines++;
+        return end;
       }
       : undefined;
     const lines = splitLines(file.blocks(start), { startOffset: start, fast });
@@ -264,6 +264,7 @@ async function flush(
   after?: Promise<void>,
 ): Promise<void> {
   const outcome = await commitBatch(ctx, batch, { after });
+  batch.release();
   const c = batch.counts;
   result.endOffset = batch.endOffset;
   result.lines += c.lines;

@@ -32,10 +32,12 @@ export interface LineBlock {
 }
 
 /**
- * Takes line `data[start, end)` (ASCII, no newline) straight from the bytes; returns false
- * to have it decoded and handed over as an item instead. `data` is valid during the call.
+ * Takes the line that starts at `data[start]` straight from the bytes when it knows its
+ * shape, and returns the index of the line's newline, which must lie before `limit` (the
+ * line is `data[start, newline)`); returns -1 to have the line decoded and handed over as
+ * an item instead. `data` is valid during the call.
  */
-export type FastLine = (data: Uint8Array, start: number, end: number) => boolean;
+export type FastLine = (data: Uint8Array, start: number, limit: number) => number;
 
 /** What is left when the reader reaches the end of the file. */
 export interface ReadEnd {
@@ -139,19 +141,23 @@ export class LineSplitter {
   /** Lines in data[from, to) offered to `fast` first; the rest decoded one by one. */
   #splitFast(data: Uint8Array, from: number, to: number, block: LineBlock, fast: FastLine) {
     const base = this.#offset - from;
+    const max = this.#max;
     let i = from;
     while (i < to) {
-      const nl = data.indexOf(NL, i);
       block.lines++;
-      if (nl - i > this.#max) {
+      // The fast path finds the newline itself (a line of at most `max` bytes).
+      const end = fast(data, i, Math.min(to, i + max + 1));
+      if (end >= 0) {
+        i = end + 1;
+        continue;
+      }
+      const nl = data.indexOf(NL, i);
+      if (nl - i > max) {
         block.items.push({
           reason: "too_long",
           sample: data.slice(i, i + this.#sampleBytes),
           length: nl - i,
         });
-      } else if (fast(data, i, nl)) {
-        i = nl + 1;
-        continue;
       } else {
         block.items.push(this.#decodeLine(data.subarray(i, nl)));
       }

@@ -24,7 +24,9 @@ function bothPaths(lines: string[], tz = "UTC") {
   const b = new Batch({ path: "b", fingerprint: "b", startOffset: 0 });
   for (const line of lines) {
     const bytes = ENC.encode(`${line}\n`);
-    if (!fast.tryLine(bytes, 0, bytes.length - 1, a)) {
+    const end = fast.tryLine(bytes, 0, bytes.length, a);
+    if (end >= 0) assert.equal(end, bytes.length - 1, `line end of ${line}`);
+    if (end < 0) {
       declined.push(line);
       continue;
     }
@@ -69,10 +71,38 @@ Deno.test("fast path: views, IPv6, ECS, case, flags in either order", () => {
     "25-Nov-2026 20:16:22.344 client @0x7f843951f098 127.0.0.1#47422 (.): query: . IN NS +E(0)K (127.0.0.1)",
     "25-Nov-2026 20:16:22.344 client @0x7f843951f098 2001:db8::5#47422 (x.example.co.ug): view my view: 2: query: x.example.co.ug CH TXT -SE(0)TDCV (2001:db8::1)",
     "01-Dec-2026 00:00:00.000 client @0x1 10.10.10.31#53 (b.c): query: b.c IN TYPE65534 +SE(1)T (10.10.10.250)",
+    "25-Nov-2026 20:16:21.768 client @0x7f843d032098 10.0.0.1#56484 (a.b): query: a.b IN A +E(0) (10.0.0.2) [ECS 2001:db8:ab00::/056/0]",
+    "25-Nov-2026 20:16:21.768 client @0x7f843d032098 10.0.0.1#56484 (a.b): query: a.b IN A +E(0) (10.0.0.2) [ECS ::ffff:10.1.0.0/112/24]",
+    "25-Nov-2026 20:16:21.768 client @0x7f843d032098 10.0.0.1#56484 (a.b): query: a.b IN A +E(0) (10.0.0.2) [ECS 0.0.0.0/0/0]",
   ];
   const { a, b, taken } = bothPaths(lines);
   assert.equal(taken.length, lines.length);
   assert.deepEqual(bytesOf(a.sink as BinaryCopySink), bytesOf(b.sink as BinaryCopySink));
+});
+
+Deno.test("fast path: a line's end is where its newline is, never in the next line", () => {
+  const clock = createZoneClock("UTC");
+  const fast = new FastQueryPath({ clock, nodeId: 3 });
+  const good =
+    "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): query: a.b IN A + (127.0.0.1)";
+  const batch = new Batch({ path: "a", fingerprint: "a", startOffset: 0 });
+  for (
+    const cut of [
+      "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): query: a.b IN A + (127.0.0.1",
+      "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): query: a.b IN A + (127.0.0.1) [ECS 1.2.0.0/16/0",
+      "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): view v",
+      "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b",
+      "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): query: a.b IN A +E(0",
+    ]
+  ) {
+    const bytes = ENC.encode(`${cut}\n${good}\n`);
+    assert.equal(fast.tryLine(bytes, 0, bytes.length, batch), -1, cut);
+    assert.equal(fast.tryLine(bytes, cut.length + 1, bytes.length, batch), bytes.length - 1);
+  }
+  // The newline must lie before the limit.
+  const bytes = ENC.encode(`${good}\n`);
+  assert.equal(fast.tryLine(bytes, 0, bytes.length - 1, batch), -1);
+  assert.equal(batch.counts.rows, 5);
 });
 
 Deno.test("fast path declines what it does not know, so the general parser decides", () => {
@@ -89,6 +119,10 @@ Deno.test("fast path declines what it does not know, so the general parser decid
     "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): query: a.b IN A +TT (127.0.0.1)",
     "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#99999 (a.b): query: a.b IN A + (127.0.0.1)",
     "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): query: a.b IN A + (127.0.0.1) junk",
+    "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): query: a.b IN A + (127.0.0.1) [ECS 196.43.0.0/0]",
+    "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): query: a.b IN A + (127.0.0.1) [ECS 196.43.0.0/+16/0]",
+    "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): query: a.b IN A + (127.0.0.1) [ECS 196.43.0.0/33/0]",
+    "25-Nov-2026 20:16:21.532 client @0x7f843d032098 127.0.0.1#56260 (a.b): query: a.b IN A + (127.0.0.1) [ECS 196.43.0/16/0]",
   ];
   const { taken } = bothPaths(declined);
   assert.deepEqual(taken, []);

@@ -116,3 +116,31 @@ Deno.test("an empty file yields nothing", async () => {
   assert.deepEqual(items, []);
   assert.deepEqual(end, { offset: 0, pendingBytes: 0 });
 });
+
+Deno.test("a fast path takes lines it finds the end of; the rest are items, long ones rejected", () => {
+  const enc = new TextEncoder();
+  const taken: string[] = [];
+  // Takes lines starting with "F", finding their newline itself, never at or past `limit`.
+  const fast = (d: Uint8Array, s: number, limit: number) => {
+    if (d[s] !== 70) return -1;
+    for (let i = s; i < limit; i++) {
+      if (d[i] === 10) {
+        taken.push(new TextDecoder().decode(d.subarray(s, i)));
+        return i;
+      }
+    }
+    return -1;
+  };
+  const splitter = new LineSplitter(100, 8);
+  const block = splitter.push(enc.encode("F1\nslow\nF22\nF123456789\nF3\npart"), fast);
+  assert.deepEqual(taken, ["F1", "F22", "F3"]);
+  assert.equal(block.lines, 5);
+  assert.deepEqual(block.items.map((x) => typeof x === "string" ? x : x.reason), [
+    "slow",
+    "too_long",
+  ]);
+  assert.deepEqual(block.starts, [103, 112]);
+  assert.deepEqual(block.ends, [108, 123]);
+  assert.equal(block.end, 126);
+  assert.deepEqual(splitter.end(), { offset: 126, pendingBytes: 4 });
+});

@@ -106,7 +106,7 @@ function fastAll(): void {
   const batch = new Batch({ path: "bench", fingerprint: "bench", startOffset: 0 });
   let start = 0;
   for (const end of lineEnds) {
-    if (!fastPath.tryLine(queryBytes, start, end, batch)) {
+    if (fastPath.tryLine(queryBytes, start, end + 1, batch) < 0) {
       const r = parseBindLine(decoder.decode(queryBytes.subarray(start, end)));
       sink += r.kind === "query" ? r.qname.length : 1;
     }

@@ -337,16 +337,22 @@ export async function aggregateWindow(tx: Tx, w: WindowSpec): Promise<number> {
   const flushAll = async () => {
     for (const t of Object.values(out)) await t.flush(tx);
   };
-  for (;;) {
-    const batch = await tx.unsafe(ROLLUP_SQL.windowFetch).values() as unknown as [
-      string | null,
-      string | null,
-      string | null,
-      string,
-      number,
-      string | null,
-      number | null,
-    ][];
+  type Row = [
+    string | null,
+    string | null,
+    string | null,
+    string,
+    number,
+    string | null,
+    number | null,
+  ];
+  const fetch = () =>
+    tx.unsafe(ROLLUP_SQL.windowFetch).values().execute() as unknown as Promise<Row[]>;
+  let next: Promise<Row[]> | null = fetch();
+  while (next) {
+    const batch: Row[] = await next;
+    // The server reads the next rows while this batch is counted.
+    next = batch.length === FETCH_ROWS ? fetch() : null;
     for (const [a, d, q, h, at, rcText, lat] of batch) {
       rows++;
       if (a !== apex) {
@@ -436,7 +442,6 @@ export async function aggregateWindow(tx: Tx, w: WindowSpec): Promise<number> {
       }
     }
     if (out.hourly.size + out.daily.size + out.domains.size >= 20_000) await flushAll();
-    if (batch.length < FETCH_ROWS) break;
   }
   closeApex();
   await tx.unsafe(ROLLUP_SQL.windowClose);

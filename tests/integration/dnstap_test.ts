@@ -122,6 +122,18 @@ Deno.test("dnstap fixture files: rcodes and qtypes equal dnstap-read and the gro
         ok: dt.response_rcode.NOERROR,
       },
     );
+    // Latency percentiles: exact for one node and day, from the histogram when merged.
+    const [exact] = await db.sql`select percentile_disc(array[0.5, 0.95, 0.99])
+      within group (order by latency_us) as p from dns_queries where latency_us is not null`;
+    const totals = await db.run(["report", "node-totals", "--format", "json"], env);
+    const t = JSON.parse(totals.stdout)[0];
+    assert.deepEqual([t.latency_p50_us, t.latency_p95_us, t.latency_p99_us], exact.p);
+    const [merged] = await db.sql`select dnsa_hist_percentile(dnsa_hist_sum(latency_hist), 0.95)
+      as p95 from dns_hourly_totals`;
+    assert.ok(
+      Math.abs(merged.p95 - exact.p[1]) <= 0.1 * exact.p[1],
+      `histogram p95 ${merged.p95} vs exact ${exact.p[1]}`,
+    );
     const rep = await db.run(["report", "top-nxdomain", "--format", "json", "--limit", "3"], env);
     assert.equal(rep.code, 0, rep.stderr);
     const top = JSON.parse(rep.stdout) as { nxdomain_count: number }[];

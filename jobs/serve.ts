@@ -21,6 +21,7 @@ import { follow, type FollowStats } from "../lib/ingest/follower.ts";
 import { guardCopyWriteRace } from "../lib/db/connect.ts";
 import { ConfigError } from "../lib/config.ts";
 import { type DnstapFollowStats, followDnstap } from "../lib/dnstap/follow.ts";
+import { readNamedDnstapCounters } from "../lib/dnstap/named_stats.ts";
 import { closeAbandonedRuns } from "../lib/job_runs.ts";
 import { startSchedule } from "./schedule.ts";
 
@@ -105,8 +106,35 @@ export async function serve(
           }),
       };
       let latest: DnstapFollowStats | null = null;
-      const tick = setInterval(() => {
-        if (latest) log.info("serve summary", { job: "serve", source: "dnstap", ...latest });
+      let dropped: number | null = null;
+      const tick = setInterval(async () => {
+        const named = config.namedStats
+          ? await readNamedDnstapCounters(config.namedStats).catch((error) => {
+            log.warn("named statistics channel not readable", {
+              job: "serve",
+              url: config.namedStats,
+              error,
+            });
+            return null;
+          })
+          : null;
+        if (named && dropped !== null && named.dropped > dropped) {
+          log.warn("named dropped dnstap frames", {
+            job: "serve",
+            dropped: named.dropped - dropped,
+            dropped_total: named.dropped,
+            hint: "its output queue was full: this program read too slowly or was stopped",
+          });
+        }
+        if (named) dropped = named.dropped;
+        log.info("serve summary", {
+          job: "serve",
+          source: "dnstap",
+          ...latest,
+          ...(named
+            ? { named_dnstap_sent: named.success, named_dnstap_dropped: named.dropped }
+            : {}),
+        });
       }, options.summaryMs ?? 60_000);
       try {
         const s = await followDnstap(writer, config.dnstap!, {

@@ -30,6 +30,8 @@ export interface Config {
   queryLog: string;
   errorLog: string;
   dnstap: string | null;
+  /** named's statistics channel, read for its count of dropped dnstap frames. */
+  namedStats: string | null;
   logTz: string;
   pollMs: number;
   http: { host: string; port: number };
@@ -60,6 +62,7 @@ const KNOWN_DNSA_KEYS = [
   "DNSA_PEERS",
   "DNSA_RETENTION_DAYS",
   "DNSA_STATS_RETENTION_DAYS",
+  "DNSA_NAMED_STATS",
   "DNSA_ROLLUP_SCHEDULE",
   "DNSA_RETENTION_SCHEDULE",
 ] as const;
@@ -99,6 +102,9 @@ const schema = z.strictObject({
   DNSA_QUERY_LOG: z.string().trim().min(1).default("/var/log/named/queries.log"),
   DNSA_ERROR_LOG: z.string().trim().min(1).default("/var/log/named/query-errors.log"),
   DNSA_DNSTAP: optionalText,
+  DNSA_NAMED_STATS: z.string().trim().regex(/^https?:\/\/[^\s]+$/, {
+    error: "must be the URL of named's statistics channel, e.g. http://127.0.0.1:8080",
+  }).optional(),
   DNSA_LOG_TZ: z.string().trim().refine(isTimeZone, {
     error: "must be an IANA time zone such as UTC or Africa/Kampala",
   }).optional(),
@@ -234,6 +240,7 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
     queryLog: v.DNSA_QUERY_LOG,
     errorLog: v.DNSA_ERROR_LOG,
     dnstap: v.DNSA_DNSTAP ?? null,
+    namedStats: v.DNSA_NAMED_STATS ?? null,
     logTz: v.DNSA_LOG_TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC",
     pollMs: v.DNSA_POLL_MS,
     http: parseListen(v.DNSA_HTTP),

@@ -8,6 +8,7 @@ import {
   FrameDecoder,
 } from "../../lib/dnstap/fstrm.ts";
 import { decodeDnstap } from "../../lib/dnstap/message.ts";
+import { readNamedDnstapCounters } from "../../lib/dnstap/named_stats.ts";
 import { createTestDb, startServe, stderrOf, type TestDb } from "./pg.ts";
 import {
   dnstapRead,
@@ -301,13 +302,18 @@ Deno.test({
           }
         }, 30_000),
       );
-      const conf = await writeNamedConf(dir, port, `unix "${sock}"`);
+      const statsPort = freePort();
+      const conf = await writeNamedConf(dir, port, `unix "${sock}"`, statsPort);
       const mix: Mix = { NOERROR: 40, NXDOMAIN: 30, SERVFAIL: 4, REFUSED: 10 };
       let named = await startNamed(conf, port);
       await sendMix(dir, port, "a", mix);
       await named.stop(); // named closes its dnstap connection (STOP) and exits
       named = await startNamed(conf, port); // and connects again
       await sendMix(dir, port, "b", mix);
+      // named's own count of the frames it sent, and of those it dropped (none here).
+      const counters = await readNamedDnstapCounters(`http://127.0.0.1:${statsPort}`);
+      assert.ok(counters.success >= 2 * (mix.NOERROR + mix.NXDOMAIN + mix.SERVFAIL));
+      assert.equal(counters.dropped, 0);
       await named.stop();
       const want: Record<string, number> = {};
       for (const [k, v] of Object.entries(mix)) want[k] = 2 * v;

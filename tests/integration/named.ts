@@ -44,12 +44,14 @@ mail IN A 192.0.2.2
 /**
  * A named.conf for `dir`: authoritative test.example (NOERROR, NXDOMAIN), dead.example
  * forwarded to a port where nothing listens (SERVFAIL after 0.5 s), REFUSED for 127.0.0.14,
- * and dnstap of client queries and responses to `dnstapOutput` (`unix "…"` or `file "…"`).
+ * and dnstap of client queries and responses to `dnstapOutput` (`unix "…"` or `file "…"`);
+ * with `statsPort`, named's JSON statistics channel on that loopback port.
  */
 export async function writeNamedConf(
   dir: string,
   port: number,
   dnstapOutput: string,
+  statsPort?: number,
 ): Promise<string> {
   await Deno.writeTextFile(join(dir, "db.test"), ZONE);
   const conf = `options {
@@ -66,6 +68,11 @@ export async function writeNamedConf(
   dnstap-output ${dnstapOutput};
 };
 controls { };
+${
+    statsPort
+      ? `statistics-channels { inet 127.0.0.1 port ${statsPort} allow { 127.0.0.1; }; };`
+      : ""
+  }
 zone "test.example" { type primary; file "${dir}/db.test"; };
 zone "dead.example" { type forward; forward only; forwarders { 127.0.0.99 port 9; }; };
 `;

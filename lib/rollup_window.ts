@@ -137,7 +137,14 @@ const COUNT_COLUMNS = [
   "other_count",
   "unknown_count",
 ] as const;
-const LATENCY_COLUMNS = [
+/** Columns of dns_hourly_totals and dns_daily_totals after their first (the hour or the day). */
+const TOTALS_COLUMNS = [
+  "node_name",
+  "hit_count",
+  "unique_clients",
+  "unique_domains",
+  ...COUNT_COLUMNS,
+  "client_hashes",
   "latency_p50_us",
   "latency_p95_us",
   "latency_p99_us",
@@ -510,16 +517,7 @@ export async function aggregateWindow(tx: Tx, w: WindowSpec): Promise<number> {
     ]);
   }
   await qtypeOut.flush(tx);
-  const hourOut = new TableWriter("dns_hourly_totals", [
-    "stat_hour",
-    "node_name",
-    "hit_count",
-    "unique_clients",
-    "unique_domains",
-    ...COUNT_COLUMNS,
-    "client_hashes",
-    ...LATENCY_COLUMNS,
-  ], w.copy);
+  const hourOut = new TableWriter("dns_hourly_totals", ["stat_hour", ...TOTALS_COLUMNS], w.copy);
   hourList.forEach(([hs, acc], i) => {
     if (hs < hourFromMs || hs >= hourToMs) return;
     hourOut.push([
@@ -534,16 +532,7 @@ export async function aggregateWindow(tx: Tx, w: WindowSpec): Promise<number> {
     ]);
   });
   await hourOut.flush(tx);
-  const totalOut = new TableWriter("dns_daily_totals", [
-    "stat_date",
-    "node_name",
-    "hit_count",
-    "unique_clients",
-    "unique_domains",
-    ...COUNT_COLUMNS,
-    "client_hashes",
-    ...LATENCY_COLUMNS,
-  ], w.copy);
+  const totalOut = new TableWriter("dns_daily_totals", ["stat_date", ...TOTALS_COLUMNS], w.copy);
   totalOut.push([
     day,
     node,

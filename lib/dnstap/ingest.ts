@@ -25,7 +25,6 @@ import {
   FrameError,
   looksLikeFrameStream,
 } from "./fstrm.ts";
-import { decodeDnstap, DnstapDecodeError } from "./message.ts";
 import { DnstapAssembler } from "./rows.ts";
 
 /** Options of {@linkcode ingestDnstapFiles}. */
@@ -214,9 +213,11 @@ async function ingestOne(
   let fingerprint: string | null = null;
   let stopped = false;
   let batch: Batch | null = null;
-  const flush = async (b: Batch, expireBefore?: Date) => {
-    assembler.seal(b, expireBefore);
-    const outcome = await commitBatch(ctx, b);
+  // Up to two commits run while the next frames are decoded; they still commit in order (the
+  // dnstap joins of a batch run after the batch before it committed, see commit.ts).
+  const inflight: Promise<void>[] = [];
+  const commit = async (b: Batch, after?: Promise<void>) => {
+    const outcome = await commitBatch(ctx, b, { after });
     result.endOffset = b.endOffset;
     result.lines += b.counts.lines;
     result.skipped += b.counts.skipped;
@@ -228,6 +229,16 @@ async function ingestOne(
       result.rows += b.counts.rows + (b.dnstap?.expiredRows ?? 0);
       result.batches++;
     }
+  };
+  const submit = async (b: Batch) => {
+    assembler.seal(b);
+    if (inflight.length >= 2) await inflight.shift();
+    const p = commit(b, inflight.at(-1));
+    p.catch(() => {}); // surfaced by drain()
+    inflight.push(p);
+  };
+  const drain = async () => {
+    while (inflight.length > 0) await inflight.shift();
   };
   try {
     fingerprint = await dnstapFingerprint(path);
@@ -269,43 +280,36 @@ async function ingestOne(
           continue;
         }
         stopped = false;
-        batch.counts.lines++;
-        let outcome: string;
-        try {
-          outcome = assembler.add(decodeDnstap(f.payload), batch);
-        } catch (error) {
-          if (!(error instanceof DnstapDecodeError)) throw error;
-          outcome = "malformed";
-        }
-        if (outcome === "skipped") batch.counts.skipped++;
-        else if (outcome === "malformed") {
-          batch.addReject({
-            reason: "dnstap_undecodable",
-            byteOffset: f.start,
-            length: f.payload.length,
-            sample: f.payload.slice(0, 512),
-          }, samples-- > 0);
-        }
+        const outcome = assembler.addFrame(f.payload, f.start, batch, samples > 0);
+        if (outcome === "malformed") samples--;
         if (batch.counts.lines >= batchFrames) {
-          await flush(batch);
+          await submit(batch);
           batch = newBatch(batch.endOffset);
         }
       }
     }
     if (decoder.buffered > 0) result.pending = 1;
-    if (batch.endOffset > batch.source.startOffset) await flush(batch);
+    if (batch.endOffset > batch.source.startOffset) await submit(batch);
+    await drain();
     return { result, fingerprint, stopped };
   } catch (error) {
     if (
       error instanceof postgres.PostgresError || error instanceof CheckpointConflictError ||
       isTransientDbError(error)
-    ) throw error;
+    ) {
+      await Promise.allSettled(inflight.splice(0));
+      throw error;
+    }
+    await drain();
     if (options.vanishedOk && error instanceof Deno.errors.NotFound && fingerprint === null) {
       result.status = "vanished";
       return { result, fingerprint, stopped };
     }
     // A broken frame (oversized, wrong content type, corrupt gzip): keep what was read before.
-    if (batch && batch.endOffset > batch.source.startOffset) await flush(batch);
+    if (batch && batch.endOffset > batch.source.startOffset) {
+      await submit(batch);
+      await drain();
+    }
     result.status = "failed";
     result.error = error instanceof FrameError
       ? `${path}: ${error.message.replace(`${path}: `, "")}`

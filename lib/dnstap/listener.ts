@@ -20,7 +20,6 @@ import type { Logger } from "../log.ts";
 import { sleep } from "../sleep.ts";
 import { createZoneClock } from "../time.ts";
 import { Control, DNSTAP_CONTENT_TYPE, encodeControl, FrameDecoder, FrameError } from "./fstrm.ts";
-import { decodeDnstap, DnstapDecodeError } from "./message.ts";
 import { DNSTAP_ANSWER_WINDOW_MS, DnstapAssembler } from "./rows.ts";
 
 /** Counters of a listener. */
@@ -156,25 +155,11 @@ export async function listenDnstap(
           if (!started) throw new FrameError("data frame before START");
           offset++;
           stats.frames++;
-          batch.counts.lines++;
-          let outcome: string;
-          try {
-            outcome = assembler.add(decodeDnstap(f.payload), batch);
-          } catch (error) {
-            if (!(error instanceof DnstapDecodeError)) throw error;
-            outcome = "malformed";
-          }
-          if (outcome === "skipped") {
-            batch.counts.skipped++;
-            stats.skipped++;
-          } else if (outcome === "malformed") {
+          const outcome = assembler.addFrame(f.payload, offset, batch, samples > 0);
+          if (outcome === "skipped") stats.skipped++;
+          else if (outcome === "malformed") {
             stats.rejected++;
-            batch.addReject({
-              reason: "dnstap_undecodable",
-              byteOffset: offset,
-              length: f.payload.length,
-              sample: f.payload.slice(0, 512),
-            }, samples-- > 0);
+            samples--;
           }
         }
       }

@@ -15,7 +15,7 @@ import { apexDomain, normalizeDomain } from "../domain.ts";
 import type { Batch } from "../ingest/batch.ts";
 import { type DnstapRow, dnstapRowValues } from "../ingest/row_sink.ts";
 import type { ZoneClock } from "../time.ts";
-import { type DnstapRecord, MessageType } from "./message.ts";
+import { decodeDnstap, DnstapDecodeError, type DnstapRecord, MessageType } from "./message.ts";
 import {
   addressText,
   className,
@@ -27,6 +27,8 @@ import {
 
 /** A query unanswered for this long (by the frames' own clock) counts as never answered. */
 export const DNSTAP_ANSWER_WINDOW_MS = 60_000;
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 /** What happened to one frame. */
 export type FrameOutcome = "row" | "waiting" | "skipped" | "malformed";
@@ -144,6 +146,31 @@ export class DnstapAssembler {
     row.size = wire!.length;
     this.#emit(row, batch);
     return "row";
+  }
+
+  /**
+   * Count one data frame into `batch`: decode it, join it, and count it as a row, waiting,
+   * skipped, or rejected (`dnstap_undecodable`, with a sample while `keepSample`).
+   */
+  addFrame(payload: Uint8Array, offset: number, batch: Batch, keepSample: boolean): FrameOutcome {
+    batch.counts.lines++;
+    let outcome: FrameOutcome;
+    try {
+      outcome = this.add(decodeDnstap(payload), batch);
+    } catch (error) {
+      if (!(error instanceof DnstapDecodeError)) throw error;
+      outcome = "malformed";
+    }
+    if (outcome === "skipped") batch.counts.skipped++;
+    else if (outcome === "malformed") {
+      batch.addReject({
+        reason: "dnstap_undecodable",
+        byteOffset: offset,
+        length: payload.length,
+        sample: payload.slice(0, 512),
+      }, keepSample);
+    }
+    return outcome;
   }
 
   #emit(row: DnstapRow, batch: Batch): void {

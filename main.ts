@@ -6,7 +6,7 @@
  * @module
  */
 import { COMMANDS, EXIT_USAGE, mainHelp, parseCommandLine, UsageError } from "./lib/cli.ts";
-import { checkArguments, runCommand, runDemoCommand } from "./lib/commands.ts";
+import { checkArguments, runCommand, runDemoCommand, runDoctorCommand } from "./lib/commands.ts";
 import { type Config, ConfigError, loadConfig } from "./lib/config.ts";
 import { openContext } from "./lib/context.ts";
 import { DatabaseError, explainDbError } from "./lib/db/connect.ts";
@@ -37,11 +37,10 @@ export async function main(args: readonly string[]): Promise<number> {
     const input = { values, positionals, out };
     checkArguments(command, input);
     const file = typeof values.config === "string" ? values.config : undefined;
-    config = loadConfig({
-      env: Deno.env.toObject(),
-      fileText: file === undefined ? undefined : await Deno.readTextFile(file),
-      fileName: file,
-    });
+    const fileText = file === undefined ? undefined : await Deno.readTextFile(file);
+    const load = () => loadConfig({ env: Deno.env.toObject(), fileText, fileName: file });
+    if (command === "doctor") return await runDoctorCommand(load, input);
+    config = load();
     const log = createLogger();
     if (command === "demo") return await runDemoCommand(config, log, input);
     // serve (under systemd) waits for a database that is not up yet; SIGTERM ends the wait.

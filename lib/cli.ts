@@ -136,6 +136,34 @@ unchanged (a changed migration stops the program).
 Example:
   DATABASE_URL=postgres://dns_user@127.0.0.1/dns_analytics dns-analytics migrate`,
   },
+  doctor: {
+    summary: "check configuration, database, log files and named.conf; say what to fix",
+    usage: "dns-analytics doctor [--named-conf PATH] [--config FILE]",
+    options: { "named-conf": { type: "string" } },
+    help: `Checks, one line each, 'ok', 'warn' or 'FAIL' with what to change:
+  config      the configuration loads (the database target is shown without password)
+  database    PostgreSQL answers with these credentials (a refused login names
+              DB_PASSWORD / DATABASE_URL); the embedded database is not opened
+  schema      applied migrations against this program's: doctor never migrates
+  log ...     DNSA_QUERY_LOG and DNSA_ERROR_LOG (or DNSA_DNSTAP with
+              DNSA_SOURCE=dnstap) exist and are readable; run as root, access is
+              checked as the service user dns-analytics when it exists
+  named.conf  read with its includes: category queries to a file channel with
+              print-time yes, a separate query-errors channel, 'size' with every
+              'versions', rate-limit on a resolver without exempt-clients, dnstap
+              (the query log never says NXDOMAIN)
+
+Read-only: nothing is created, migrated or written. Exit status 1 when any
+check FAILs, else 0 (warnings included).
+
+Options:
+  --named-conf PATH   BIND's configuration (default /etc/bind/named.conf);
+                      include statements are followed
+
+Examples:
+  sudo dns-analytics doctor --config /etc/dns-analytics/dns-analytics.env
+  deno task doctor --named-conf deploy/bind/dns1/named.conf`,
+  },
   demo: {
     summary: "simulated live BIND traffic ingested on the embedded database",
     usage: "dns-analytics demo [--rate N] [--seconds N] [--keep]",
@@ -218,7 +246,6 @@ Examples:
 /** Commands of the design that this version does not have yet. */
 export const NOT_YET: ReadonlySet<string> = new Set([
   "federate",
-  "doctor",
 ]);
 
 /** The top-level help. */

@@ -10,6 +10,8 @@ import type { JobContext } from "./context.ts";
 import type { Logger } from "./log.ts";
 import { formatReport, REPORTS, runReport } from "./report.ts";
 import { demo } from "../jobs/demo.ts";
+import { doctor } from "../jobs/doctor.ts";
+import { formatFinding } from "./doctor.ts";
 import { ingest } from "../jobs/ingest.ts";
 import { retention } from "../jobs/retention.ts";
 import { rollup } from "../jobs/rollup.ts";
@@ -108,6 +110,23 @@ export async function runDemoCommand(
   } finally {
     release();
   }
+}
+
+/**
+ * `doctor`: takes the configuration loader rather than a context, because a configuration
+ * that does not load is one of its findings and it must not migrate the database.
+ */
+export async function runDoctorCommand(
+  loadConfig: () => Readonly<Config>,
+  input: CommandInput,
+): Promise<number> {
+  const namedConf = input.values["named-conf"];
+  const result = await doctor({
+    loadConfig,
+    namedConf: typeof namedConf === "string" ? namedConf : undefined,
+  });
+  for (const f of result.findings) input.out(formatFinding(f));
+  return result.failed ? 1 : 0;
 }
 
 /** Run `command` in `ctx`; returns the exit status. */

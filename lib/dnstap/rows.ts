@@ -39,6 +39,19 @@ function flagString(m: DnsSummary, tcp: boolean): string {
     (m.dnssecOk ? "D" : "") + (m.cd ? "C" : "") + (m.cookie ? "K" : "");
 }
 
+/** A message's header flags as dig prints them: `qr aa tc rd ra ad cd`, only those set. */
+function headerFlags(m: DnsSummary): string {
+  const f: string[] = [];
+  if (m.qr) f.push("qr");
+  if (m.aa) f.push("aa");
+  if (m.tc) f.push("tc");
+  if (m.rd) f.push("rd");
+  if (m.ra) f.push("ra");
+  if (m.ad) f.push("ad");
+  if (m.cd) f.push("cd");
+  return f.join(" ");
+}
+
 /** Joins query and response frames into rows of a batch. */
 export class DnstapAssembler {
   readonly #nodeId: number;
@@ -89,6 +102,8 @@ export class DnstapAssembler {
       rcode: null,
       latencyUs: null,
       size: null,
+      responseFlags: null,
+      answerCount: null,
     };
   }
 
@@ -144,6 +159,8 @@ export class DnstapAssembler {
     }
     row.rcode = rcodeName(m.rcode);
     row.size = wire!.length;
+    row.responseFlags = headerFlags(m);
+    row.answerCount = Math.min(m.ancount, 32767);
     this.#emit(row, batch);
     return "row";
   }

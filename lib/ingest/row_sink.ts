@@ -37,6 +37,8 @@ export const DNSTAP_COLUMNS = [
   "rcode_source",
   "latency_us",
   "response_size",
+  "response_flags",
+  "answer_count",
 ] as const;
 
 /** One dnstap row (see lib/dnstap/rows.ts), in the order of {@linkcode DNSTAP_COLUMNS}. */
@@ -61,6 +63,9 @@ export interface DnstapRow {
   rcode: string | null;
   latencyUs: number | null;
   size: number | null;
+  /** The response's header flags as dig prints them (`qr aa rd ra`), null without one. */
+  responseFlags: string | null;
+  answerCount: number | null;
 }
 
 /** A dnstap row as text values (NULL as null), in the order of DNSTAP_COLUMNS. */
@@ -90,6 +95,8 @@ export function dnstapRowValues(r: DnstapRow): (string | null)[] {
     r.rcode === null ? null : "dnstap",
     n(r.latencyUs),
     n(r.size),
+    r.responseFlags,
+    n(r.answerCount),
   ];
 }
 
@@ -455,6 +462,14 @@ export class BinaryCopySink implements RowSink {
     this.#room(32);
     int4(r.latencyUs);
     int4(r.size);
+    this.#textOrNull(r.responseFlags);
+    this.#room(16);
+    if (r.answerCount === null) this.#nul();
+    else {
+      this.#view.setInt32(this.#pos, 2);
+      this.#view.setInt16(this.#pos + 4, r.answerCount);
+      this.#pos += 6;
+    }
     this.#rows++;
   }
 

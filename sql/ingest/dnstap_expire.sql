@@ -10,11 +10,12 @@ added as (
   insert into dns_queries
     (queried_at, client_ip, client_port, domain, apex_domain, qtype, flags, node_id, qclass,
      view, transport, recursion_desired, edns_version, dnssec_ok, checking_disabled,
-     client_subnet, server_ip, response_rcode, rcode_source, latency_us, response_size)
+     client_subnet, server_ip, response_rcode, rcode_source, latency_us, response_size,
+     response_flags, answer_count)
   select (v->>0)::timestamptz, (v->>1)::inet, (v->>2)::integer, v->>3, v->>4, v->>5, v->>6,
     (v->>7)::integer, v->>8, v->>9, v->>10, (v->>11)::boolean, (v->>12)::smallint,
     (v->>13)::boolean, (v->>14)::boolean, (v->>15)::inet, (v->>16)::inet, v->>17, v->>18,
-    (v->>19)::integer, (v->>20)::integer
+    (v->>19)::integer, (v->>20)::integer, v->>21, (v->>22)::smallint
   from moved
   returning queried_at
 )

@@ -124,6 +124,12 @@ function expectedRow(
     rcode_source: r ? "dnstap" : null,
     latency_us: latency === null ? null : String(latency),
     response_size: r ? String(r.wire.length) : null,
+    // dns-packet's own reading of the response header, in dig's order and words.
+    response_flags: r
+      ? (["qr", "aa", "tc", "rd", "ra", "ad", "cd"] as const)
+        .filter((f) => r.p[`flag_${f}`]).join(" ")
+      : null,
+    answer_count: r ? String(r.p.answers.length) : null,
   };
 }
 

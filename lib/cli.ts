@@ -162,7 +162,7 @@ Options:
 
 Examples:
   sudo dns-analytics doctor --config /etc/dns-analytics/dns-analytics.env
-  deno task doctor --named-conf deploy/bind/dns1/named.conf`,
+  deno task doctor --named-conf /srv/bind/named.conf`,
   },
   demo: {
     summary: "simulated live BIND traffic ingested on the embedded database",

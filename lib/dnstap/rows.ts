@@ -110,7 +110,7 @@ export class DnstapAssembler {
   #key(rec: DnstapRecord, id: number): string {
     const a = rec.queryAddress;
     let hex = "";
-    if (a) { for (let i = 0; i < a.length; i++) hex += a[i].toString(16).padStart(2, "0"); }
+    if (a) { for (let i = 0; i < a.length; i++) hex += HEX[a[i]]; }
     return `${hex}#${rec.queryPort ?? ""}#${rec.transport ?? ""}#${id}`;
   }
 

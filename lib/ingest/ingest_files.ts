@@ -18,7 +18,7 @@ import { CheckpointConflictError, commitBatch, type WriterContext } from "./comm
 import { orderRotatedFiles } from "./file_set.ts";
 import { FastQueryPath } from "./fast_query.ts";
 import { splitLines } from "./line_reader.ts";
-import { SourceFile } from "./source_file.ts";
+import { EMBEDDED_BLOCK, SourceFile } from "./source_file.ts";
 import { createProgress } from "./progress.ts";
 
 /** What happened to one file. */
@@ -174,7 +174,9 @@ async function ingestOne(
   /** Let every running commit finish (or fail) before giving up on the file. */
   const settle = () => Promise.allSettled(inflight.splice(0));
   try {
-    file = await SourceFile.open(path);
+    file = await SourceFile.open(path, {
+      blockBytes: ctx.copy === false ? EMBEDDED_BLOCK : undefined,
+    });
     state.refWall = state.clock.toWall(file.mtime?.getTime() ?? Date.now());
     const fingerprint = await file.fingerprint();
     if (fingerprint === null) {

@@ -30,10 +30,13 @@ const COMMON: OptionSpec = {
 /** The commands, their options and their help text. */
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   ingest: {
-    summary: "one-shot import of query logs and query-errors logs (plain or .gz)",
+    summary: "one-shot import of query logs, query-errors logs and dnstap files (plain or .gz)",
     usage: "dns-analytics ingest [--node NAME] [--batch-rows N] <path>...",
     options: { node: { type: "string" }, "batch-rows": { type: "string" } },
-    help: `Reads every line of the given files into PostgreSQL exactly once.
+    help: `Reads every line of the given files into PostgreSQL exactly once. dnstap
+files (Frame Streams, recognised by their content) are read frame by frame the
+same way: one row per client response, joined with its query, plus one per
+query never answered.
 
 Files of one rotated set are read oldest first whatever the argument order
 (queries.log.6 ... queries.log.0, queries.log; .gz and BIND 'suffix timestamp'
@@ -84,7 +87,13 @@ The scheduled jobs run beside it: rollup every DNSA_ROLLUP_SCHEDULE (default
 '*/5 * * * *') and retention at DNSA_RETENTION_SCHEDULE (default '17 3 * * *'),
 both UTC, and each once at start to catch up what was missed while it was down.
 
-Not in this version yet: the HTTP dashboard/API/metrics, and dnstap.
+With DNSA_SOURCE=dnstap it reads dnstap instead of the logs: DNSA_DNSTAP is a
+unix socket it listens on (named's dnstap-output unix), or a dnstap file it
+follows with its rotated versions (an existing file, or a name ending in
+.fstrm, .dnstap or .tap). DNSA_NAMED_STATS (named's statistics channel) adds
+named's count of dropped dnstap frames to the summary.
+
+Not in this version yet: the HTTP dashboard/API/metrics.
 
 Example:
   DNSA_NODE=dns1 dns-analytics serve --config /etc/dns-ingestor/db.env`,

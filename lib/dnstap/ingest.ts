@@ -13,7 +13,7 @@ import { INGEST_SQL } from "../db/statements.ts";
 import { Batch } from "../ingest/batch.ts";
 import { CheckpointConflictError, commitBatch, type WriterContext } from "../ingest/commit.ts";
 import { orderRotatedFiles } from "../ingest/file_set.ts";
-import type { FileResult } from "../ingest/ingest_files.ts";
+import { emptyFileResult, type FileResult } from "../ingest/ingest_files.ts";
 import { SourceFile } from "../ingest/source_file.ts";
 import type { Logger } from "../log.ts";
 import { createZoneClock } from "../time.ts";
@@ -127,23 +127,6 @@ function checkContentType(type: number, types: string[], where: string): void {
   }
 }
 
-function emptyResult(path: string): FileResult {
-  return {
-    path,
-    status: "read",
-    lines: 0,
-    rows: 0,
-    errorLines: 0,
-    rejected: 0,
-    skipped: 0,
-    pending: 0,
-    reasons: {},
-    batches: 0,
-    startOffset: 0,
-    endOffset: 0,
-  };
-}
-
 /** Import dnstap files (any order; rotated sets oldest first) exactly once. */
 export async function ingestDnstapFiles(
   ctx: WriterContext,
@@ -208,7 +191,7 @@ async function ingestOne(
   assembler: DnstapAssembler,
   options: DnstapFilesOptions,
 ): Promise<{ result: FileResult; fingerprint: string | null; stopped: boolean }> {
-  const result = emptyResult(path);
+  const result = emptyFileResult(path);
   const format = ctx.copy === false ? "columns" : "binary";
   let fingerprint: string | null = null;
   let stopped = false;

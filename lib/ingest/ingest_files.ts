@@ -40,6 +40,24 @@ export interface FileResult {
   endOffset: number;
 }
 
+/** A {@linkcode FileResult} of `path` with nothing read yet. */
+export function emptyFileResult(path: string): FileResult {
+  return {
+    path,
+    status: "read",
+    lines: 0,
+    rows: 0,
+    errorLines: 0,
+    rejected: 0,
+    skipped: 0,
+    pending: 0,
+    reasons: {},
+    batches: 0,
+    startOffset: 0,
+    endOffset: 0,
+  };
+}
+
 /** The result of a run; printed as the last stdout line of `ingest`. */
 export interface IngestSummary extends Counts {
   pending: number;
@@ -142,20 +160,7 @@ async function ingestOne(
   options: IngestFilesOptions,
   progress: ReturnType<typeof createProgress>,
 ): Promise<FileResult> {
-  const result: FileResult = {
-    path,
-    status: "read",
-    lines: 0,
-    rows: 0,
-    errorLines: 0,
-    rejected: 0,
-    skipped: 0,
-    pending: 0,
-    reasons: {},
-    batches: 0,
-    startOffset: 0,
-    endOffset: 0,
-  };
+  const result = emptyFileResult(path);
   let batch: Batch | null = null;
   let file: SourceFile | null = null;
   // Up to COMMITS_IN_FLIGHT commits run while the next batch is parsed (the parser and the

@@ -102,7 +102,7 @@ export async function rollupStatistics(
   let done = 0;
   for (const w of windows) {
     if (options.signal?.aborted) break;
-    const outcome = await sql.begin((tx) => rollupWindow(tx, w, options, forced));
+    const outcome = await sql.begin((tx) => rollupWindow(sql, tx, w, { ...options, forced }));
     if (outcome === null) result.skipped++;
     else {
       result.windows++;
@@ -117,11 +117,12 @@ export async function rollupStatistics(
 
 /** Rebuild one window; returns the raw rows read, or null when it was skipped. */
 async function rollupWindow(
+  sql: Sql,
   tx: Tx,
   w: RollupWindow,
-  options: RollupOptions,
-  forced: boolean,
+  options: RollupOptions & { forced: boolean },
 ): Promise<number | null> {
+  const forced = options.forced;
   if (options.wait === false) {
     const [got] = await tx`select pg_try_advisory_xact_lock(${ROLLUP_LOCK}, ${w.nodeId}) as ok`;
     if (!got.ok) return null;
@@ -157,7 +158,7 @@ async function rollupWindow(
   }
   await tx.unsafe(ROLLUP_SQL.hourlyDelete, [w.nodeName, hourFrom, hourTo]);
   await tx.unsafe(ROLLUP_SQL.dailyDelete, [w.nodeName, w.day]);
-  const rows = await aggregateWindow(tx, {
+  const rows = await aggregateWindow(sql, tx, {
     nodeId: w.nodeId,
     nodeName: w.nodeName,
     day: w.day,

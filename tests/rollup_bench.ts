@@ -620,7 +620,7 @@ async function main(): Promise<number> {
     if (migrate.code !== 0) throw new Error(`migrate exited ${migrate.code}: ${migrate.stderr}`);
     // One connection: the generators' setseed() holds for their session, and the reports
     // run on one connection as serve's pool would.
-    sql = postgres(dbUrl, { max: 1, onnotice: () => {}, debug: clock.onQuery });
+    sql = postgres(dbUrl, { max: 2, onnotice: () => {}, debug: clock.onQuery });
     const [v] = await sql<{ version: string; settings: string }[]>`
       select version() as version, 'shared_buffers=' || current_setting('shared_buffers') ||
         ' work_mem=' || current_setting('work_mem') || ' hash_mem_multiplier=' ||

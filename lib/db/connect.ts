@@ -7,6 +7,7 @@
 import postgres from "postgres";
 import type { Config } from "../config.ts";
 import { describeDatabase } from "../config.ts";
+import { openNoDelaySocket } from "./socket.ts";
 
 /** The postgres.js client type used throughout the program. */
 export type Sql = postgres.Sql;
@@ -82,6 +83,8 @@ function postgresClient(url: string, options: OpenDatabaseOptions): Sql {
     connect_timeout: 10,
     idle_timeout: 60,
     connection: { application_name: options.applicationName ?? "dns-analytics" },
+    // Not in postgres.js's types, but a documented option: connect the socket ourselves.
+    ...({ socket: openNoDelaySocket } as Record<string, unknown>),
     // Values we send are already strings or numbers; keep timestamptz as Date on reads.
   });
 }

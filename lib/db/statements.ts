@@ -45,8 +45,12 @@ import rollup_marks_delete from "../../sql/rollup/marks_delete.sql" with { type:
 import rollup_marks_read from "../../sql/rollup/marks_read.sql" with { type: "text" };
 import rollup_pending_days from "../../sql/rollup/pending_days.sql" with { type: "text" };
 import rollup_window_clients from "../../sql/rollup/window_clients.sql" with { type: "text" };
+import rollup_window_clients_copy from "../../sql/rollup/window_clients_copy.sql" with {
+  type: "text",
+};
 import rollup_window_close from "../../sql/rollup/window_close.sql" with { type: "text" };
 import rollup_window_cursor from "../../sql/rollup/window_cursor.sql" with { type: "text" };
+import rollup_window_copy from "../../sql/rollup/window_copy.sql" with { type: "text" };
 import rollup_window_fetch from "../../sql/rollup/window_fetch.sql" with { type: "text" };
 
 /** The ingest statements by name. */
@@ -81,7 +85,9 @@ export const ROLLUP_SQL = {
   marksRead: rollup_marks_read,
   pendingDays: rollup_pending_days,
   windowClients: rollup_window_clients,
+  windowClientsCopy: rollup_window_clients_copy,
   windowClose: rollup_window_close,
+  windowCopy: rollup_window_copy,
   windowCursor: rollup_window_cursor,
   windowFetch: rollup_window_fetch,
 } as const;

@@ -1,11 +1,6 @@
--- window_clients: the address of each client hash of a window.
+-- window_clients: each client of a rollup window (as text, the key window_cursor.sql gives)
+--   with its hash (hashinetextended(client_ip, 0), the hash of every client sketch).
 -- Parameters: $1 node_id, $2 start, $3 end (timestamptz). Read-only.
-select hashinetextended(c.client_ip, 0)::text as h, host(c.client_ip) as ip
-from (
-  select distinct client_ip from dns_queries
-  where node_id = $1 and queried_at >= $2::timestamptz and queried_at < $3::timestamptz
-  union
-  select distinct client_ip from dns_query_errors
-  where node_id = $1 and logged_at >= $2::timestamptz and logged_at < $3::timestamptz
-    and matched_query_at is null and kind in ('failed', 'response')
-) c
+select client_ip::text as client, hashinetextended(client_ip, 0)::text as h
+from dnsa_window_rows($1, $2::timestamptz, $3::timestamptz)
+group by client_ip

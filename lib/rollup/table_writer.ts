@@ -1,0 +1,110 @@
+/**
+ * Rows bound for one statistics table, written in chunks: COPY text on PostgreSQL,
+ * `json_populate_recordset` on the embedded database (which has no COPY FROM STDIN).
+ *
+ * @module
+ */
+import type { Tx } from "../db/connect.ts";
+import { copyIn } from "../db/copy.ts";
+
+/** One value of a row, as COPY text takes it; null is NULL. */
+export type Cell = string | null;
+
+const encoder = new TextEncoder();
+/** Columns that hold names from the wire; only these may need COPY escapes. */
+const FREE_TEXT = new Set(["domain", "apex_domain", "qtype", "node_name", "client_ip"]);
+const SPECIAL = /[\\\t\n\r]/;
+
+function escapeCell(v: Cell): string {
+  if (v === null) return "\\N";
+  if (!SPECIAL.test(v)) return v;
+  return v.replace(
+    /[\\\t\n\r]/g,
+    (c) => c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r",
+  );
+}
+
+/** Rows of one table waiting to be written. */
+export class TableWriter {
+  #rows: Cell[][] = [];
+  /** Columns whose values may hold any character (names); the others are numbers, times. */
+  readonly #free: boolean[];
+  constructor(
+    readonly table: string,
+    readonly columns: readonly string[],
+    readonly copy: boolean,
+  ) {
+    this.#free = columns.map((c) => FREE_TEXT.has(c));
+  }
+
+  push(row: Cell[]): void {
+    this.#rows.push(row);
+  }
+
+  get size(): number {
+    return this.#rows.length;
+  }
+
+  /** Write the rows held so far; the writer is empty (and usable) as soon as this is called. */
+  flush(tx: Tx): Promise<void> {
+    return this.take()(tx);
+  }
+
+  /**
+   * Take the rows held so far, encoded now, and return the function that writes them; the
+   * writer is empty (and usable) at once.
+   */
+  take(): (tx: Tx) => Promise<void> {
+    const rows = this.#rows;
+    if (rows.length === 0) return () => Promise.resolve();
+    this.#rows = [];
+    if (this.copy) {
+      const width = this.columns.length;
+      let text = "";
+      for (const r of rows) {
+        for (let i = 0; i < width; i++) {
+          const v = r[i];
+          text += (i === 0 ? "" : "\t") + (v === null ? "\\N" : this.#free[i] ? escapeCell(v) : v);
+        }
+        text += "\n";
+      }
+      const bytes = encoder.encode(text);
+      return (tx) => copyIn(tx, this.table, this.columns, [bytes], "text");
+    }
+    const objects = rows.map((r) => Object.fromEntries(this.columns.map((c, i) => [c, r[i]])));
+    const json = JSON.stringify(objects);
+    return (tx) =>
+      tx.unsafe(
+        `insert into ${this.table} (${this.columns.join(", ")}) ` +
+          `select ${this.columns.join(", ")} ` +
+          `from json_populate_recordset(null::${this.table}, $1::text::json)`,
+        [json],
+      ).then(() => {});
+  }
+}
+
+const US_PER_DAY = 86_400_000_000;
+const dayCache = new Map<number, string>();
+
+function two(n: number): string {
+  return n < 10 ? "0" + n : String(n);
+}
+
+/** Epoch microseconds as an ISO timestamp in UTC with six decimals (`…T12:00:00.000001Z`). */
+export function isoMicros(us: number): string {
+  const day = Math.floor(us / US_PER_DAY);
+  let date = dayCache.get(day);
+  if (date === undefined) {
+    date = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    if (dayCache.size > 4096) dayCache.clear();
+    dayCache.set(day, date);
+  }
+  let rest = us - day * US_PER_DAY;
+  const micros = rest % 1_000_000;
+  rest = (rest - micros) / 1_000_000;
+  const s = rest % 60;
+  rest = (rest - s) / 60;
+  const m = rest % 60;
+  const h = (rest - m) / 60;
+  return `${date}T${two(h)}:${two(m)}:${two(s)}.${String(micros).padStart(6, "0")}Z`;
+}

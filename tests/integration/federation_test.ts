@@ -295,3 +295,122 @@ Deno.test("federation: a peer down or refusing the password is recorded; the oth
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("federation: the postgres_fdw route, and reports from a read replica", async () => {
+  const { dir, halves } = await splitFixture();
+  const d1 = await createTestDb(), d2 = await createTestDb();
+  try {
+    const e1 = { DNSA_NODE: "dns1" }, e2 = { DNSA_NODE: "dns2" };
+    ok(await d1.run(["ingest", ...halves[0]], e1), "ingest dns1");
+    ok(await d2.run(["ingest", ...halves[1]], e2), "ingest dns2");
+
+    // A read replica (here: dns2's database, not rolled up yet) is read as it is: the main
+    // database is not even reachable, nothing is migrated or rolled up there.
+    const replica = {
+      ...e2,
+      DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
+      DNSA_READ_DATABASE_URL: d2.url,
+    };
+    const [pending] = await d2.sql`select count(*)::int as n from rollup_dirty`;
+    assert.ok(pending.n > 0);
+    assert.deepEqual(await report(d2, "node-totals", replica), []);
+    const [still] = await d2.sql`select count(*)::int as n from rollup_dirty`;
+    assert.equal(still.n, pending.n, "the replica was not rolled up");
+    const [noRuns] = await d2.sql`select count(*)::int as n from job_runs`;
+    assert.equal(noRuns.n, 0);
+
+    ok(await d1.run(["rollup"], e1), "rollup dns1");
+    ok(await d2.run(["rollup"], e2), "rollup dns2");
+    const own1 = await report(d1, "node-totals", e1);
+    const own2 = await report(d2, "node-totals", e2);
+    assert.deepEqual(await report(d2, "node-totals", replica), own2);
+
+    const peers = { ...e1, DNSA_PEERS: `dns2=${d2.url}` };
+    const setup = ok(await d1.run(["federate", "--setup-fdw", "dns2"], peers), "setup-fdw");
+    assert.equal(setup.json?.schema, "peer_dns2");
+    const viaFdw = async () =>
+      await d1.sql`
+        select node_name, sum(hit_count)::bigint as hits from dns_daily_totals_all
+        group by 1 order by 1`;
+    const expected = [
+      { node_name: "dns1", hits: String(own1[0].hit_count) },
+      { node_name: "dns2", hits: String(own2[0].hit_count) },
+    ];
+    assert.deepEqual([...await viaFdw()], expected);
+    const [rows] = await d1.sql`
+      select (select count(*) from dns_daily_domains_all)::int as all_rows,
+        (select count(*) from peer_dns2.dns_daily_domains)::int as peer_rows,
+        (select count(*) from dns_daily_domains)::int as local_rows`;
+    assert.equal(rows.all_rows, rows.peer_rows + rows.local_rows);
+
+    // Pulling as well as reading through the fdw counts nothing twice; setup runs again.
+    ok(await d1.run(["federate"], peers), "federate");
+    assert.deepEqual([...await viaFdw()], expected);
+    ok(await d1.run(["federate", "--setup-fdw", "dns2"], peers), "setup-fdw again");
+    assert.deepEqual([...await viaFdw()], expected);
+  } finally {
+    for (const db of [d1, d2]) await db.drop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** The tables deploy/postgres-setup.sql grants dns_reader. */
+async function readerTables(): Promise<string[]> {
+  const text = await Deno.readTextFile(
+    new URL("../../deploy/postgres-setup.sql", import.meta.url),
+  );
+  const list = /foreach t in array array\[([^\]]*)\]/.exec(text)![1];
+  return [...list.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]);
+}
+
+Deno.test("federation: a read-only peer role (as dns_reader) suffices; unique clients merge, never add", async () => {
+  const d1 = await createTestDb(), d2 = await createTestDb(), one = await createTestDb();
+  const role = `dnsa_reader_${Math.floor(Math.random() * 1e9)}`;
+  const files = [join(FIXTURES, "queries.log.gz"), join(FIXTURES, "query-errors.log")];
+  try {
+    // Both nodes see the same clients (the whole fixture each): merged unique clients per
+    // domain are those of one node; a sum would double them.
+    ok(await d1.run(["ingest", ...files], { DNSA_NODE: "dns1" }), "ingest dns1");
+    ok(await d2.run(["ingest", ...files], { DNSA_NODE: "dns2" }), "ingest dns2");
+    ok(await one.run(["ingest", ...files], { DNSA_NODE: "one" }), "ingest one");
+    ok(await d1.run(["rollup"], { DNSA_NODE: "dns1" }), "rollup dns1");
+    ok(await d2.run(["rollup"], { DNSA_NODE: "dns2" }), "rollup dns2");
+
+    const dbName = new URL(d2.url).pathname.slice(1);
+    await d2.sql.unsafe(`create role ${role} login password 'reader-pw-1'`);
+    await d2.sql.unsafe(`grant connect on database ${dbName} to ${role}`);
+    await d2.sql.unsafe(`revoke create on schema public from public`);
+    await d2.sql.unsafe(`grant usage on schema public to ${role}`);
+    for (const t of await readerTables()) {
+      await d2.sql.unsafe(`grant select on public.${t} to ${role}`);
+    }
+    const u = new URL(d2.url);
+    u.username = role;
+    u.password = "reader-pw-1";
+    const r = ok(
+      await d1.run(["federate"], { DNSA_NODE: "dns1", DNSA_PEERS: `dns2=${u.toString()}` }),
+      "federate as the reader role",
+    );
+    assert.equal(r.json?.days, 1);
+
+    const combined = await report(d1, "top-domains", { DNSA_NODE: "dns1" });
+    const single = await report(one, "top-domains", { DNSA_NODE: "one" });
+    assert.equal(combined.length, single.length);
+    const byDomain = new Map(single.map((x) => [x.domain, x]));
+    for (const c of combined) {
+      const s = byDomain.get(c.domain)!;
+      assert.equal(c.hit_count, 2 * (s.hit_count as number), String(c.domain));
+      assert.equal(c.unique_clients, s.unique_clients, String(c.domain));
+      assert.equal(c.unique_clients_error_pct, 0);
+    }
+    const totals = await report(d1, "node-totals", { DNSA_NODE: "dns1" });
+    assert.deepEqual(totals.map((t) => t.node_name), ["dns1", "dns2"]);
+  } finally {
+    for (const db of [d1, d2, one]) await db.drop();
+    const admin = (await import("postgres")).default(
+      Deno.env.get("DNSA_TEST_DATABASE_URL")!,
+      { max: 1, onnotice: () => {} },
+    );
+    await admin.unsafe(`drop role if exists ${role}`).finally(() => admin.end());
+  }
+});

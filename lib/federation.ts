@@ -47,6 +47,8 @@ export interface PullOptions {
   log: Logger;
   now?: Date;
   signal?: AbortSignal;
+  /** Called after each (node, day) committed here. */
+  onDay?: (day: { node: string; day: string; rows: number }) => void;
 }
 
 /** What one pull from one peer did. */
@@ -164,6 +166,7 @@ export async function pullPeer(
             result.days++;
             result.rows += rows;
             nodes.add(v.node_name);
+            options.onDay?.({ node: v.node_name, day: v.day, rows });
           }
         }
         if (page.length < VERSION_PAGE) break;

@@ -414,3 +414,68 @@ Deno.test("federation: a read-only peer role (as dns_reader) suffices; unique cl
     await admin.unsafe(`drop role if exists ${role}`).finally(() => admin.end());
   }
 });
+
+Deno.test("federation: an interrupted pull is completed by the next; days past retention stay out", async () => {
+  const { pullPeer } = await import("../../lib/federation.ts");
+  const { createLogger } = await import("../../lib/log.ts");
+  const dir = await Deno.makeTempDir({ prefix: "dnsa-fed-" });
+  const d1 = await createTestDb(), d2 = await createTestDb(), d3 = await createTestDb();
+  try {
+    // Three days: each client's lines (queries and errors alike) moved to one day.
+    const queries = new TextDecoder().decode(
+      gunzipSync(await Deno.readFile(join(FIXTURES, "queries.log.gz"))),
+    );
+    const errors = await Deno.readTextFile(join(FIXTURES, "query-errors.log"));
+    const files: string[] = [];
+    for (const [name, text] of [["queries.log", queries], ["query-errors.log", errors]]) {
+      const out = text.split("\n").filter(Boolean).map((line) => {
+        const ip = / client @0x[0-9a-f]+ ([0-9a-fA-F.:]+)#/.exec(line)?.[1] ?? "0";
+        const day = 23 + parseInt(ip.split(/[.:]/).at(-1)!, 16) % 3;
+        return line.replace(/^25-Nov-2026/, `${day}-Nov-2026`);
+      });
+      // Ingest reads lines in file order; the rollup does not care.
+      files.push(join(dir, name));
+      await Deno.writeTextFile(files.at(-1)!, out.join("\n") + "\n");
+    }
+    ok(await d2.run(["ingest", ...files], { DNSA_NODE: "dns2" }), "ingest dns2");
+    ok(await d2.run(["rollup"], { DNSA_NODE: "dns2" }), "rollup dns2");
+    ok(await d1.run(["migrate"], { DNSA_NODE: "dns1" }), "migrate dns1");
+    ok(await d3.run(["migrate"], { DNSA_NODE: "dns3" }), "migrate dns3");
+    const peer = { name: "dns2", url: d2.url, source: "config" as const };
+    const log = createLogger({ write: () => {} });
+    const base = {
+      node: "dns1",
+      tz: "UTC",
+      statsRetentionDays: 400,
+      env: {},
+      log,
+      now: new Date("2026-11-26T12:00:00Z"),
+    };
+
+    const stop = new AbortController();
+    const first = await pullPeer(d1.sql, peer, {
+      ...base,
+      signal: stop.signal,
+      onDay: () => stop.abort(),
+    });
+    assert.equal(first.ok, true);
+    assert.equal(first.days, 1);
+    const [mark] = await d1.sql`select last_version::int as v from federation_peers`;
+    assert.equal(String(mark.v), first.version);
+    const rest = await pullPeer(d1.sql, peer, base);
+    assert.equal(rest.days, 2, "the next run completes the interrupted one");
+    assert.deepEqual(await nodeDigest(d1, "dns2"), await nodeDigest(d2, "dns2"));
+    const none = await pullPeer(d1.sql, peer, base);
+    assert.equal(none.days, 0);
+
+    // Statistics older than this database keeps (here 1 day) are not pulled.
+    const kept = await pullPeer(d3.sql, peer, { ...base, node: "dns3", statsRetentionDays: 1 });
+    assert.equal(kept.days, 1);
+    assert.equal(kept.unchanged, 2);
+    const days = await d3.sql`select distinct stat_date::text as d from dns_daily_totals`;
+    assert.deepEqual(days.map((r) => r.d), ["2026-11-25"]);
+  } finally {
+    for (const db of [d1, d2, d3]) await db.drop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -84,8 +84,10 @@ stored twice. SIGTERM or SIGINT: the batch read so far is committed and serve
 exits 0. A JSON summary is logged every minute.
 
 The scheduled jobs run beside it: rollup every DNSA_ROLLUP_SCHEDULE (default
-'*/5 * * * *') and retention at DNSA_RETENTION_SCHEDULE (default '17 3 * * *'),
-both UTC, and each once at start to catch up what was missed while it was down.
+'*/5 * * * *'), retention at DNSA_RETENTION_SCHEDULE (default '17 3 * * *')
+and, when there are peers, federate every DNSA_FEDERATE_SCHEDULE (default
+'*/5 * * * *'), all UTC, and each once at start to catch up what was missed
+while it was down.
 
 With DNSA_SOURCE=dnstap it reads dnstap instead of the logs: DNSA_DNSTAP is a
 unix socket it listens on (named's dnstap-output unix), or a dnstap file it

@@ -49,9 +49,10 @@ export async function main(args: readonly string[]): Promise<number> {
     if (waiting) Deno.addSignalListener("SIGTERM", onSignal);
     // Reports read a replica when one is configured: never migrated, never rolled up.
     const replica = command === "report" ? config.readDatabaseUrl : null;
-    const target: Readonly<Config> = replica
-      ? Object.freeze({ ...config, database: { kind: "postgres" as const, url: replica } })
-      : config;
+    if (replica) {
+      config = Object.freeze({ ...config, database: { kind: "postgres" as const, url: replica } });
+    }
+    const target = config;
     const ctx = await openContext(target, log, {
       applicationName: `dns-analytics ${command}`,
       waitForDatabase: waiting?.signal,

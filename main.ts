@@ -47,9 +47,16 @@ export async function main(args: readonly string[]): Promise<number> {
     const waiting = command === "serve" ? new AbortController() : null;
     const onSignal = () => waiting?.abort();
     if (waiting) Deno.addSignalListener("SIGTERM", onSignal);
-    const ctx = await openContext(config, log, {
+    // Reports read a replica when one is configured: never migrated, never rolled up.
+    const replica = command === "report" ? config.readDatabaseUrl : null;
+    if (replica) {
+      config = Object.freeze({ ...config, database: { kind: "postgres" as const, url: replica } });
+    }
+    const target = config;
+    const ctx = await openContext(target, log, {
       applicationName: `dns-analytics ${command}`,
       waitForDatabase: waiting?.signal,
+      migrate: replica === null,
     }).finally(() => waiting && Deno.removeSignalListener("SIGTERM", onSignal));
     try {
       return await runCommand(command, ctx, input);

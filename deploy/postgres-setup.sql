@@ -45,7 +45,9 @@ grant connect on database dns_analytics to dns_reader;
 revoke create on schema public from public;
 grant usage on schema public to dns_reader;
 
--- The statistics tables the reports read, and the node registry: those that exist now.
+-- The statistics tables the reports read, the node registry, and what a federation peer
+-- reads (stats_versions, dnsa_settings' database_id): those that exist now. A peer's
+-- DNSA_PEERS URL should name dns_reader: federate only reads on the peer.
 do $$
 declare
   t text;
@@ -53,7 +55,8 @@ begin
   foreach t in array array[
     'dns_nodes', 'dns_hourly_stats', 'dns_daily_stats', 'dns_daily_domains',
     'dns_daily_apexes', 'dns_daily_clients', 'dns_daily_qtypes', 'dns_hourly_totals',
-    'dns_daily_totals', 'dns_domains_seen', 'rollup_dirty', 'job_runs'
+    'dns_daily_totals', 'dns_domains_seen', 'rollup_dirty', 'job_runs',
+    'stats_versions', 'dnsa_settings', 'federated_days', 'federation_peers'
   ] loop
     if to_regclass(format('public.%I', t)) is not null then
       execute format('grant select on public.%I to dns_reader', t);

@@ -1,7 +1,8 @@
 /**
  * The schedule: every `Deno.cron` of the program, registered here and nowhere else. Schedules
- * are UTC cron expressions (Deno.cron has no zone), configurable with DNSA_ROLLUP_SCHEDULE and
- * DNSA_RETENTION_SCHEDULE. Deno.cron never overlaps a job with itself and does not catch up
+ * are UTC cron expressions (Deno.cron has no zone), configurable with DNSA_ROLLUP_SCHEDULE,
+ * DNSA_RETENTION_SCHEDULE and DNSA_FEDERATE_SCHEDULE (federate only when there are peers, in
+ * DNSA_PEERS or in the node registry). Deno.cron never overlaps a job with itself and does not catch up
  * runs missed while the program was down, so `serve` runs each job once at start, and the
  * jobs are idempotent and watermark-driven (rollup marks, partition days). Failed runs are
  * recorded and logged, not retried in a loop: the next slot runs again.
@@ -9,7 +10,9 @@
  * @module
  */
 import type { JobContext } from "../lib/context.ts";
+import { listPeers } from "../lib/federation_peer.ts";
 import { errorText, type Trigger } from "../lib/job_runs.ts";
+import { federate } from "./federate.ts";
 import { retention } from "./retention.ts";
 import { rollup } from "./rollup.ts";
 
@@ -20,9 +23,9 @@ export interface ScheduledJob {
   run: (trigger: Trigger, signal: AbortSignal) => Promise<unknown>;
 }
 
-/** The scheduled jobs of `ctx`'s configuration. */
-export function scheduledJobs(ctx: JobContext): ScheduledJob[] {
-  return [
+/** The scheduled jobs of `ctx`'s configuration; `federate` only with `peers`. */
+export function scheduledJobs(ctx: JobContext, options: { peers?: boolean } = {}): ScheduledJob[] {
+  const jobs: ScheduledJob[] = [
     {
       name: "rollup",
       schedule: ctx.config.schedules.rollup,
@@ -34,6 +37,14 @@ export function scheduledJobs(ctx: JobContext): ScheduledJob[] {
       run: (trigger, signal) => retention(ctx, { trigger, signal }),
     },
   ];
+  if (options.peers) {
+    jobs.push({
+      name: "federate",
+      schedule: ctx.config.schedules.federate,
+      run: (trigger, signal) => federate(ctx, { trigger, signal }),
+    });
+  }
+  return jobs;
 }
 
 let registrations = 0; // Deno.cron names are unique per process
@@ -44,7 +55,11 @@ let registrations = 0; // Deno.cron names are unique per process
  * the start-up runs are done; failures are logged and recorded, never thrown.
  */
 export async function startSchedule(ctx: JobContext, signal: AbortSignal): Promise<void> {
-  const jobs = scheduledJobs(ctx);
+  const peers = await listPeers(ctx.sql, ctx.config).catch((error) => {
+    ctx.log.error("federation peers unreadable", { error: errorText(error) });
+    return [];
+  });
+  const jobs = scheduledJobs(ctx, { peers: peers.length > 0 });
   const running = new Map<string, Promise<unknown>>();
   const runOnce = (job: ScheduledJob, trigger: Trigger) => {
     // One run of a job at a time in this process (a cron slot during the start-up run).

@@ -84,8 +84,10 @@ stored twice. SIGTERM or SIGINT: the batch read so far is committed and serve
 exits 0. A JSON summary is logged every minute.
 
 The scheduled jobs run beside it: rollup every DNSA_ROLLUP_SCHEDULE (default
-'*/5 * * * *') and retention at DNSA_RETENTION_SCHEDULE (default '17 3 * * *'),
-both UTC, and each once at start to catch up what was missed while it was down.
+'*/5 * * * *'), retention at DNSA_RETENTION_SCHEDULE (default '17 3 * * *')
+and, when there are peers, federate every DNSA_FEDERATE_SCHEDULE (default
+'*/5 * * * *'), all UTC, and each once at start to catch up what was missed
+while it was down.
 
 With DNSA_SOURCE=dnstap it reads dnstap instead of the logs: DNSA_DNSTAP is a
 unix socket it listens on (named's dnstap-output unix), or a dnstap file it
@@ -133,6 +135,43 @@ and once at start. Recorded in job_runs; prints a JSON summary.
 
 Example:
   DNSA_RETENTION_DAYS=14 deno task retention`,
+  },
+  federate: {
+    summary: "pull the peers' statistics into this database",
+    usage: "dns-analytics federate [--peer NAME[,NAME]] [--full] | --setup-fdw PEER",
+    options: {
+      peer: { type: "string" },
+      full: { type: "boolean" },
+      "setup-fdw": { type: "string" },
+    },
+    help: `Pulls the statistics of every peer into this database: DNSA_PEERS
+(name=postgres://user@host/db, comma-separated) and the dns_nodes rows that have
+a peer_url. Each peer's own nodes come with their own node names (the peer's
+name is only the connection label); statistics the peer pulled from others are
+not pulled again. Only what changed since the last run moves: each (node, day)
+the peer's rollup rebuilt since is copied in one transaction that also advances
+the peer's watermark, so running it again moves nothing and an interrupted run
+is completed by the next. A peer that is down, unreachable or refuses the login
+is recorded (federation_peers, job_runs) and the other peers proceed; the next
+run catches up. Passwords: in DNSA_PEERS, or in ~/.pgpass / PGPASSFILE (never
+in a table). 'serve' runs it every DNSA_FEDERATE_SCHEDULE (default every 5
+minutes, UTC) when there are peers. Prints a JSON summary; exit status 2 when
+some peer failed.
+
+Options:
+  --peer NAME        only these peers (comma-separated labels)
+  --full             pull everything the peers have again (after a peer's
+                     database was restored from a backup)
+  --setup-fdw PEER   instead of pulling: make the postgres_fdw route for PEER of
+                     DNSA_PEERS here (server, user mapping, foreign tables in
+                     schema peer_<name>) and the views <table>_all (local rows
+                     union all every fdw peer's own nodes); needs a role that may
+                     create the postgres_fdw extension and servers
+
+Examples:
+  DNSA_PEERS=dns2=postgres://dns_reader@10.10.10.250/dns_analytics deno task federate
+  dns-analytics federate --peer dns2
+  dns-analytics federate --setup-fdw dns2`,
   },
   migrate: {
     summary: "apply pending database migrations (every command also does it first)",
@@ -253,9 +292,7 @@ Examples:
 };
 
 /** Commands of the design that this version does not have yet. */
-export const NOT_YET: ReadonlySet<string> = new Set([
-  "federate",
-]);
+export const NOT_YET: ReadonlySet<string> = new Set([]);
 
 /** The top-level help. */
 export function mainHelp(): string {

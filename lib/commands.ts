@@ -11,6 +11,9 @@ import type { Logger } from "./log.ts";
 import { formatReport, REPORTS, runReport } from "./report.ts";
 import { demo } from "../jobs/demo.ts";
 import { doctor } from "../jobs/doctor.ts";
+import { federate } from "../jobs/federate.ts";
+import { setupFdwPeer } from "./federation_fdw.ts";
+import { listPeers } from "./federation_peer.ts";
 import { formatFinding } from "./doctor.ts";
 import { ingest } from "../jobs/ingest.ts";
 import { retention } from "../jobs/retention.ts";
@@ -88,6 +91,17 @@ async function refreshStatistics(ctx: JobContext): Promise<void> {
       "dns-analytics: statistics may lag the raw rows (this role cannot run the rollup)",
     );
   }
+}
+
+/** `federate --setup-fdw PEER`: the postgres_fdw route to one peer. */
+async function setupFdw(ctx: JobContext, name: string) {
+  const peer = (await listPeers(ctx.sql, ctx.config)).find((p) => p.name === name);
+  if (!peer) {
+    throw new UsageError(
+      `--setup-fdw: no peer named "${name}" (name it in DNSA_PEERS as ${name}=postgres://...)`,
+    );
+  }
+  return await setupFdwPeer(ctx.sql, peer, { env: Deno.env.toObject() });
 }
 
 /** `demo`: runs on its own embedded database, so it takes no job context. */
@@ -169,6 +183,34 @@ export async function runCommand(
     case "migrate":
       out(JSON.stringify({ migrated: true }));
       return 0;
+    case "federate": {
+      if (typeof values["setup-fdw"] === "string") {
+        const r = await setupFdw(ctx, values["setup-fdw"]);
+        out(JSON.stringify(r));
+        return 0;
+      }
+      const { signal, release } = stopSignal();
+      try {
+        const r = await federate(ctx, {
+          peers: typeof values.peer === "string"
+            ? values.peer.split(",").map((n) => n.trim()).filter(Boolean)
+            : undefined,
+          full: values.full === true,
+          signal,
+        });
+        for (const p of r.peers) if (!p.ok) console.error(`dns-analytics: ${p.error}`);
+        out(JSON.stringify({
+          peers: r.peers.length,
+          failed: r.failed,
+          days: r.days,
+          rows: r.rows,
+          results: r.peers,
+        }));
+        return r.failed > 0 ? 2 : 0;
+      } finally {
+        release();
+      }
+    }
     case "ingest": {
       const summary = await ingest(ctx, {
         paths: positionals,
@@ -193,7 +235,10 @@ export async function runCommand(
       return summary.failedFiles > 0 ? 2 : 0;
     }
     case "report": {
-      if (values["no-rollup"] !== true) await refreshStatistics(ctx);
+      // A read replica (DNSA_READ_DATABASE_URL) takes no writes: report what it has.
+      if (values["no-rollup"] !== true && ctx.config.readDatabaseUrl === null) {
+        await refreshStatistics(ctx);
+      }
       const result = await runReport(ctx.sql, positionals[0], {
         days: intOption(values, "days", { min: 1, max: 36500 }),
         from: values.from as string | undefined,

@@ -37,10 +37,12 @@ export interface Config {
   http: { host: string; port: number };
   httpToken: string | null;
   peers: ReadonlyArray<{ name: string; url: string }>;
+  /** A read replica that `report` reads from instead of `database` (never migrated). */
+  readDatabaseUrl: string | null;
   retentionDays: number;
   statsRetentionDays: number;
   /** Cron expressions (UTC) of the scheduled jobs. */
-  schedules: { rollup: string; retention: string };
+  schedules: { rollup: string; retention: string; federate: string };
 }
 
 /** A configuration that cannot be used; `message` names the key and what is allowed. */
@@ -65,6 +67,8 @@ const KNOWN_DNSA_KEYS = [
   "DNSA_NAMED_STATS",
   "DNSA_ROLLUP_SCHEDULE",
   "DNSA_RETENTION_SCHEDULE",
+  "DNSA_FEDERATE_SCHEDULE",
+  "DNSA_READ_DATABASE_URL",
 ] as const;
 
 const optionalText = z.string().trim().min(1).optional();
@@ -118,6 +122,10 @@ const schema = z.strictObject({
   DNSA_STATS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(400),
   DNSA_ROLLUP_SCHEDULE: CRON.default("*/5 * * * *"),
   DNSA_RETENTION_SCHEDULE: CRON.default("17 3 * * *"),
+  DNSA_FEDERATE_SCHEDULE: CRON.default("*/5 * * * *"),
+  DNSA_READ_DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\//, {
+    error: "must be a postgres:// or postgresql:// URL of a read replica",
+  }).optional(),
 });
 
 /** Parse `KEY=VALUE` lines (comments, blank lines, `export `, single or double quotes). */
@@ -246,9 +254,14 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
     http: parseListen(v.DNSA_HTTP),
     httpToken: v.DNSA_HTTP_TOKEN ?? null,
     peers: Object.freeze(parsePeers(v.DNSA_PEERS)),
+    readDatabaseUrl: v.DNSA_READ_DATABASE_URL ?? null,
     retentionDays: v.DNSA_RETENTION_DAYS,
     statsRetentionDays: v.DNSA_STATS_RETENTION_DAYS,
-    schedules: { rollup: v.DNSA_ROLLUP_SCHEDULE, retention: v.DNSA_RETENTION_SCHEDULE },
+    schedules: {
+      rollup: v.DNSA_ROLLUP_SCHEDULE,
+      retention: v.DNSA_RETENTION_SCHEDULE,
+      federate: v.DNSA_FEDERATE_SCHEDULE,
+    },
   };
   return Object.freeze(config);
 }

@@ -29,6 +29,8 @@ export async function openContext(
     applicationName?: string;
     /** Wait (with backoff) for a database that is not reachable yet, until this aborts. */
     waitForDatabase?: AbortSignal;
+    /** Apply pending migrations (default); false for a read replica. */
+    migrate?: boolean;
   } = {},
 ): Promise<JobContext> {
   const db = await openDatabase(config, { applicationName: options.applicationName });
@@ -39,7 +41,7 @@ export async function openContext(
     closed = true;
     await db.close();
   };
-  for (let attempt = 0;; attempt++) {
+  for (let attempt = 0; options.migrate !== false; attempt++) {
     try {
       const result = await migrate(sql);
       if (result.applied.length > 0) log.info("migrations applied", { applied: result.applied });

@@ -20,6 +20,13 @@ import { createZoneClock } from "./time.ts";
 /** Advisory lock of a node's rollup windows (second key: node_id). */
 export const ROLLUP_LOCK = 424_313;
 
+/**
+ * Advisory lock taken right before a window's statistics version is set and held until its
+ * transaction ends: versions then become visible in the order they were taken, so a peer
+ * that read every version up to V has seen every change up to V (lib/federation.ts).
+ */
+export const STATS_VERSION_LOCK = 4_243_120_003;
+
 /** Options of {@linkcode rollupStatistics}. */
 export interface RollupOptions {
   /** IANA zone of days and hours (DNSA_LOG_TZ). */
@@ -96,6 +103,10 @@ export async function rollupStatistics(
   options: RollupOptions,
 ): Promise<RollupResult> {
   const forced = options.from !== undefined || options.to !== undefined;
+  await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${STATS_VERSION_LOCK})`;
+    await tx.unsafe(ROLLUP_SQL.versionsBackfill, [options.tz]);
+  });
   const windows = await windowsOf(sql, options);
   const result: RollupResult = { windows: 0, skipped: 0, rows: 0, days: [] };
   const days = new Set<string>();
@@ -171,5 +182,8 @@ async function rollupWindow(
   });
   await tx.unsafe(ROLLUP_SQL.domainsSeen, [w.nodeName, w.day]);
   await dropMarks();
+  // Last, so the version lock is held only for the commit.
+  await tx`select pg_advisory_xact_lock(${STATS_VERSION_LOCK})`;
+  await tx.unsafe(ROLLUP_SQL.versionBump, [w.nodeName, w.day, bounds.lo, bounds.hi]);
   return rows;
 }

@@ -45,7 +45,12 @@ Deno.test("defaults of the interface contract", () => {
   assert.deepEqual(c.http, { host: "127.0.0.1", port: 8053 });
   assert.equal(c.retentionDays, 30);
   assert.equal(c.statsRetentionDays, 400);
-  assert.deepEqual(c.schedules, { rollup: "*/5 * * * *", retention: "17 3 * * *" });
+  assert.deepEqual(c.schedules, {
+    rollup: "*/5 * * * *",
+    retention: "17 3 * * *",
+    federate: "*/5 * * * *",
+  });
+  assert.equal(c.readDatabaseUrl, null);
   assert.ok(c.node.length > 0);
   assert.ok(Object.isFrozen(c));
 });
@@ -112,7 +117,26 @@ Deno.test("DNSA_PEERS parses name=url pairs", () => {
 
 Deno.test("job schedules are configurable cron expressions", () => {
   const c = loadConfig({
-    env: { DNSA_ROLLUP_SCHEDULE: "2-59/10 * * * *", DNSA_RETENTION_SCHEDULE: "0 1 * * 0" },
+    env: {
+      DNSA_ROLLUP_SCHEDULE: "2-59/10 * * * *",
+      DNSA_RETENTION_SCHEDULE: "0 1 * * 0",
+      DNSA_FEDERATE_SCHEDULE: "*/15 * * * *",
+    },
   });
-  assert.deepEqual(c.schedules, { rollup: "2-59/10 * * * *", retention: "0 1 * * 0" });
+  assert.deepEqual(c.schedules, {
+    rollup: "2-59/10 * * * *",
+    retention: "0 1 * * 0",
+    federate: "*/15 * * * *",
+  });
+});
+
+Deno.test("DNSA_READ_DATABASE_URL names a read replica for reports", () => {
+  const c = loadConfig({
+    env: { DNSA_READ_DATABASE_URL: "postgres://dns_reader@replica.example/dns_analytics" },
+  });
+  assert.equal(c.readDatabaseUrl, "postgres://dns_reader@replica.example/dns_analytics");
+  assert.throws(
+    () => loadConfig({ env: { DNSA_READ_DATABASE_URL: "mysql://x/y" } }),
+    /DNSA_READ_DATABASE_URL/,
+  );
 });

@@ -12,6 +12,7 @@ import m0003 from "../../sql/migrations/0003_dnstap.sql" with { type: "text" };
 import m0004 from "../../sql/migrations/0004_dropped_days.sql" with { type: "text" };
 import m0005 from "../../sql/migrations/0005_latency.sql" with { type: "text" };
 import m0006 from "../../sql/migrations/0006_dnstap_answers.sql" with { type: "text" };
+import m0007 from "../../sql/migrations/0007_federation.sql" with { type: "text" };
 import m0008 from "../../sql/migrations/0008_window_rows.sql" with { type: "text" };
 
 /** One migration: its number, file name and SQL text. */
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "0004_dropped_days.sql", sql: m0004 },
   { version: 5, name: "0005_latency.sql", sql: m0005 },
   { version: 6, name: "0006_dnstap_answers.sql", sql: m0006 },
+  { version: 7, name: "0007_federation.sql", sql: m0007 },
   { version: 8, name: "0008_window_rows.sql", sql: m0008 },
 ];
 

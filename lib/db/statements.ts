@@ -52,6 +52,10 @@ import rollup_window_close from "../../sql/rollup/window_close.sql" with { type:
 import rollup_window_cursor from "../../sql/rollup/window_cursor.sql" with { type: "text" };
 import rollup_window_copy from "../../sql/rollup/window_copy.sql" with { type: "text" };
 import rollup_window_fetch from "../../sql/rollup/window_fetch.sql" with { type: "text" };
+import rollup_version_bump from "../../sql/rollup/version_bump.sql" with { type: "text" };
+import rollup_versions_backfill from "../../sql/rollup/versions_backfill.sql" with {
+  type: "text",
+};
 
 /** The ingest statements by name. */
 export const INGEST_SQL = {
@@ -90,6 +94,8 @@ export const ROLLUP_SQL = {
   windowCopy: rollup_window_copy,
   windowCursor: rollup_window_cursor,
   windowFetch: rollup_window_fetch,
+  versionBump: rollup_version_bump,
+  versionsBackfill: rollup_versions_backfill,
 } as const;
 
 /** The retention statements by name (sql/retention/). */

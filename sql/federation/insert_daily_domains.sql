@@ -1,0 +1,5 @@
+-- insert_daily_domains: insert rows of dns_daily_domains pulled from a peer (read_daily_domains.sql).
+-- Parameters: $1 a JSON array of row objects. Run inside the day's transaction after
+--   day_delete.sql; not safe to re-run alone (the day's delete makes the pair idempotent).
+insert into dns_daily_domains
+select * from jsonb_populate_recordset(null::dns_daily_domains, $1::text::jsonb)

@@ -1,0 +1,5 @@
+-- insert_hourly_totals: insert rows of dns_hourly_totals pulled from a peer (read_hourly_totals.sql).
+-- Parameters: $1 a JSON array of row objects. Run inside the day's transaction after
+--   day_delete.sql; not safe to re-run alone (the day's delete makes the pair idempotent).
+insert into dns_hourly_totals
+select * from jsonb_populate_recordset(null::dns_hourly_totals, $1::text::jsonb)

@@ -1,0 +1,152 @@
+// Charts of the dashboard, drawn as SVG with createElementNS. Colours come from CSS classes
+// (app.css), so they follow the light or dark theme.
+import { fmtNumber, h, s } from "./dom.js";
+
+const W = 800;
+const H = 240;
+const M = { top: 12, right: 12, bottom: 28, left: 60 };
+
+/** Round `max` up to a "nice" axis end and return the tick values from 0. */
+export function niceTicks(max, count = 4) {
+  if (!(max > 0)) return [0, 1];
+  const raw = max / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((f) => f * mag).find((st) => st >= raw) ?? 10 * mag;
+  const ticks = [];
+  for (let v = 0; v < max + step / 2; v += step) ticks.push(Number(v.toPrecision(12)));
+  if (ticks.at(-1) < max) ticks.push(Number((ticks.at(-1) + step).toPrecision(12)));
+  return ticks;
+}
+
+function frame(ticks, yFormat, label) {
+  const svg = s("svg", {
+    viewBox: `0 0 ${W} ${H}`,
+    class: "chart",
+    role: "img",
+    "aria-label": label,
+    preserveAspectRatio: "xMidYMid meet",
+  });
+  const top = ticks.at(-1);
+  const y = (v) => M.top + (H - M.top - M.bottom) * (1 - v / top);
+  const axis = s("g", { class: "axis" });
+  for (const t of ticks) {
+    axis.append(
+      s("line", { x1: M.left, x2: W - M.right, y1: y(t), y2: y(t), class: "grid" }),
+      s("text", { x: M.left - 6, y: y(t) + 4, "text-anchor": "end" }, yFormat(t)),
+    );
+  }
+  svg.append(axis);
+  return { svg, y };
+}
+
+function xLabels(svg, labels, xOf) {
+  const g = s("g", { class: "axis" });
+  const every = Math.max(1, Math.ceil(labels.length / 8));
+  labels.forEach((l, i) => {
+    if (i % every !== 0 || !l) return;
+    g.append(s("text", { x: xOf(i), y: H - 8, "text-anchor": "middle" }, l));
+  });
+  svg.append(g);
+}
+
+/**
+ * Stacked bars: one bar per bucket, one segment per series.
+ * buckets: [{ label, title, values: { key: n } }]; series: [{ key, label }].
+ */
+export function stackedBars(buckets, series, { label = "chart", yFormat = fmtNumber } = {}) {
+  const totals = buckets.map((b) => series.reduce((a, se) => a + (b.values[se.key] ?? 0), 0));
+  const { svg, y } = frame(niceTicks(Math.max(0, ...totals)), yFormat, label);
+  const plotW = W - M.left - M.right;
+  const slot = plotW / Math.max(1, buckets.length);
+  const barW = Math.max(1, slot * 0.8);
+  const bars = s("g", { class: "bars" });
+  buckets.forEach((b, i) => {
+    let acc = 0;
+    const x = M.left + i * slot + (slot - barW) / 2;
+    for (const se of series) {
+      const v = b.values[se.key] ?? 0;
+      if (v <= 0) continue;
+      const y1 = y(acc + v), y0 = y(acc);
+      acc += v;
+      bars.append(
+        s(
+          "rect",
+          {
+            x: x.toFixed(2),
+            y: y1.toFixed(2),
+            width: barW.toFixed(2),
+            height: Math.max(0.5, y0 - y1).toFixed(2),
+            class: `bar s-${se.key}`,
+          },
+          s("title", {}, `${b.title}: ${se.label} ${fmtNumber(v)}`),
+        ),
+      );
+    }
+  });
+  svg.append(bars);
+  xLabels(svg, buckets.map((b) => b.label), (i) => M.left + i * slot + slot / 2);
+  return svg;
+}
+
+/**
+ * Lines over time: points [{ t (ms), label, values: { key: n | null } }], evenly spaced by t.
+ * A null value breaks the line.
+ */
+export function lineChart(points, series, { label = "chart", yFormat = fmtNumber } = {}) {
+  const all = points.flatMap((p) => series.map((se) => p.values[se.key])).filter((v) =>
+    typeof v === "number"
+  );
+  const { svg, y } = frame(niceTicks(Math.max(0, ...all)), yFormat, label);
+  const t0 = points[0]?.t ?? 0, t1 = points.at(-1)?.t ?? 1;
+  const x = (t) => M.left + (W - M.left - M.right) * (t1 > t0 ? (t - t0) / (t1 - t0) : 0.5);
+  for (const se of series) {
+    let d = "", pen = false;
+    const dots = s("g", { class: `dots s-${se.key}` });
+    for (const p of points) {
+      const v = p.values[se.key];
+      if (typeof v !== "number") {
+        pen = false;
+        continue;
+      }
+      d += `${pen ? "L" : "M"}${x(p.t).toFixed(2)},${y(v).toFixed(2)}`;
+      pen = true;
+      dots.append(
+        s(
+          "circle",
+          { cx: x(p.t).toFixed(2), cy: y(v).toFixed(2), r: 2.5 },
+          s("title", {}, `${p.label}: ${se.label} ${yFormat(v)}`),
+        ),
+      );
+    }
+    svg.append(s("path", { d, class: `line s-${se.key}` }), dots);
+  }
+  const step = Math.max(1, Math.ceil(points.length / 8));
+  const g = s("g", { class: "axis" });
+  points.forEach((p, i) => {
+    if (i % step === 0) {
+      g.append(s("text", { x: x(p.t), y: H - 8, "text-anchor": "middle" }, p.label));
+    }
+  });
+  svg.append(g);
+  return svg;
+}
+
+/** A thin horizontal bar for a share 0–1 (a table cell). */
+export function shareBar(fraction, key = "share") {
+  const f = Math.max(0, Math.min(1, Number(fraction) || 0));
+  return s(
+    "svg",
+    { viewBox: "0 0 100 8", class: "sharebar", preserveAspectRatio: "none", "aria-hidden": "true" },
+    s("rect", { x: 0, y: 0, width: 100, height: 8, class: "track" }),
+    s("rect", { x: 0, y: 0, width: (f * 100).toFixed(2), height: 8, class: `bar s-${key}` }),
+  );
+}
+
+/** The legend of a chart's series. */
+export function legend(series) {
+  return h(
+    "ul",
+    { class: "legend" },
+    series.map((se) => h("li", {}, h("span", { class: `sw s-${se.key}` }), se.label)),
+  );
+}

@@ -15,7 +15,17 @@ export class ApiError extends Error {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** The route in location.hash: { view, name, range: { days } | { from, to }, nodes }. */
+/**
+ * A route: the view, its subject, the range and the node filter.
+ * @typedef {{ view: string, name: string | null,
+ *   range: { days?: number, from?: string, to?: string }, nodes: string[] }} Route
+ */
+
+/**
+ * The route in location.hash.
+ * @param {string} hash
+ * @returns {Route}
+ */
 export function parseRoute(hash) {
   const raw = hash.replace(/^#/, "");
   const q = raw.indexOf("?");
@@ -39,7 +49,10 @@ export function parseRoute(hash) {
   return { view, name, range, nodes };
 }
 
-/** The hash of a route (the inverse of parseRoute). */
+/**
+ * The hash of a route (the inverse of parseRoute).
+ * @param {{ view?: string, name?: string | null, range: Route["range"], nodes?: string[] }} route
+ */
 export function routeHash({ view = "overview", name = null, range, nodes = [] }) {
   const path = view === "overview" ? "/" : `/${view}/${encodeURIComponent(name ?? "")}`;
   const q = rangeParams(range, nodes);

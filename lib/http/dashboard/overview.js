@@ -153,8 +153,12 @@ function wallHour(t, tz) {
   return new Date(t + zoneOffset(t, tz)).toISOString().slice(0, 13);
 }
 
-/** Buckets of queries-per-hour rows: hourly up to 7 days, else daily sums. */
-export function timeBuckets(report, route) {
+/**
+ * Buckets of queries-per-hour rows: hourly up to 7 days (none after `now`), else daily sums.
+ * @returns {{ buckets: { label: string, title: string, values: Record<string, number> }[],
+ *   unit: "hour" | "day" }}
+ */
+export function timeBuckets(report, route, now = Date.now()) {
   const values = (row) => Object.fromEntries(RCODES.map((c) => [c.key, row[c.column] ?? 0]));
   const add = (b, row) => {
     for (const c of RCODES) b.values[c.key] = (b.values[c.key] ?? 0) + (row[c.column] ?? 0);
@@ -176,7 +180,7 @@ export function timeBuckets(report, route) {
   const dayEnd = zoneMidnight(nextDay(report.to), report.tz);
   let n = Math.max(
     1,
-    Math.round((Math.min(dayEnd, Math.ceil(Date.now() / HOUR) * HOUR) - start) / HOUR),
+    Math.round((Math.min(dayEnd, Math.ceil(now / HOUR) * HOUR) - start) / HOUR),
   );
   const placed = report.rows.map((
     row,

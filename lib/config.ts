@@ -188,8 +188,18 @@ function parseListen(text: string): { host: string; port: number } {
   const i = text.lastIndexOf(":");
   const host = text.slice(0, i).replace(/^\[|\]$/g, "");
   const port = Number(text.slice(i + 1));
-  if (port < 1 || port > 65535) throw new ConfigError("DNSA_HTTP: the port must be 1-65535");
+  // Port 0 asks the system for a free port (tests, several instances on one machine).
+  if (port < 0 || port > 65535) throw new ConfigError("DNSA_HTTP: the port must be 0-65535");
   return { host, port };
+}
+
+/** True for a loopback listen host: 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  if (h === "localhost" || h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
+  const v4 = h.startsWith("::ffff:") ? h.slice(7) : h;
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v4);
+  return m !== null && Number(m[1]) === 127 && m.slice(2).every((x) => Number(x) <= 255);
 }
 
 /** Options of {@linkcode loadConfig}. */
@@ -231,6 +241,14 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const v = result.data;
+  const http = parseListen(v.DNSA_HTTP);
+  if (!isLoopbackHost(http.host) && !v.DNSA_HTTP_TOKEN) {
+    throw new ConfigError(
+      `DNSA_HTTP=${v.DNSA_HTTP} listens beyond this machine, so DNSA_HTTP_TOKEN must be set ` +
+        "(a long random secret, e.g. from `openssl rand -hex 32`); or listen on loopback " +
+        "(DNSA_HTTP=127.0.0.1:8053)",
+    );
+  }
   const url = buildPostgresUrl(v);
   const config: Config = {
     database: url ? { kind: "postgres", url } : { kind: "embedded", dataDir: v.DNSA_DATA_DIR },
@@ -243,7 +261,7 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
     namedStats: v.DNSA_NAMED_STATS ?? null,
     logTz: v.DNSA_LOG_TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC",
     pollMs: v.DNSA_POLL_MS,
-    http: parseListen(v.DNSA_HTTP),
+    http,
     httpToken: v.DNSA_HTTP_TOKEN ?? null,
     peers: Object.freeze(parsePeers(v.DNSA_PEERS)),
     retentionDays: v.DNSA_RETENTION_DAYS,

@@ -194,6 +194,10 @@ function render() {
   document.title = route.view === "overview" ? "DNS analytics" : `${route.name} · DNS analytics`;
 }
 
+// The node list closes on a click elsewhere.
+document.addEventListener("click", (ev) => {
+  if (ui.nodes.open && !ui.nodes.contains(ev.target)) ui.nodes.open = false;
+});
 ui.custom.addEventListener("submit", (ev) => {
   ev.preventDefault();
   let from = ui.from.value, to = ui.to.value;

@@ -2,7 +2,7 @@
 // (app.css), so they follow the light or dark theme.
 import { fmtNumber, h, s } from "./dom.js";
 
-const W = 800;
+const WIDTH = 800;
 const H = 240;
 const M = { top: 12, right: 12, bottom: 28, left: 60 };
 
@@ -18,7 +18,12 @@ export function niceTicks(max, count = 4) {
   return ticks;
 }
 
-function frame(ticks, yFormat, label) {
+/** Chart width in user units: the container's pixels, so text keeps its size on a phone. */
+function chartWidth(width) {
+  return Math.max(300, Math.min(1600, Math.round(width || WIDTH)));
+}
+
+function frame(W, ticks, yFormat, label) {
   const svg = s("svg", {
     viewBox: `0 0 ${W} ${H}`,
     class: "chart",
@@ -39,9 +44,9 @@ function frame(ticks, yFormat, label) {
   return { svg, y };
 }
 
-function xLabels(svg, labels, xOf) {
+function xLabels(W, svg, labels, xOf) {
   const g = s("g", { class: "axis" });
-  const every = Math.max(1, Math.ceil(labels.length / 8));
+  const every = Math.max(1, Math.ceil(labels.length / Math.max(2, Math.floor(W / 90))));
   labels.forEach((l, i) => {
     if (i % every !== 0 || !l) return;
     g.append(s("text", { x: xOf(i), y: H - 8, "text-anchor": "middle" }, l));
@@ -53,12 +58,17 @@ function xLabels(svg, labels, xOf) {
  * Stacked bars: one bar per bucket, one segment per series.
  * buckets: [{ label, title, values: { key: n } }]; series: [{ key, label }].
  */
-export function stackedBars(buckets, series, { label = "chart", yFormat = fmtNumber } = {}) {
+export function stackedBars(
+  buckets,
+  series,
+  { label = "chart", yFormat = fmtNumber, width = WIDTH } = {},
+) {
+  const W = chartWidth(width);
   const totals = buckets.map((b) => series.reduce((a, se) => a + (b.values[se.key] ?? 0), 0));
-  const { svg, y } = frame(niceTicks(Math.max(0, ...totals)), yFormat, label);
+  const { svg, y } = frame(W, niceTicks(Math.max(0, ...totals)), yFormat, label);
   const plotW = W - M.left - M.right;
   const slot = plotW / Math.max(1, buckets.length);
-  const barW = Math.max(1, slot * 0.8);
+  const barW = Math.max(1, Math.min(48, slot * 0.8));
   const bars = s("g", { class: "bars" });
   buckets.forEach((b, i) => {
     let acc = 0;
@@ -84,7 +94,7 @@ export function stackedBars(buckets, series, { label = "chart", yFormat = fmtNum
     }
   });
   svg.append(bars);
-  xLabels(svg, buckets.map((b) => b.label), (i) => M.left + i * slot + slot / 2);
+  xLabels(W, svg, buckets.map((b) => b.label), (i) => M.left + i * slot + slot / 2);
   return svg;
 }
 
@@ -92,11 +102,16 @@ export function stackedBars(buckets, series, { label = "chart", yFormat = fmtNum
  * Lines over time: points [{ t (ms), label, values: { key: n | null } }], evenly spaced by t.
  * A null value breaks the line.
  */
-export function lineChart(points, series, { label = "chart", yFormat = fmtNumber } = {}) {
+export function lineChart(
+  points,
+  series,
+  { label = "chart", yFormat = fmtNumber, width = WIDTH } = {},
+) {
+  const W = chartWidth(width);
   const all = points.flatMap((p) => series.map((se) => p.values[se.key])).filter((v) =>
     typeof v === "number"
   );
-  const { svg, y } = frame(niceTicks(Math.max(0, ...all)), yFormat, label);
+  const { svg, y } = frame(W, niceTicks(Math.max(0, ...all)), yFormat, label);
   const t0 = points[0]?.t ?? 0, t1 = points.at(-1)?.t ?? 1;
   const x = (t) => M.left + (W - M.left - M.right) * (t1 > t0 ? (t - t0) / (t1 - t0) : 0.5);
   for (const se of series) {
@@ -120,7 +135,7 @@ export function lineChart(points, series, { label = "chart", yFormat = fmtNumber
     }
     svg.append(s("path", { d, class: `line s-${se.key}` }), dots);
   }
-  const step = Math.max(1, Math.ceil(points.length / 8));
+  const step = Math.max(1, Math.ceil(points.length / Math.max(2, Math.floor(W / 90))));
   const g = s("g", { class: "axis" });
   points.forEach((p, i) => {
     if (i % step === 0) {

@@ -69,7 +69,10 @@ export function renderDetail(main, app) {
       days.length === 0 ? h("p", { class: "muted empty" }, "No queries in this range.") : h(
         "div",
         {},
-        stackedBars(buckets, present, { label: "queries per day by rcode" }),
+        stackedBars(buckets, present, {
+          label: "queries per day by rcode",
+          width: p.days.body.clientWidth,
+        }),
         h("div", { class: "chart-foot" }, legend(present)),
       ),
     );

@@ -88,7 +88,7 @@ export function renderOverview(main, app) {
   );
 
   const load = (target, promise, draw) =>
-    promise.then((data) => fill(target.body, draw(data))).catch((e) => {
+    promise.then((data) => fill(target.body, draw(data, target.body.clientWidth))).catch((e) => {
       if (e?.name !== "AbortError") fill(target.body, panelError(e));
     });
 
@@ -97,7 +97,7 @@ export function renderOverview(main, app) {
   load(p.summary, Promise.all([totals, rcodes]), ([t, r]) => drawSummary(t, r));
   const hours = app.get(urls.hours);
   hours.then((r) => app.showRange(r)).catch(() => {});
-  load(p.traffic, hours, (r) => drawTraffic(r, route));
+  load(p.traffic, hours, (r, width) => drawTraffic(r, route, width));
   load(p.latency, hours, drawLatency);
   load(p.qtypes, app.get(urls.qtypes), (r) =>
     table(r.rows, [
@@ -201,7 +201,7 @@ export function timeBuckets(report, route, now = Date.now()) {
   return { buckets, unit: "hour" };
 }
 
-function drawTraffic(report, route) {
+function drawTraffic(report, route, width) {
   if (report.rows.length === 0) {
     return h("p", { class: "muted empty" }, "No queries in this range.");
   }
@@ -210,7 +210,7 @@ function drawTraffic(report, route) {
   return h(
     "div",
     {},
-    stackedBars(buckets, present, { label: `queries per ${unit} by rcode` }),
+    stackedBars(buckets, present, { label: `queries per ${unit} by rcode`, width }),
     h(
       "div",
       { class: "chart-foot" },
@@ -226,7 +226,7 @@ const LATENCY = [
   { key: "p99", column: "latency_p99_us", label: "p99" },
 ];
 
-function drawLatency(report) {
+function drawLatency(report, width) {
   const rows = report.rows.filter((r) => LATENCY.some((l) => typeof r[l.column] === "number"));
   if (rows.length === 0) {
     return h(
@@ -246,7 +246,11 @@ function drawLatency(report) {
   return h(
     "div",
     {},
-    lineChart(points, LATENCY, { label: "response time percentiles per hour", yFormat: ms }),
+    lineChart(points, LATENCY, {
+      label: "response time percentiles per hour",
+      yFormat: ms,
+      width,
+    }),
     h("div", { class: "chart-foot" }, legend(LATENCY), h("span", { class: "muted" }, "per hour")),
   );
 }

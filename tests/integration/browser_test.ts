@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { Page } from "puppeteer-core";
 import { type BrowserSession, CHROMIUM, hasChromium, openBrowser } from "./browser.ts";
-import { createTestDb, startServe, stderrOf } from "./pg.ts";
+import { createTestDb, runProgram, startServe, stderrOf } from "./pg.ts";
 
 const FIXTURES = new URL("../fixtures/bind-9.18/", import.meta.url).pathname;
 const ARTIFACTS = new URL("../artifacts/", import.meta.url).pathname;
@@ -22,12 +22,11 @@ const XSS = "<img src=x onerror=alert(1)>.example";
 const TOKEN = "browser-test-token-5b1f0c";
 const PLANTED = 1000;
 
-const missing = !hasChromium()
-  ? `${CHROMIUM} is missing (apt-get install chromium)`
-  : !Deno.env.get("DNSA_TEST_DATABASE_URL")
-  ? "DNSA_TEST_DATABASE_URL is not set"
-  : null;
-if (missing) console.log(`browser_test: ignored: ${missing}`);
+const noChromium = hasChromium() ? null : `${CHROMIUM} is missing (apt-get install chromium)`;
+const missing = noChromium ??
+  (Deno.env.get("DNSA_TEST_DATABASE_URL") ? null : "DNSA_TEST_DATABASE_URL is not set");
+if (missing) console.log(`browser_test: PostgreSQL test ignored: ${missing}`);
+if (noChromium) console.log(`browser_test: embedded database test ignored: ${noChromium}`);
 
 /** The planted name as BIND 9.18 logs it (space as \032, parentheses escaped). */
 function plantedLines(n: number): string {
@@ -41,6 +40,25 @@ function plantedLines(n: number): string {
     );
   }
   return lines.join("\n") + "\n";
+}
+
+/** The fixture's query log with the planted name, and its query-errors log, in `dir`. */
+async function writeLogs(dir: string): Promise<{ queries: string; errors: string }> {
+  const queries = join(dir, "queries.log"), errors = join(dir, "query-errors.log");
+  const log = new TextDecoder().decode(
+    gunzipSync(await Deno.readFile(join(FIXTURES, "queries.log.gz"))),
+  );
+  await Deno.writeTextFile(queries, log + plantedLines(PLANTED));
+  await Deno.copyFile(join(FIXTURES, "query-errors.log"), errors);
+  return { queries, errors };
+}
+
+/** Stop serve; print its log when it did not stop cleanly. */
+async function stopServe(serve: Deno.ChildProcess) {
+  serve.kill("SIGTERM");
+  await serve.status;
+  const stderr = await stderrOf(serve);
+  if (!/serve stopped/.test(stderr)) console.error(stderr.slice(-2000));
 }
 
 /** A port that was free a moment ago. */
@@ -117,12 +135,7 @@ Deno.test({
   let session: BrowserSession | null = null;
   try {
     // Data: the query log (+ the planted name) and query-errors as dns1, dnstap as dns2.
-    const queries = join(dir, "queries.log"), errors = join(dir, "query-errors.log");
-    const log = new TextDecoder().decode(
-      gunzipSync(await Deno.readFile(join(FIXTURES, "queries.log.gz"))),
-    );
-    await Deno.writeTextFile(queries, log + plantedLines(PLANTED));
-    await Deno.copyFile(join(FIXTURES, "query-errors.log"), errors);
+    const { queries, errors } = await writeLogs(dir);
     const env = { DNSA_NODE: "dns1", DNSA_LOG_TZ: "UTC" };
     const ingest = await db.run(["ingest", queries, errors], env);
     assert.equal(ingest.code, 0, ingest.stderr);
@@ -335,15 +348,76 @@ Deno.test({
     assert.ok(widths[0] <= widths[1], `page ${widths[0]} px wide on a ${widths[1]} px screen`);
     assertQuiet(session, "phone");
     await screenshot(page, "dashboard-phone.png");
+
+    // Signed out (the cookie gone): a refresh shows the banner with a link to /login.
+    await page.deleteCookie({ name: "dnsa_token", url: base });
+    await page.click("#refresh");
+    await until(page, `document.querySelector('#banner:not([hidden]) a[href="/login"]')`, "401");
+    assert.ok(session.events.failedResponses.some((r) => r.startsWith("401 ")));
+    assert.deepEqual(session.events.exceptions, []);
   } finally {
     await session?.close();
-    if (serve) {
-      serve.kill("SIGTERM");
-      await serve.status;
-      const stderr = await stderrOf(serve);
-      if (!/serve stopped/.test(stderr)) console.error(stderr.slice(-2000));
-    }
+    if (serve) await stopServe(serve);
     await db.drop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "browser: the dashboard on the embedded database, without a token on loopback",
+  ignore: noChromium !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dnsa-browser-embedded-" });
+  let serve: Deno.ChildProcess | null = null;
+  let session: BrowserSession | null = null;
+  try {
+    const { queries, errors } = await writeLogs(dir);
+    const env = {
+      DNSA_DATA_DIR: join(dir, "data"),
+      DNSA_NODE: "dns1",
+      DNSA_LOG_TZ: "UTC",
+      DNSA_QUERY_LOG: queries,
+      DNSA_ERROR_LOG: errors,
+    };
+    const ingest = await runProgram(["ingest", queries, errors], env);
+    assert.equal(ingest.code, 0, ingest.stderr);
+    const rollup = await runProgram(["rollup"], env);
+    assert.equal(rollup.code, 0, rollup.stderr);
+    const port = freePort();
+    const base = `http://127.0.0.1:${port}`;
+    serve = startServe({ ...env, DNSA_HTTP: `127.0.0.1:${port}` });
+    await waitHealthy(`${base}/healthz`, 60_000);
+
+    session = await openBrowser();
+    const { page } = session;
+    const res = await page.goto(`${base}/#/?from=${DAY}&to=${DAY}`, { waitUntil: "networkidle0" });
+    assert.equal(res?.status(), 200, "no token on loopback: the page opens directly");
+    assert.match(res?.headers()["content-security-policy"] ?? "", /script-src 'self'/);
+    await until(page, rendered("top-domains", "tbody tr"), "the top-domains table");
+    await until(page, rendered("traffic", "svg.chart rect.bar"), "the traffic chart");
+    await until(page, `!document.querySelector('.loading')`, "every panel loaded");
+    const facts = await inPage<Record<string, unknown>>(
+      page,
+      `({
+        top: [...document.querySelectorAll("#panel-top-domains tbody tr")]
+          .map((tr) => tr.cells[0].textContent),
+        latency: document.querySelector("#panel-latency").textContent,
+        summary: document.querySelector("#panel-summary").textContent,
+        imgs: document.querySelectorAll("img").length,
+      })`,
+    );
+    assert.equal((facts.top as string[])[0], "youtube.com");
+    assert.ok((facts.top as string[]).includes(XSS), "the planted name, as text");
+    assert.equal(facts.imgs, 0);
+    assert.match(facts.latency as string, /No latency: needs dnstap/);
+    assert.match(facts.summary as string, /Queries\s*26,866(?!\d)/);
+    assertQuiet(session, "embedded overview");
+    await screenshot(page, "dashboard-embedded.png");
+  } finally {
+    await session?.close();
+    if (serve) await stopServe(serve);
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -16,7 +16,8 @@ import { DASHBOARD_ASSETS } from "../../lib/http/dashboard/assets.ts";
 import { CSP } from "../../lib/http/respond.ts";
 import { rollup } from "../../jobs/rollup.ts";
 import { serve } from "../../jobs/serve.ts";
-import { parseExposition, sampleValue } from "./exposition.ts";
+import { declaredNames, parseExposition, sampleValue } from "./exposition.ts";
+import { checkRulesFile } from "./rules.ts";
 
 const FIXTURES = new URL("../fixtures/bind-9.18/", import.meta.url).pathname;
 const truth = JSON.parse(await Deno.readTextFile(join(FIXTURES, "ground_truth.json")));
@@ -200,6 +201,13 @@ Deno.test({
           assert.deepEqual(other.body.rows, []);
         },
       );
+
+      await t.step("every metric the Prometheus rules name is exported", async () => {
+        const exported = declaredNames(await (await fetch(`${base}metrics`)).text());
+        const { metrics: named, alerts } = await checkRulesFile();
+        assert.ok(alerts.length >= 8, alerts.join(", "));
+        for (const name of named) assert.ok(exported.has(name), `${name} is not in /metrics`);
+      });
 
       await t.step("domain, client, nodes", async () => {
         const { res, body } = await getJson(`${base}api/domain?name=YouTube.COM.&${RANGE}`);

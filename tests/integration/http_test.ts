@@ -124,6 +124,16 @@ Deno.test("http on PostgreSQL: every endpoint through a read-only role", async (
       sampleValue(m, "dnsa_federation_peer_last_success_timestamp_seconds", { peer: "dns3" }),
       0,
     );
+    // A failed run after the good one: the job counts as failing until a run succeeds.
+    await db.sql`insert into job_runs (job, node_name, trigger, status, finished_at, error)
+      values ('rollup', 'test', 'cron', 'failed', clock_timestamp() + interval '1 s', 'boom')`;
+    m = await scrape();
+    assert.equal(sampleValue(m, "dnsa_job_last_run_failed", { job: "rollup" }), 1);
+    assert.equal(sampleValue(m, "dnsa_job_runs_total", { job: "rollup", status: "failed" }), 1);
+    assert.ok(sampleValue(m, "dnsa_job_last_success_timestamp_seconds", { job: "rollup" })! > 0);
+    const failed = await get("api/health");
+    assert.equal(failed.jobs[0].status, "failed");
+    assert.equal(failed.jobs[0].error, "boom");
     const healthz = await fetch(`${server.url}healthz`);
     assert.equal(await healthz.text(), "ok\n");
   } finally {

@@ -99,49 +99,53 @@ export function stackedBars(
 }
 
 /**
- * Lines over time: points [{ t (ms), label, values: { key: n | null } }], evenly spaced by t.
- * A null value breaks the line.
+ * Lines over time: points [{ t (ms), label, values: { key: n | null } }] placed by t on the
+ * axis from `from` to `to` (default: the first and last point); a null value breaks the line.
+ * `ticks(n)` gives about n axis tick instants (default: evenly spaced), `tickLabel(t)` names them. Dots mark the points when there are few, and always a
+ * point that stands alone.
  */
-export function lineChart(
-  points,
-  series,
-  { label = "chart", yFormat = fmtNumber, width = WIDTH } = {},
-) {
+export function lineChart(points, series, options = {}) {
+  const { label = "chart", yFormat = fmtNumber, width = WIDTH } = options;
+  const tickLabel = options.tickLabel ?? ((t) => new Date(t).toISOString().slice(5, 16));
   const W = chartWidth(width);
   const all = points.flatMap((p) => series.map((se) => p.values[se.key])).filter((v) =>
     typeof v === "number"
   );
   const { svg, y } = frame(W, niceTicks(Math.max(0, ...all)), yFormat, label);
-  const t0 = points[0]?.t ?? 0, t1 = points.at(-1)?.t ?? 1;
-  const x = (t) => M.left + (W - M.left - M.right) * (t1 > t0 ? (t - t0) / (t1 - t0) : 0.5);
+  const t0 = options.from ?? points[0]?.t ?? 0;
+  const t1 = Math.max(options.to ?? points.at(-1)?.t ?? 1, t0);
+  const plotW = W - M.left - M.right;
+  const x = (t) => M.left + plotW * (t1 > t0 ? (t - t0) / (t1 - t0) : 0.5);
   for (const se of series) {
-    let d = "", pen = false;
+    let d = "";
     const dots = s("g", { class: `dots s-${se.key}` });
-    for (const p of points) {
+    const has = (i) => typeof points[i]?.values[se.key] === "number";
+    points.forEach((p, i) => {
+      if (!has(i)) return;
       const v = p.values[se.key];
-      if (typeof v !== "number") {
-        pen = false;
-        continue;
+      const px = x(p.t).toFixed(2), py = y(v).toFixed(2);
+      d += `${has(i - 1) ? "L" : "M"}${px},${py}`;
+      if (points.length <= 150 || (!has(i - 1) && !has(i + 1))) {
+        dots.append(
+          s(
+            "circle",
+            { cx: px, cy: py, r: 2.5 },
+            s("title", {}, `${p.label}: ${se.label} ${yFormat(v)}`),
+          ),
+        );
       }
-      d += `${pen ? "L" : "M"}${x(p.t).toFixed(2)},${y(v).toFixed(2)}`;
-      pen = true;
-      dots.append(
-        s(
-          "circle",
-          { cx: x(p.t).toFixed(2), cy: y(v).toFixed(2), r: 2.5 },
-          s("title", {}, `${p.label}: ${se.label} ${yFormat(v)}`),
-        ),
-      );
-    }
+    });
     svg.append(s("path", { d, class: `line s-${se.key}` }), dots);
   }
-  const step = Math.max(1, Math.ceil(points.length / Math.max(2, Math.floor(W / 90))));
   const g = s("g", { class: "axis" });
-  points.forEach((p, i) => {
-    if (i % step === 0) {
-      g.append(s("text", { x: x(p.t), y: H - 8, "text-anchor": "middle" }, p.label));
-    }
-  });
+  const n = Math.max(2, Math.floor(plotW / 110));
+  const ticks = options.ticks?.(n) ??
+    (t1 > t0 ? Array.from({ length: n + 1 }, (_, i) => t0 + (t1 - t0) * i / n) : [t0]);
+  for (const t of ticks) {
+    const at = x(t);
+    const anchor = at < M.left + 30 ? "start" : at > W - M.right - 30 ? "end" : "middle";
+    g.append(s("text", { x: at.toFixed(2), y: H - 8, "text-anchor": anchor }, tickLabel(t)));
+  }
   svg.append(g);
   return svg;
 }

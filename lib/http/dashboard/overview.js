@@ -236,20 +236,43 @@ function drawLatency(report, width) {
     );
   }
   const points = rows.map((r) => ({
-    t: Date.parse(r.stat_hour),
-    label: fmtInstant(r.stat_hour).slice(5, 13) + "h",
+    t: Date.parse(r.stat_hour) + HOUR / 2, // the middle of its hour, as the bars
+    label: `${fmtInstant(r.stat_hour).slice(0, 13)}:00`,
     values: Object.fromEntries(
       LATENCY.map((l) => [l.key, typeof r[l.column] === "number" ? r[l.column] / 1000 : null]),
     ),
   }));
+  const from = zoneMidnight(report.from, report.tz);
+  const to = Math.min(zoneMidnight(nextDay(report.to), report.tz), Date.now());
+  const long = to - from > 2 * 86_400_000;
+  const tickLabel = (t) => {
+    const wall = wallHour(t, report.tz);
+    return long
+      ? wall.slice(5, 10)
+      : wall.slice(11, 13) === "00"
+      ? wall.slice(5, 10)
+      : `${wall.slice(11, 13)}:00`;
+  };
+  // Ticks on whole hours (or days) of the zone.
+  const ticks = (n) => {
+    const hours = [1, 2, 3, 4, 6, 12, 24, 48, 72, 168, 336, 720]
+      .find((st) => st * n * HOUR >= to - from) ?? 720;
+    const out = [];
+    for (let t = from; t <= to && out.length <= n + 1; t += hours * HOUR) out.push(t);
+    return out;
+  };
   const ms = (v) => `${Number(v.toPrecision(3))} ms`;
   return h(
     "div",
     {},
     lineChart(points, LATENCY, {
+      ticks,
       label: "response time percentiles per hour",
       yFormat: ms,
       width,
+      from,
+      to: Math.max(to, points.at(-1).t),
+      tickLabel,
     }),
     h("div", { class: "chart-foot" }, legend(LATENCY), h("span", { class: "muted" }, "per hour")),
   );

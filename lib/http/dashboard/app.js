@@ -65,9 +65,10 @@ function showErrors() {
   ui.banner.hidden = false;
 }
 
-/** GET url for the current render; a failure shows in the banner. */
+/** GET url for the current render (once per URL); a failure shows in the banner. */
 function makeGet(gen, signal) {
-  return async (url) => {
+  const pending = new Map();
+  const load = async (url) => {
     try {
       return await getJson(url, signal);
     } catch (e) {
@@ -78,6 +79,10 @@ function makeGet(gen, signal) {
       }
       throw e;
     }
+  };
+  return (url) => {
+    if (!pending.has(url)) pending.set(url, load(url));
+    return pending.get(url);
   };
 }
 

@@ -19,7 +19,7 @@
 import type { JobContext } from "../lib/context.ts";
 import { nodeIdOf } from "../lib/context.ts";
 import { follow, type FollowStats } from "../lib/ingest/follower.ts";
-import { guardCopyWriteRace } from "../lib/db/connect.ts";
+import { guardCopyWriteRace, openReadOnlyPool } from "../lib/db/connect.ts";
 import { ConfigError } from "../lib/config.ts";
 import { type DnstapFollowStats, followDnstap } from "../lib/dnstap/follow.ts";
 import { readNamedDnstapCounters } from "../lib/dnstap/named_stats.ts";
@@ -64,8 +64,14 @@ export async function serve(
   // HTTP stops with the signal, or when following fails.
   const stopHttp = new AbortController();
   options.signal.addEventListener("abort", () => stopHttp.abort(), { once: true });
+  // On PostgreSQL, HTTP reads through its own small pool of read-only transactions (as
+  // DNSA_HTTP_DATABASE_URL's role, e.g. dns_reader, when set), so requests never write and
+  // never take the connections ingest commits with. The embedded database has one connection.
+  const httpSql = options.http === false || config.database.kind !== "postgres"
+    ? ctx.sql
+    : openReadOnlyPool(config.httpDatabaseUrl ?? config.database.url);
   const http = options.http === false ? null : await startHttpServer({
-    sql: ctx.sql,
+    sql: httpSql,
     config,
     metrics,
     log,
@@ -239,5 +245,6 @@ export async function serve(
     unguard();
     stopHttp.abort();
     await http?.finished;
+    if (httpSql !== ctx.sql) await httpSql.end({ timeout: 5 });
   }
 }

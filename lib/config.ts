@@ -36,6 +36,8 @@ export interface Config {
   pollMs: number;
   http: { host: string; port: number };
   httpToken: string | null;
+  /** PostgreSQL URL the HTTP server reads with (a read-only role); null = DATABASE_URL. */
+  httpDatabaseUrl: string | null;
   peers: ReadonlyArray<{ name: string; url: string }>;
   retentionDays: number;
   statsRetentionDays: number;
@@ -59,6 +61,7 @@ const KNOWN_DNSA_KEYS = [
   "DNSA_POLL_MS",
   "DNSA_HTTP",
   "DNSA_HTTP_TOKEN",
+  "DNSA_HTTP_DATABASE_URL",
   "DNSA_PEERS",
   "DNSA_RETENTION_DAYS",
   "DNSA_STATS_RETENTION_DAYS",
@@ -113,6 +116,9 @@ const schema = z.strictObject({
     error: "must be HOST:PORT, e.g. 127.0.0.1:8053 or [::1]:8053",
   }).default("127.0.0.1:8053"),
   DNSA_HTTP_TOKEN: optionalText,
+  DNSA_HTTP_DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\//, {
+    error: "must be a postgres:// or postgresql:// URL (e.g. of the read-only role dns_reader)",
+  }).optional(),
   DNSA_PEERS: z.string().trim().optional(),
   DNSA_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(30),
   DNSA_STATS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(400),
@@ -250,6 +256,12 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
     );
   }
   const url = buildPostgresUrl(v);
+  if (v.DNSA_HTTP_DATABASE_URL && !url) {
+    throw new ConfigError(
+      "DNSA_HTTP_DATABASE_URL needs PostgreSQL (DATABASE_URL or DB_*): the embedded database " +
+        "has one connection, which the HTTP server shares",
+    );
+  }
   const config: Config = {
     database: url ? { kind: "postgres", url } : { kind: "embedded", dataDir: v.DNSA_DATA_DIR },
     dataDir: v.DNSA_DATA_DIR,
@@ -263,6 +275,7 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
     pollMs: v.DNSA_POLL_MS,
     http,
     httpToken: v.DNSA_HTTP_TOKEN ?? null,
+    httpDatabaseUrl: v.DNSA_HTTP_DATABASE_URL ?? null,
     peers: Object.freeze(parsePeers(v.DNSA_PEERS)),
     retentionDays: v.DNSA_RETENTION_DAYS,
     statsRetentionDays: v.DNSA_STATS_RETENTION_DAYS,

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import postgres from "postgres";
 import { loadConfig } from "../../lib/config.ts";
+import { openReadOnlyPool } from "../../lib/db/connect.ts";
 import { createLogger } from "../../lib/log.ts";
 import { MetricsRecorder } from "../../lib/metrics.ts";
 import { DASHBOARD_ASSETS } from "../../lib/http/dashboard/assets.ts";
@@ -46,6 +47,13 @@ Deno.test("http on PostgreSQL: every endpoint through a read-only role", async (
       (e: { code?: string }) => e.code === "42501",
       "the role may only read",
     );
+    // What serve reads with: transactions are read-only whatever the role may do.
+    const readOnly = openReadOnlyPool(db.url, { max: 1 });
+    await assert.rejects(
+      readOnly`insert into dns_nodes (node_name) values ('x')`,
+      (e: { code?: string }) => e.code === "25006", // read_only_sql_transaction
+    );
+    await readOnly.end({ timeout: 5 });
     const config = loadConfig({
       env: { DATABASE_URL: db.url, DNSA_LOG_TZ: "UTC", DNSA_NODE: "test" },
     });
@@ -151,7 +159,20 @@ Deno.test("serve with a token on PostgreSQL: bearer needed, healthz open, SIGTER
   const db = await createTestDb();
   const dir = await Deno.makeTempDir({ prefix: "dnsa-http-serve-" });
   const token = "pg-test-token-9f8e7d6c5b4a";
+  // HTTP reads as a role that may only read (created before the tables: default privileges).
+  const role = `dnsa_reader_${Date.now().toString(36)}`;
+  const dbName = new URL(db.url).pathname.slice(1);
+  await db.sql.unsafe(`create role ${role} login password 'reader-secret'`);
+  await db.sql.unsafe(`grant connect on database ${dbName} to ${role}`);
+  await db.sql.unsafe(`grant usage on schema public to ${role}`);
+  await db.sql.unsafe(
+    `alter default privileges in schema public grant select on tables to ${role}`,
+  );
+  const readerUrl = new URL(db.url);
+  readerUrl.username = role;
+  readerUrl.password = "reader-secret";
   const child = startServe({
+    DNSA_HTTP_DATABASE_URL: readerUrl.toString(),
     DATABASE_URL: db.url,
     DNSA_LOG_TZ: "UTC",
     DNSA_NODE: "test",
@@ -180,7 +201,13 @@ Deno.test("serve with a token on PostgreSQL: bearer needed, healthz open, SIGTER
     await denied.body?.cancel();
     const ok = await fetch(`${url}api/health`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(ok.status, 200);
-    assert.equal((await ok.json()).node, "test");
+    const health = await ok.json();
+    assert.equal(health.node, "test");
+    assert.equal(health.database, "ok");
+    const nodes = await fetch(`${url}api/nodes`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(nodes.status, 200);
+    assert.equal((await nodes.json()).nodes[0].node_name, "test");
+    assert.ok(!log.includes("reader-secret"), "no password in the log");
     child.kill("SIGTERM");
     const status = await child.status;
     assert.equal(status.code, 0, log);
@@ -194,5 +221,8 @@ Deno.test("serve with a token on PostgreSQL: bearer needed, healthz open, SIGTER
     await child.stderr.cancel().catch(() => {});
     await db.drop();
     await Deno.remove(dir, { recursive: true });
+    const admin = postgres(Deno.env.get("DNSA_TEST_DATABASE_URL")!, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`drop role if exists ${role}`);
+    await admin.end({ timeout: 5 });
   }
 });

@@ -15,6 +15,14 @@ import {
 } from "../../lib/http/dashboard/api.js";
 import { timeBuckets } from "../../lib/http/dashboard/overview.js";
 import { niceTicks } from "../../lib/http/dashboard/charts.js";
+import {
+  fmtAge,
+  fmtBytes,
+  fmtInstant,
+  fmtNumber,
+  fmtPct,
+  fmtSeconds,
+} from "../../lib/http/dashboard/dom.js";
 
 const html = DASHBOARD_ASSETS.get("/")!.body;
 const scripts = [...DASHBOARD_ASSETS].filter(([path]) => path.endsWith(".js"));
@@ -180,4 +188,22 @@ Deno.test("dashboard charts: axis ticks cover the maximum with round steps", () 
   assert.deepEqual(niceTicks(41218), [0, 20000, 40000, 60000]);
   assert.deepEqual(niceTicks(4), [0, 1, 2, 3, 4]);
   assert.deepEqual(niceTicks(0.7), [0, 0.2, 0.4, 0.6, 0.8]);
+});
+
+Deno.test("dashboard formats: counts, shares, instants, ages, sizes", () => {
+  assert.equal(fmtNumber(42217), "42,217");
+  assert.equal(fmtNumber(null), "–");
+  assert.equal(fmtPct(3.4711), "3.47 %");
+  assert.equal(fmtPct(59.1), "59.1 %");
+  assert.equal(fmtInstant("2026-11-25T20:43:16.780+03:00"), "2026-11-25 20:43:16");
+  assert.equal(fmtInstant(null), "–");
+  const now = Date.parse("2026-11-26T03:00:00Z");
+  assert.equal(fmtAge("2026-11-26T02:59:30.000+00:00", now), "30 s ago");
+  assert.equal(fmtAge("2026-11-26T05:50:00.000+03:00", now), "10 min ago");
+  assert.equal(fmtAge("2026-11-25T20:00:00.000+00:00", now), "7 h ago");
+  assert.equal(fmtAge("2026-11-20T03:00:00.000+00:00", now), "6 d ago");
+  assert.equal(fmtAge(null, now), "never");
+  assert.equal(fmtSeconds(0), "0 s");
+  assert.equal(fmtBytes(512), "512 B");
+  assert.equal(fmtBytes(3.5 * 1024 * 1024), "3.5 MiB");
 });

@@ -252,6 +252,25 @@ Deno.test({
 
     await screenshot(page, "dashboard-overview.png");
 
+    // Refresh rebuilds the view out of sight: the panels never fall back to "loading…".
+    await inPage(page, `document.getElementById("updated").textContent = ""`);
+    await page.click("#refresh");
+    assert.equal(
+      await inPage<number>(page, `document.querySelectorAll("#main .loading").length`),
+      0,
+    );
+    await until(
+      page,
+      `document.getElementById("updated").textContent.startsWith("updated")`,
+      "refresh",
+    );
+    await until(page, `!document.querySelector(".staging")`, "the staged view swapped in");
+    assert.equal(
+      await inPage<number>(page, `document.querySelectorAll("#panel-top-domains tbody tr").length`),
+      top.length,
+    );
+    assertQuiet(session, "refresh");
+
     // Node filter: dns1 alone (query log) has no latency and one node in the summary.
     await page.click("#node-filter summary");
     await page.click('#node-list input[value="dns1"]');

@@ -1,6 +1,6 @@
 // dns-analytics dashboard: the page shell (range presets, custom range, node filter, error
 // banner) and the router. Plain browser JavaScript modules, no build step.
-import { ApiError, getJson, parseRoute, rangeDays, routeHash } from "./api.js";
+import { ApiError, getJson, parseRoute, rangeDays, routeHash, zoneOffset } from "./api.js";
 import { fill, h } from "./dom.js";
 import { renderDetail } from "./detail.js";
 import { renderOverview } from "./overview.js";
@@ -25,9 +25,15 @@ const ui = {
   banner: document.getElementById("banner"),
   main: document.getElementById("main"),
   range: document.getElementById("range-label"),
+  updated: document.getElementById("updated"),
 };
 
+/** How often a range that reaches today is reloaded. */
+const AUTO_REFRESH_MS = 60_000;
+
 let generation = 0;
+/** Zone of the data's days (from the API's answers). */
+let zone = "UTC";
 let controller = null;
 let knownNodes = [];
 const errors = new Map();
@@ -167,36 +173,57 @@ async function loadNodes(get) {
   } catch { /* shown in the banner */ }
 }
 
-function render() {
+/**
+ * Draw the view of the URL. A soft render (Refresh, auto-refresh) builds the new view out of
+ * sight and swaps it in once every panel is filled, so the page neither flashes nor jumps.
+ */
+function render({ soft = false } = {}) {
   const route = parseRoute(location.hash);
-  generation++;
+  const gen = ++generation;
   controller?.abort();
   controller = new AbortController();
   errors.clear();
   showErrors();
-  const get = makeGet(generation, controller.signal);
+  const get = makeGet(gen, controller.signal);
   const days = rangeDays(route.range);
-  ui.range.textContent = route.range.from
-    ? `${route.range.from} – ${route.range.to}`
-    : days === 1
-    ? "today"
-    : `last ${days} days`;
+  if (!soft) {
+    ui.range.textContent = route.range.from
+      ? `${route.range.from} – ${route.range.to}`
+      : days === 1
+      ? "today"
+      : `last ${days} days`;
+  }
   const app = {
     route,
     get,
     showRange: (r) => {
-      if (r?.from && r?.to) {
-        ui.range.textContent = `${r.from} – ${r.to}${r.tz ? ` (${r.tz})` : ""}`;
-      }
+      if (gen !== generation || !r?.from || !r?.to) return;
+      if (r.tz) zone = r.tz;
+      ui.range.textContent = `${r.from} – ${r.to}${r.tz ? ` (${r.tz})` : ""}`;
     },
   };
   drawControls(route);
-  ui.main.replaceChildren();
+  const target = soft ? h("main", { class: "grid staging", "aria-hidden": "true" }) : ui.main;
+  if (soft) ui.main.after(target);
+  else ui.main.replaceChildren();
   ui.main.dataset.view = route.view;
-  if (route.view === "overview") renderOverview(ui.main, app);
-  else renderDetail(ui.main, app);
+  const done = route.view === "overview" ? renderOverview(target, app) : renderDetail(target, app);
+  done.finally(() => {
+    if (gen === generation) {
+      if (soft) ui.main.replaceChildren(...target.childNodes);
+      ui.updated.textContent = `updated ${new Date().toLocaleTimeString()}`;
+    }
+    if (soft) target.remove();
+  });
   loadNodes(get);
   document.title = route.view === "overview" ? "DNS analytics" : `${route.name} · DNS analytics`;
+}
+
+/** Whether the route's range reaches today (in the zone of the data), so new data can come. */
+function rangeIsLive(route) {
+  if (!route.range.from) return true;
+  const today = new Date(Date.now() + zoneOffset(Date.now(), zone)).toISOString().slice(0, 10);
+  return route.range.to >= today;
 }
 
 // The node list closes on a click elsewhere.
@@ -210,6 +237,11 @@ ui.custom.addEventListener("submit", (ev) => {
   if (from > to) [from, to] = [to, from];
   go({ range: { from, to } });
 });
-ui.refresh.addEventListener("click", () => render());
+ui.refresh.addEventListener("click", () => render({ soft: true }));
+setInterval(() => {
+  if (!document.hidden && !ui.nodes.open && rangeIsLive(parseRoute(location.hash))) {
+    render({ soft: true });
+  }
+}, AUTO_REFRESH_MS);
 globalThis.addEventListener("hashchange", () => render());
 render();

@@ -10,7 +10,7 @@ const DAY_COLUMNS = [
   ...RCODES.map((c) => COL.count(c.column, c.label.split(" ")[0])),
 ];
 
-/** Build the detail view of a domain or a client into `main`. */
+/** Build the detail view of a domain or a client into `main`; resolves once it is filled. */
 export function renderDetail(main, app) {
   const { route } = app;
   const isDomain = route.view === "domain";
@@ -41,7 +41,7 @@ export function renderDetail(main, app) {
   };
   for (const x of Object.values(p)) if (x) main.append(x.el);
 
-  app.get(url).then((d) => {
+  return app.get(url).then((d) => {
     app.showRange(d);
     const days = d.days ?? [];
     const total = days.reduce((a, r) => a + (r.hit_count ?? 0), 0);

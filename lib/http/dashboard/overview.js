@@ -7,7 +7,10 @@ import { COL, panel, panelError, RCODES, stats, table } from "./panels.js";
 const LIMIT = 25;
 const HOUR = 3_600_000;
 
-/** Build the overview into `main` and load its data; `app` gives get(url) and the route. */
+/**
+ * Build the overview into `main` and load its data; `app` gives get(url) and the route.
+ * Resolves once every panel is filled (with its data or its error).
+ */
 export function renderOverview(main, app) {
   const { route } = app;
   const report = (name, extra = {}) => apiUrl(`/api/reports/${name}`, route, extra);
@@ -87,10 +90,13 @@ export function renderOverview(main, app) {
     healthPanel.el,
   );
 
+  const loads = [];
   const load = (target, promise, draw) =>
-    promise.then((data) => fill(target.body, draw(data, target.body.clientWidth))).catch((e) => {
-      if (e?.name !== "AbortError") fill(target.body, panelError(e));
-    });
+    loads.push(
+      promise.then((data) => fill(target.body, draw(data, target.body.clientWidth))).catch((e) => {
+        if (e?.name !== "AbortError") fill(target.body, panelError(e));
+      }),
+    );
 
   const totals = app.get(urls.totals);
   const rcodes = app.get(urls.rcodes);
@@ -120,6 +126,7 @@ export function renderOverview(main, app) {
   }
   load(nodesPanel, Promise.all([app.get("/api/nodes"), totals]), ([n, t]) => drawNodes(n, t));
   load(healthPanel, app.get("/api/health"), drawHealth);
+  return Promise.all(loads);
 }
 
 function drawSummary(totals, rcodes) {

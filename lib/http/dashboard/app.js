@@ -35,6 +35,7 @@ let generation = 0;
 /** Zone of the data's days (from the API's answers). */
 let zone = "UTC";
 let controller = null;
+let shownSubject = null;
 let knownNodes = [];
 const errors = new Map();
 
@@ -206,6 +207,10 @@ function render({ soft = false } = {}) {
   const target = soft ? h("main", { class: "grid staging", "aria-hidden": "true" }) : ui.main;
   if (soft) ui.main.after(target);
   else ui.main.replaceChildren();
+  // A new subject starts at the top of the page; a new range or node filter keeps the place.
+  const subject = `${route.view}/${route.name ?? ""}`;
+  if (!soft && subject !== shownSubject) globalThis.scrollTo(0, 0);
+  shownSubject = subject;
   ui.main.dataset.view = route.view;
   const done = route.view === "overview" ? renderOverview(target, app) : renderDetail(target, app);
   done.finally(() => {

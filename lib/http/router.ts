@@ -137,11 +137,11 @@ function notAllowed(allow: string): Response {
 async function healthz(deps: HttpDeps): Promise<Response> {
   try {
     await deps.sql.unsafe(HTTP_SQL.ping);
-    return text("ok\n");
+    return text("ok");
   } catch (error) {
     deps.metrics.countDatabaseError();
     const code = (error as { code?: unknown })?.code;
-    return text(`database unreachable${typeof code === "string" ? ` (${code})` : ""}\n`, 503);
+    return text(`database unreachable${typeof code === "string" ? ` (${code})` : ""}`, 503);
   }
 }
 

@@ -378,7 +378,7 @@ Deno.test({
         }
         const healthz = await fetch(`${base}healthz`);
         assert.equal(healthz.headers.get("content-type"), "text/plain; charset=utf-8");
-        assert.equal(await healthz.text(), "ok\n");
+        assert.equal(await healthz.text(), "ok");
         const login = await fetch(`${base}login`, { redirect: "manual" });
         assert.equal(login.status, 303, "no token: /login leads to /");
         await login.body?.cancel();

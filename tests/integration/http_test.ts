@@ -143,7 +143,7 @@ Deno.test("http on PostgreSQL: every endpoint through a read-only role", async (
     assert.equal(failed.jobs[0].status, "failed");
     assert.equal(failed.jobs[0].error, "boom");
     const healthz = await fetch(`${server.url}healthz`);
-    assert.equal(await healthz.text(), "ok\n");
+    assert.equal(await healthz.text(), "ok");
   } finally {
     ac.abort();
     await finished;

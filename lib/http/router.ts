@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Config } from "../config.ts";
+import { type Config, isLoopbackHost } from "../config.ts";
 import { isTransientDbError, type Sql } from "../db/connect.ts";
 import type { Logger } from "../log.ts";
 import type { MetricsRecorder } from "../metrics.ts";
@@ -83,6 +83,11 @@ async function route(req: Request, deps: HttpDeps): Promise<Response> {
   const method = req.method === "HEAD" ? "GET" : req.method;
   const token = deps.config.httpToken;
 
+  // Without a token the server listens on loopback only; a page elsewhere could still reach
+  // it through a name that resolves to 127.0.0.1 (DNS rebinding): such a Host is refused.
+  if (token === null && !isLoopbackHost(url.hostname)) {
+    return jsonError(421, `host ${url.hostname} is not this server's loopback address`);
+  }
   if (path === "/healthz") {
     if (method !== "GET") return notAllowed("GET, HEAD");
     return await healthz(deps);

@@ -7,6 +7,9 @@ import { ConfigError, isLoopbackHost, loadConfig } from "../../lib/config.ts";
 import { cookieValue, escapeHtml, loginPage, tokenEquals } from "../../lib/http/auth.ts";
 import { parseRangeParams } from "../../lib/http/params.ts";
 import { normalizeDomain } from "../../lib/http/api.ts";
+import { createHandler } from "../../lib/http/router.ts";
+import type { Sql } from "../../lib/db/connect.ts";
+import { createLogger } from "../../lib/log.ts";
 import { formatExposition, MetricsRecorder, recorderFamilies } from "../../lib/metrics.ts";
 import { parseExposition, sampleValue } from "./exposition.ts";
 
@@ -135,4 +138,25 @@ Deno.test("exposition: HELP and TYPE per family, escaped labels, a cumulative hi
   assert.equal(sampleValue(samples, "dnsa_ingest_last_commit_timestamp_seconds"), 1000);
   assert.throws(() => parseExposition("dnsa_x 1 2\n"), /bad sample line/);
   assert.throws(() => parseExposition("dnsa_x{a=1} 1\n"), /bad/);
+});
+
+Deno.test("without a token, a Host that is not loopback is refused (DNS rebinding)", async () => {
+  const handler = createHandler({
+    // Never reached: the Host check comes first.
+    sql: null as unknown as Sql,
+    config: { node: "n1", logTz: "UTC", source: "querylog", httpToken: null },
+    metrics: new MetricsRecorder({ source: "querylog" }),
+    log: createLogger({ level: "error", write: () => {} }),
+    assets: new Map([["/", { type: "text/html; charset=utf-8", body: "<p>x</p>" }]]),
+  });
+  const evil = await handler(new Request("http://rebind.attacker.example:8053/api/nodes"));
+  assert.equal(evil.status, 421);
+  assert.equal(evil.headers.get("x-content-type-options"), "nosniff");
+  await evil.body?.cancel();
+  for (const host of ["127.0.0.1:8053", "localhost:8053", "[::1]:8053"]) {
+    const ok = await handler(new Request(`http://${host}/`));
+    assert.equal(ok.status, 200, host);
+    assert.match(ok.headers.get("content-security-policy")!, /default-src 'none'/);
+    await ok.body?.cancel();
+  }
 });

@@ -11,6 +11,7 @@ import { type Config, ConfigError, loadConfig } from "./lib/config.ts";
 import { openContext } from "./lib/context.ts";
 import { DatabaseError, explainDbError } from "./lib/db/connect.ts";
 import { MigrationError } from "./lib/db/migrate.ts";
+import { HttpListenError } from "./lib/http/server.ts";
 import { createLogger } from "./lib/log.ts";
 
 const out = (text: string) => console.log(text);
@@ -69,7 +70,10 @@ export async function main(args: readonly string[]): Promise<number> {
     if (error instanceof Deno.errors.NotFound && !config) {
       return fail(`--config: no such file (${(error as Error).message})`);
     }
-    if (error instanceof MigrationError || error instanceof DatabaseError) {
+    if (
+      error instanceof MigrationError || error instanceof DatabaseError ||
+      error instanceof HttpListenError
+    ) {
       return fail(error.message);
     }
     if (config && (error as { code?: unknown })?.code !== undefined) {

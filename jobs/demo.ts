@@ -1,7 +1,8 @@
 /**
  * The `demo` job: simulated live BIND 9.18 traffic written to a temporary log directory
  * (query log and query-errors log, rotated by size like named), followed and ingested live
- * on the embedded database, with a refreshing summary. Stops cleanly on its signal.
+ * on the embedded database, with a refreshing summary, and the dashboard, API and metrics
+ * served on DNSA_HTTP (a free port when that one is taken). Stops cleanly on its signal.
  *
  * @module
  */
@@ -16,6 +17,9 @@ import { runReport } from "../lib/report.ts";
 import { rollupStatistics } from "../lib/rollup.ts";
 import { sleep } from "../lib/sleep.ts";
 import { createZoneClock } from "../lib/time.ts";
+import { MetricsRecorder } from "../lib/metrics.ts";
+import { DASHBOARD_ASSETS } from "../lib/http/dashboard/assets.ts";
+import { type HttpServer, startHttpServer } from "../lib/http/server.ts";
 
 /** Options of {@linkcode demo}. */
 export interface DemoOptions {
@@ -29,6 +33,8 @@ export interface DemoOptions {
   keep?: boolean;
   /** Redraw the summary in place (a terminal) instead of one line per refresh. */
   redraw?: boolean;
+  /** Serve the dashboard on DNSA_HTTP (default true). */
+  http?: boolean;
   signal: AbortSignal;
   out: (text: string) => void;
 }
@@ -62,6 +68,20 @@ export async function demo(
   options.out(`dns-analytics demo: simulated BIND 9.18 traffic in ${logDir}`);
   options.out("starting the embedded database (the first start takes a few seconds) ...");
   const ctx = await openContext(demoConfig, log, { applicationName: "dns-analytics demo" });
+  const metrics = new MetricsRecorder({ source: "querylog" });
+  const stopHttp = new AbortController();
+  let http: HttpServer | null = null;
+  if (options.http !== false) {
+    try {
+      http = await serveDashboard(ctx, metrics, stopHttp.signal, config.http);
+    } catch (error) {
+      await ctx.close();
+      throw error;
+    }
+    options.out(
+      `dashboard: ${http.url}` + (config.httpToken ? " (sign in with DNSA_HTTP_TOKEN)" : ""),
+    );
+  }
   const started = performance.now();
   const result: DemoResult = { dir, written: 0, stored: 0, errorLines: 0, seconds: 0 };
   const queries = new RotatingLog(demoConfig.queryLog, { versions: 5, size: 512 * 1024 });
@@ -74,6 +94,7 @@ export async function demo(
       tz: config.logTz,
       knownDays: new Set<number>(),
       copy: ctx.copy,
+      onCommit: ({ seconds }: { seconds: number }) => metrics.observeCommit(seconds),
     };
     const traffic = new TrafficGenerator(Date.now() % 100_000);
     const clock = createZoneClock(config.logTz);
@@ -97,7 +118,7 @@ export async function demo(
       await errors.write(e);
       result.written += n;
 
-      await follow(writer, demoConfig, result, log);
+      await follow(writer, demoConfig, result, log, metrics);
       if (performance.now() - lastDraw >= 2000) {
         lastDraw = performance.now();
         await drawSummary(ctx, result, started, options);
@@ -107,7 +128,7 @@ export async function demo(
     // Stopping: everything written is read and committed before the summary.
     queries.close();
     errors.close();
-    await follow(writer, demoConfig, result, log);
+    await follow(writer, demoConfig, result, log, metrics);
     await drawSummary(ctx, result, started, { ...options, redraw: false });
     options.out(
       `stopped: ${result.stored} of ${result.written} simulated queries stored, ` +
@@ -116,6 +137,8 @@ export async function demo(
   } finally {
     queries.close();
     errors.close();
+    stopHttp.abort();
+    await http?.finished;
     await ctx.close();
     result.seconds = Math.round(performance.now() - started) / 1000;
     if (!options.keep) await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -130,6 +153,7 @@ async function follow(
   config: Config,
   result: DemoResult,
   log: Logger,
+  metrics: MetricsRecorder,
 ): Promise<void> {
   const files = [
     ...await listRotatedSet(config.queryLog),
@@ -139,6 +163,37 @@ async function follow(
   const summary = await ingestFiles(writer, files, { log, vanishedOk: true });
   result.stored += summary.rows;
   result.errorLines += summary.errorLines;
+  const i = metrics.ingest;
+  i.lines += summary.lines;
+  i.rows += summary.rows;
+  i.rejected += summary.rejected;
+  i.skipped += summary.skipped;
+  i.batches += summary.batches;
+  for (const [k, v] of Object.entries(summary.reasons)) i.reasons[k] = (i.reasons[k] ?? 0) + v;
+  if (summary.rows > 0) i.lastCommitAt = Date.now();
+}
+
+/** The dashboard on `listen`; on a free port of the same host when that one is taken. */
+async function serveDashboard(
+  ctx: JobContext,
+  metrics: MetricsRecorder,
+  signal: AbortSignal,
+  listen: { host: string; port: number },
+): Promise<HttpServer> {
+  const deps = {
+    sql: ctx.sql,
+    config: ctx.config,
+    metrics,
+    log: ctx.log,
+    assets: DASHBOARD_ASSETS,
+  };
+  try {
+    return await startHttpServer(deps, { hostname: listen.host, port: listen.port, signal });
+  } catch (error) {
+    if (!(error instanceof Error && error.cause instanceof Deno.errors.AddrInUse)) throw error;
+    ctx.log.warn("demo: DNSA_HTTP is in use, serving on a free port", { port: listen.port });
+    return await startHttpServer(deps, { hostname: listen.host, port: 0, signal });
+  }
 }
 
 async function drawSummary(

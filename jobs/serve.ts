@@ -11,18 +11,22 @@
  * With DNSA_SOURCE=dnstap it follows DNSA_DNSTAP (socket or file, lib/dnstap/follow.ts)
  * instead of the logs.
  *
- * Not yet part of it: HTTP.
+ * It also serves HTTP on DNSA_HTTP (lib/http/server.ts): the dashboard, the JSON API and
+ * Prometheus metrics, from the statistics tables and the counters of this process.
  *
  * @module
  */
 import type { JobContext } from "../lib/context.ts";
 import { nodeIdOf } from "../lib/context.ts";
 import { follow, type FollowStats } from "../lib/ingest/follower.ts";
-import { guardCopyWriteRace } from "../lib/db/connect.ts";
+import { guardCopyWriteRace, openReadOnlyPool } from "../lib/db/connect.ts";
 import { ConfigError } from "../lib/config.ts";
 import { type DnstapFollowStats, followDnstap } from "../lib/dnstap/follow.ts";
 import { readNamedDnstapCounters } from "../lib/dnstap/named_stats.ts";
 import { closeAbandonedRuns } from "../lib/job_runs.ts";
+import { MetricsRecorder } from "../lib/metrics.ts";
+import { startHttpServer } from "../lib/http/server.ts";
+import { DASHBOARD_ASSETS } from "../lib/http/dashboard/assets.ts";
 import { startSchedule } from "./schedule.ts";
 
 /** Options of {@linkcode serve}. */
@@ -34,6 +38,12 @@ export interface ServeOptions {
   summaryMs?: number;
   /** Run the scheduled jobs (default true). */
   schedule?: boolean;
+  /** Serve HTTP on DNSA_HTTP (default true). */
+  http?: boolean;
+  /** Where the counters go (default: a new recorder). */
+  metrics?: MetricsRecorder;
+  /** Called once HTTP listens, with its URL. */
+  onListen?: (url: string) => void;
 }
 
 /** Follow the logs until `signal` aborts. */
@@ -50,6 +60,43 @@ export async function serve(
   }
   const nodeId = await nodeIdOf(ctx.sql, config.node);
   const paths = [config.queryLog, config.errorLog];
+  const metrics = options.metrics ?? new MetricsRecorder({ source: config.source });
+  // HTTP stops with the signal, or when following fails.
+  const stopHttp = new AbortController();
+  options.signal.addEventListener("abort", () => stopHttp.abort(), { once: true });
+  // On PostgreSQL, HTTP reads through its own small pool of read-only transactions (as
+  // DNSA_HTTP_DATABASE_URL's role, e.g. dns_reader, when set), so requests never write and
+  // never take the connections ingest commits with. The embedded database has one connection.
+  const httpSql = options.http === false || config.database.kind !== "postgres"
+    ? ctx.sql
+    : openReadOnlyPool(config.httpDatabaseUrl ?? config.database.url);
+  const http = options.http === false ? null : await startHttpServer({
+    sql: httpSql,
+    config,
+    metrics,
+    log,
+    assets: DASHBOARD_ASSETS,
+  }, { hostname: config.http.host, port: config.http.port, signal: stopHttp.signal });
+  if (http) {
+    log.info("http listening", {
+      job: "serve",
+      url: http.url,
+      token: config.httpToken === null ? "none (loopback)" : "required",
+    });
+    options.onListen?.(http.url);
+  }
+  const onRetry = (
+    { attempt, delayMs, error }: { attempt: number; delayMs: number; error: unknown },
+  ) => {
+    metrics.countDatabaseError();
+    log.warn("database unavailable, retrying batch", {
+      job: "serve",
+      attempt,
+      delay_ms: Math.round(delayMs),
+      error,
+    });
+  };
+  const onCommit = ({ seconds }: { seconds: number }) => metrics.observeCommit(seconds);
   log.info("serve started", {
     job: "serve",
     node: config.node,
@@ -95,15 +142,8 @@ export async function serve(
         copy: ctx.copy,
         retryForMs: Infinity,
         signal: options.signal,
-        onRetry: (
-          { attempt, delayMs, error }: { attempt: number; delayMs: number; error: unknown },
-        ) =>
-          log.warn("database unavailable, retrying batch", {
-            job: "serve",
-            attempt,
-            delay_ms: Math.round(delayMs),
-            error,
-          }),
+        onRetry,
+        onCommit,
       };
       let latest: DnstapFollowStats | null = null;
       let dropped: number | null = null;
@@ -141,7 +181,17 @@ export async function serve(
           log,
           signal: options.signal,
           pollMs: config.pollMs,
-          onStats: (x) => (latest = x),
+          onStats: (x) => {
+            latest = x;
+            Object.assign(metrics.ingest, {
+              lines: x.frames,
+              rows: x.rows,
+              rejected: x.rejected,
+              skipped: x.skipped,
+              batches: x.batches,
+              lastCommitAt: x.lastCommitAt,
+            });
+          },
         });
         await jobs;
         log.info("serve stopped", {
@@ -163,20 +213,29 @@ export async function serve(
       copy: ctx.copy,
       retryForMs: Infinity, // a long outage pauses reading; the log files are the queue
       signal: options.signal,
-      onRetry: ({ attempt, delayMs, error }) =>
-        log.warn("database unavailable, retrying batch", {
-          job: "serve",
-          attempt,
-          delay_ms: Math.round(delayMs),
-          error,
-        }),
+      onRetry,
+      onCommit,
     }, {
       paths,
       pollMs: config.pollMs,
       fromEnd: options.fromEnd,
       log,
       signal: options.signal,
-      onPass: (s) => (last = s),
+      onPass: (s) => {
+        last = s;
+        Object.assign(metrics.ingest, {
+          lines: s.lines,
+          rows: s.rows,
+          rejected: s.rejected,
+          reasons: { ...s.reasons },
+          skipped: s.skipped,
+          pending: s.pending,
+          batches: s.batches,
+          retries: s.retries,
+          behind: { ...s.behind },
+          lastCommitAt: s.lastCommitAt,
+        });
+      },
     });
     await jobs;
     log.info("serve stopped", { job: "serve", lines: stats.lines, rows: stats.rows });
@@ -184,5 +243,8 @@ export async function serve(
   } finally {
     clearInterval(summary);
     unguard();
+    stopHttp.abort();
+    await http?.finished;
+    if (httpSql !== ctx.sql) await httpSql.end({ timeout: 5 });
   }
 }

@@ -63,7 +63,7 @@ Examples:
   dns-analytics ingest --node dns2 /srv/archive/dns2/queries.log.*.gz`,
   },
   serve: {
-    summary: "the main job: follow the query log and query-errors log, run the scheduled jobs",
+    summary: "the main job: follow the logs, run the scheduled jobs, serve the dashboard/API",
     usage: "dns-analytics serve [--from-end]",
     options: { "from-end": { type: "boolean" } },
     help: `Follows DNSA_QUERY_LOG and DNSA_ERROR_LOG (default /var/log/named/queries.log and
@@ -95,7 +95,10 @@ follows with its rotated versions (an existing file, or a name ending in
 .fstrm, .dnstap or .tap). DNSA_NAMED_STATS (named's statistics channel) adds
 named's count of dropped dnstap frames to the summary.
 
-Not in this version yet: the HTTP dashboard/API/metrics.
+HTTP: the dashboard at /, the JSON API under /api/, Prometheus metrics at
+/metrics and /healthz, on DNSA_HTTP (default 127.0.0.1:8053). Listening beyond
+loopback needs DNSA_HTTP_TOKEN (serve refuses to start without it): send it as
+'Authorization: Bearer <token>', or sign in at /login in a browser.
 
 Example:
   DNSA_NODE=dns1 dns-analytics serve --config /etc/dns-ingestor/db.env`,
@@ -226,7 +229,9 @@ clients, UDP and TCP, EDNS/DO/cookie flags, SERVFAIL and REFUSED answers with
 their 'query failed' lines, NXDOMAIN-bound random names) into a temporary log
 directory that rotates like named's 'versions 5 size 512k', follows those files
 live into a fresh embedded database, and shows queries, rate and top domains
-every two seconds. Ctrl-C (or --seconds) stops it: the last lines are read and
+every two seconds. The dashboard, JSON API and /metrics are served on DNSA_HTTP
+(default 127.0.0.1:8053, a free port when that one is taken); the URL is
+printed at start. Ctrl-C (or --seconds) stops it: the last lines are read and
 committed, the totals printed, and the temporary directory removed.
 
 Needs no PostgreSQL and no configuration.

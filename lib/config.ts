@@ -36,6 +36,8 @@ export interface Config {
   pollMs: number;
   http: { host: string; port: number };
   httpToken: string | null;
+  /** PostgreSQL URL the HTTP server reads with (a read-only role); null = DATABASE_URL. */
+  httpDatabaseUrl: string | null;
   peers: ReadonlyArray<{ name: string; url: string }>;
   /** A read replica that `report` reads from instead of `database` (never migrated). */
   readDatabaseUrl: string | null;
@@ -61,6 +63,7 @@ const KNOWN_DNSA_KEYS = [
   "DNSA_POLL_MS",
   "DNSA_HTTP",
   "DNSA_HTTP_TOKEN",
+  "DNSA_HTTP_DATABASE_URL",
   "DNSA_PEERS",
   "DNSA_RETENTION_DAYS",
   "DNSA_STATS_RETENTION_DAYS",
@@ -117,6 +120,9 @@ const schema = z.strictObject({
     error: "must be HOST:PORT, e.g. 127.0.0.1:8053 or [::1]:8053",
   }).default("127.0.0.1:8053"),
   DNSA_HTTP_TOKEN: optionalText,
+  DNSA_HTTP_DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\//, {
+    error: "must be a postgres:// or postgresql:// URL (e.g. of the read-only role dns_reader)",
+  }).optional(),
   DNSA_PEERS: z.string().trim().optional(),
   DNSA_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(30),
   DNSA_STATS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(400),
@@ -196,8 +202,18 @@ function parseListen(text: string): { host: string; port: number } {
   const i = text.lastIndexOf(":");
   const host = text.slice(0, i).replace(/^\[|\]$/g, "");
   const port = Number(text.slice(i + 1));
-  if (port < 1 || port > 65535) throw new ConfigError("DNSA_HTTP: the port must be 1-65535");
+  // Port 0 asks the system for a free port (tests, several instances on one machine).
+  if (port < 0 || port > 65535) throw new ConfigError("DNSA_HTTP: the port must be 0-65535");
   return { host, port };
+}
+
+/** True for a loopback listen host: 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  if (h === "localhost" || h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
+  const v4 = h.startsWith("::ffff:") ? h.slice(7) : h;
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v4);
+  return m !== null && Number(m[1]) === 127 && m.slice(2).every((x) => Number(x) <= 255);
 }
 
 /** Options of {@linkcode loadConfig}. */
@@ -239,7 +255,21 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const v = result.data;
+  const http = parseListen(v.DNSA_HTTP);
+  if (!isLoopbackHost(http.host) && !v.DNSA_HTTP_TOKEN) {
+    throw new ConfigError(
+      `DNSA_HTTP=${v.DNSA_HTTP} listens beyond this machine, so DNSA_HTTP_TOKEN must be set ` +
+        "(a long random secret, e.g. from `openssl rand -hex 32`); or listen on loopback " +
+        "(DNSA_HTTP=127.0.0.1:8053)",
+    );
+  }
   const url = buildPostgresUrl(v);
+  if (v.DNSA_HTTP_DATABASE_URL && !url) {
+    throw new ConfigError(
+      "DNSA_HTTP_DATABASE_URL needs PostgreSQL (DATABASE_URL or DB_*): the embedded database " +
+        "has one connection, which the HTTP server shares",
+    );
+  }
   const config: Config = {
     database: url ? { kind: "postgres", url } : { kind: "embedded", dataDir: v.DNSA_DATA_DIR },
     dataDir: v.DNSA_DATA_DIR,
@@ -251,8 +281,9 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
     namedStats: v.DNSA_NAMED_STATS ?? null,
     logTz: v.DNSA_LOG_TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC",
     pollMs: v.DNSA_POLL_MS,
-    http: parseListen(v.DNSA_HTTP),
+    http,
     httpToken: v.DNSA_HTTP_TOKEN ?? null,
+    httpDatabaseUrl: v.DNSA_HTTP_DATABASE_URL ?? null,
     peers: Object.freeze(parsePeers(v.DNSA_PEERS)),
     readDatabaseUrl: v.DNSA_READ_DATABASE_URL ?? null,
     retentionDays: v.DNSA_RETENTION_DAYS,

@@ -46,6 +46,7 @@ Deno.test("entry point from an empty working directory: ingest, report and serve
         HOME: Deno.env.get("HOME") ?? cwd,
         DNSA_LOG_TZ: "UTC",
         DNSA_NODE: "dns1",
+        DNSA_HTTP: "127.0.0.1:0",
         DNSA_QUERY_LOG: join(cwd, "queries.log"),
         DNSA_ERROR_LOG: join(cwd, "query-errors.log"),
       },

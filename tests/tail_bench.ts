@@ -62,6 +62,7 @@ async function main(): Promise<number> {
     DATABASE_URL: url.toString(),
     DNSA_LOG_TZ: "UTC",
     DNSA_NODE: "bench",
+    DNSA_HTTP: "127.0.0.1:0",
     DNSA_QUERY_LOG: join(dir, "queries.log"),
     DNSA_ERROR_LOG: join(dir, "query-errors.log"),
   });

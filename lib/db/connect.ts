@@ -89,6 +89,27 @@ function postgresClient(url: string, options: OpenDatabaseOptions): Sql {
   });
 }
 
+/**
+ * A pool of PostgreSQL connections whose transactions are read-only
+ * (`default_transaction_read_only`): what the HTTP server reads with, so no request can
+ * write whatever the role may do. Connections are lazy.
+ */
+export function openReadOnlyPool(
+  url: string,
+  options: { applicationName?: string; max?: number } = {},
+): Sql {
+  return postgres(url, {
+    max: options.max ?? 3,
+    onnotice: () => {},
+    connect_timeout: 10,
+    idle_timeout: 60,
+    connection: {
+      application_name: options.applicationName ?? "dns-analytics http",
+      default_transaction_read_only: "on",
+    } as Record<string, string>,
+  });
+}
+
 /** True for errors that mean "the server is unreachable or restarting": retry later. */
 export function isTransientDbError(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;

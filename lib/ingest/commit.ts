@@ -32,6 +32,8 @@ export interface WriterContext {
   copy?: boolean;
   /** Called before each retry after a transient failure. */
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
+  /** Called after each batch that committed, with the seconds its transaction took. */
+  onCommit?: (info: { seconds: number; rows: number }) => void;
   /** Give up after this long of failures (ms). Default 5 min. */
   retryForMs?: number;
   signal?: AbortSignal;
@@ -73,7 +75,10 @@ export async function commitBatch(
   for (let attempt = 1;; attempt++) {
     try {
       await ensurePartitions(ctx, batch.days);
-      return await ctx.sql.begin((tx) => writeBatch(tx, ctx, batch, options.after));
+      const t0 = performance.now();
+      const outcome = await ctx.sql.begin((tx) => writeBatch(tx, ctx, batch, options.after));
+      ctx.onCommit?.({ seconds: (performance.now() - t0) / 1000, rows: batch.counts.rows });
+      return outcome;
     } catch (error) {
       if (error instanceof AlreadyCommitted) return "already-committed";
       if (!isTransientDbError(error) || ctx.signal?.aborted) throw error;

@@ -47,14 +47,17 @@ export function cleanEnv(): Record<string, string> {
   return clean;
 }
 
-/** Start `dns-analytics serve` with `env` (and nothing of the parent's configuration). */
+/**
+ * Start `dns-analytics serve` with `env` (and nothing of the parent's configuration). HTTP
+ * listens on a free loopback port unless `env` names DNSA_HTTP, so several can run at once.
+ */
 export function startServe(
   env: Record<string, string>,
   options: { stderr?: "piped" | "null" } = {},
 ): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, "serve"],
-    env: { ...cleanEnv(), NO_COLOR: "1", ...env },
+    env: { ...cleanEnv(), NO_COLOR: "1", DNSA_HTTP: "127.0.0.1:0", ...env },
     clearEnv: true,
     stdout: "null",
     stderr: options.stderr ?? "piped",

@@ -1,0 +1,11 @@
+-- client_nodes: one client address's queries per node over a range of days.
+-- Columns: node_name, hit_count.
+-- Parameters: $1 client address (inet), $2 first day, $3 last day (date, inclusive), $4 node
+--   names (text[], NULL = all nodes), $5 limit. Read-only; safe to re-run.
+select node_name, sum(hit_count)::bigint as hit_count
+from dns_daily_clients
+where client_ip = $1::inet and stat_date >= $2::date and stat_date <= $3::date
+  and ($4::text[] is null or node_name = any($4::text[]))
+group by node_name
+order by hit_count desc, node_name
+limit $5::int

@@ -107,6 +107,7 @@ export function openReadOnlyPool(
       application_name: options.applicationName ?? "dns-analytics http",
       default_transaction_read_only: "on",
     } as Record<string, string>,
+    ...({ socket: openNoDelaySocket } as Record<string, unknown>),
   });
 }
 

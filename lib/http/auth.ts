@@ -72,6 +72,7 @@ export function loginPage(options: { node: string; failed?: boolean }): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>dns-analytics: sign in (${escapeHtml(options.node)})</title>
 <link rel="stylesheet" href="/assets/app.css">
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 </head>
 <body class="login">
 <main>

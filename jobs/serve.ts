@@ -65,11 +65,12 @@ export async function serve(
   const stopHttp = new AbortController();
   options.signal.addEventListener("abort", () => stopHttp.abort(), { once: true });
   // On PostgreSQL, HTTP reads through its own small pool of read-only transactions (as
-  // DNSA_HTTP_DATABASE_URL's role, e.g. dns_reader, when set), so requests never write and
-  // never take the connections ingest commits with. The embedded database has one connection.
+  // DNSA_HTTP_DATABASE_URL's role, e.g. dns_reader, when set; else on the read replica of
+  // DNSA_READ_DATABASE_URL when set), so requests never write and never take the connections
+  // ingest commits with. The embedded database has one connection.
   const httpSql = options.http === false || config.database.kind !== "postgres"
     ? ctx.sql
-    : openReadOnlyPool(config.httpDatabaseUrl ?? config.database.url);
+    : openReadOnlyPool(config.httpDatabaseUrl ?? config.readDatabaseUrl ?? config.database.url);
   const http = options.http === false ? null : await startHttpServer({
     sql: httpSql,
     config,

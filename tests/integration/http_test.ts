@@ -117,12 +117,9 @@ Deno.test("http on PostgreSQL: every endpoint through a read-only role", async (
       m.filter((s) => s.name === "dnsa_federation_peer_last_success_timestamp_seconds").length,
       0,
     );
-    // The federation part's table: its peers appear once it exists.
-    await db.sql`create table federation_peers (peer_name text primary key,
-      last_success_at timestamptz, last_error text)`;
-    await db.sql`insert into federation_peers values
+    // Peers appear once federate has recorded them: one pulled, one never reached.
+    await db.sql`insert into federation_peers (peer_name, last_success_at, last_error) values
       ('dns2', '2026-11-25 20:00:00+00', null), ('dns3', null, 'refused')`;
-    await db.sql.unsafe(`grant select on federation_peers to ${role}`);
     m = await scrape();
     assert.equal(
       sampleValue(m, "dnsa_federation_peer_last_success_timestamp_seconds", { peer: "dns2" }),

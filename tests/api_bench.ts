@@ -16,6 +16,7 @@
  */
 import { parseArgs } from "node:util";
 import postgres from "postgres";
+import { openNoDelaySocket } from "../lib/db/socket.ts";
 import { loadConfig } from "../lib/config.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { createLogger } from "../lib/log.ts";
@@ -114,7 +115,12 @@ async function main(): Promise<number> {
     const [client] = await gen.unsafe<{ ip: string }[]>(`select host(${clientIpSql("1")}) as ip`);
 
     // As serve runs it: the pool of six connections, the handler of lib/http.
-    served = postgres(dbUrl, { max: 6, onnotice: () => {} });
+    // As the program connects: TCP_NODELAY (lib/db/socket.ts).
+    served = postgres(dbUrl, {
+      max: 6,
+      onnotice: () => {},
+      ...({ socket: openNoDelaySocket } as Record<string, unknown>),
+    });
     const config = loadConfig({
       env: { DATABASE_URL: dbUrl, DNSA_LOG_TZ: "UTC", DNSA_NODE: "bench" },
     });

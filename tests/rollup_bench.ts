@@ -32,6 +32,7 @@
  */
 import { parseArgs } from "node:util";
 import postgres from "postgres";
+import { openNoDelaySocket } from "../lib/db/socket.ts";
 import { ROLLUP_SQL } from "../lib/db/statements.ts";
 import { REPORTS, runReport } from "../lib/report.ts";
 import { rollupStatistics } from "../lib/rollup.ts";
@@ -620,7 +621,13 @@ async function main(): Promise<number> {
     if (migrate.code !== 0) throw new Error(`migrate exited ${migrate.code}: ${migrate.stderr}`);
     // One connection: the generators' setseed() holds for their session, and the reports
     // run on one connection as serve's pool would.
-    sql = postgres(dbUrl, { max: 2, onnotice: () => {}, debug: clock.onQuery });
+    // As the program connects: TCP_NODELAY (lib/db/socket.ts).
+    sql = postgres(dbUrl, {
+      max: 2,
+      onnotice: () => {},
+      debug: clock.onQuery,
+      ...({ socket: openNoDelaySocket } as Record<string, unknown>),
+    });
     const [v] = await sql<{ version: string; settings: string }[]>`
       select version() as version, 'shared_buffers=' || current_setting('shared_buffers') ||
         ' work_mem=' || current_setting('work_mem') || ' hash_mem_multiplier=' ||

@@ -19,14 +19,16 @@ export type { WindowSpec } from "./rollup/window_aggregator.ts";
  * counted.
  */
 export async function aggregateWindow(sql: Sql, tx: Tx, w: WindowSpec): Promise<number> {
-  const make = (clients: ConstructorParameters<typeof WindowAggregator>[1]) =>
-    new WindowAggregator(w, clients);
+  const make = (
+    clients: ConstructorParameters<typeof WindowAggregator>[1],
+    sink: ConstructorParameters<typeof WindowAggregator>[2],
+  ) => new WindowAggregator(w, clients, sink);
   // Reading on a second connection needs a pool of two or more.
   const pool = (sql as unknown as { options?: { max?: number } }).options?.max ?? 1;
   const agg = w.copy && pool >= 2
     ? await readWindowByCopy(sql, tx, w, make)
     : await readWindowByCursor(tx, w, make);
   if (agg.rows === 0) return 0;
-  for (const table of agg.finish()) await table.flush(tx);
+  for (const write of agg.finish()) await write(tx);
   return agg.rows;
 }

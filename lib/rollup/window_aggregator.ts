@@ -14,6 +14,7 @@
  */
 import type { ZoneClock } from "../time.ts";
 import { type Cell, isoMicros, TableWriter } from "./table_writer.ts";
+import { COUNT_COLUMNS, type PendingWrite, type StreamSink } from "./stream_sink.ts";
 
 const SKETCH = 256;
 /** Hours of a window: 23, 24 or 25 (bit masks hold up to 31). */
@@ -44,14 +45,6 @@ export interface WindowSpec {
   copy: boolean;
 }
 
-const COUNT_COLUMNS = [
-  "noerror_count",
-  "nxdomain_count",
-  "servfail_count",
-  "refused_count",
-  "other_count",
-  "unknown_count",
-] as const;
 const TOTALS_COLUMNS = [
   "node_name",
   "hit_count",
@@ -65,7 +58,6 @@ const TOTALS_COLUMNS = [
   "latency_count",
   "latency_hist",
 ] as const;
-const GROUP_HEAD = ["node_name", "domain", "apex_domain", "qtype", "hit_count", "unique_clients"];
 
 /** A growable list of non-negative integers. */
 class IntList {
@@ -111,13 +103,8 @@ function rcCells(rc: Int32Array, base: number): Cell[] {
 
 /** Aggregates one window; feed it with {@linkcode startDomain} and {@linkcode add}. */
 export class WindowAggregator {
-  /** The tables' pending rows; the caller flushes them while rows keep coming. */
-  readonly out: {
-    hourly: TableWriter;
-    daily: TableWriter;
-    domains: TableWriter;
-    apexes: TableWriter;
-  };
+  /** The streaming tables' rows; the caller writes them while rows keep coming. */
+  readonly sink: StreamSink;
   rows = 0;
 
   readonly #w: WindowSpec;
@@ -189,8 +176,9 @@ export class WindowAggregator {
   #ghClients = new Int32Array(16 * HCAP);
   readonly #sketch = new IntList(SKETCH);
 
-  constructor(w: WindowSpec, clients: WindowClients) {
+  constructor(w: WindowSpec, clients: WindowClients, sink: StreamSink) {
     this.#w = w;
+    this.sink = sink;
     this.#hashes = clients.hashes;
     this.#ips = clients.ips;
     const n = this.#n = clients.hashes.length;
@@ -208,52 +196,11 @@ export class WindowAggregator {
     this.#cDomainStamp = new Int32Array(n);
     this.#cApexStamp = new Int32Array(n);
     this.#cQtypeSeen = new Uint8Array(n * this.#qcap);
-    const copy = w.copy;
-    this.out = {
-      hourly: new TableWriter("dns_hourly_stats", [
-        "stat_hour",
-        ...GROUP_HEAD,
-        ...COUNT_COLUMNS,
-        "first_seen",
-        "last_seen",
-      ], copy),
-      daily: new TableWriter("dns_daily_stats", [
-        "stat_date",
-        ...GROUP_HEAD,
-        ...COUNT_COLUMNS,
-        "first_seen",
-        "last_seen",
-        "client_hashes",
-      ], copy),
-      domains: new TableWriter("dns_daily_domains", [
-        "stat_date",
-        "node_name",
-        "domain",
-        "apex_domain",
-        "hit_count",
-        "unique_clients",
-        ...COUNT_COLUMNS,
-        "first_seen",
-        "last_seen",
-        "client_hashes",
-      ], copy),
-      apexes: new TableWriter("dns_daily_apexes", [
-        "stat_date",
-        "node_name",
-        "apex_domain",
-        "hit_count",
-        "unique_clients",
-        "unique_domains",
-        ...COUNT_COLUMNS,
-        "client_hashes",
-      ], copy),
-    };
   }
 
   /** Rows waiting in the four streaming tables. */
   get pending(): number {
-    const o = this.out;
-    return o.hourly.size + o.daily.size + o.domains.size + o.apexes.size;
+    return this.sink.pending;
   }
 
   /** The index of a qtype (its first use registers it). */
@@ -354,7 +301,7 @@ export class WindowAggregator {
    * streaming ones and those that need the whole window (per client, per qtype, per hour and
    * the day). Call once, after the last row.
    */
-  finish(): TableWriter[] {
+  finish(): PendingWrite[] {
     this.#closeDomain();
     this.#closeApex();
     const w = this.#w, node = w.nodeName, day = w.day, copy = w.copy;
@@ -439,7 +386,7 @@ export class WindowAggregator {
         ...latencyColumns(this.#dayLat),
       ]);
     }
-    return [...Object.values(this.out), clients, qtypes, hourly, total];
+    return [...this.sink.take(), ...[clients, qtypes, hourly, total].map((t) => t.take())];
   }
 
   #hourWritten(h: number): boolean {
@@ -511,20 +458,16 @@ export class WindowAggregator {
     this.#qcap = cap;
   }
 
-  /** The hashes of the (at most 256) smallest client indexes of `list`, as an array literal. */
-  #sketchOf(list: IntList): string {
+  /** The (at most 256) smallest client indexes of `list`, in order: its sketch. */
+  #sketchOf(list: IntList): Int32Array {
     const v = list.values.subarray(0, list.n);
     if (v.length > 1) v.sort();
-    const k = Math.min(SKETCH, v.length);
-    let s = "{";
-    for (let i = 0; i < k; i++) s += (i ? "," : "") + this.#hashes[v[i]];
-    return s + "}";
+    return v.slice(0, Math.min(SKETCH, v.length));
   }
 
   #closeDomain(): void {
     if (!this.#domainOpen) return;
     this.#domainOpen = false;
-    const w = this.#w, node = w.nodeName, day = w.day;
     const domain = this.#domain, apex = this.#apex;
     // (qtype, client, hour) triples in order: each group's clients and each group-hour's.
     const t = this.#triples.subarray(0, this.#tn);
@@ -553,18 +496,14 @@ export class WindowAggregator {
     }
     if (qi >= 0) this.#emitGroup(qi, domain, apex);
     this.#tn = 0;
-    this.out.domains.push([
-      day,
-      node,
-      domain,
-      apex,
-      String(this.#dHits),
-      String(this.#dClients.n),
-      ...rcCells(this.#dRc, 0),
-      isoMicros(this.#dFirst),
-      isoMicros(this.#dLast),
+    this.sink.domain(
+      { domain, apex, qtype: null },
+      this.#dHits,
+      this.#dClients.n,
+      { rc: this.#dRc, at: 0 },
+      [this.#dFirst, this.#dLast],
       this.#sketchOf(this.#dClients),
-    ]);
+    );
     for (let h = 0, m = this.#dHourMask; m !== 0; h++, m >>>= 1) {
       if (m & 1) this.#hDomains[h]++;
     }
@@ -581,57 +520,38 @@ export class WindowAggregator {
   #groupClients = 0;
 
   #emitGroup(qi: number, domain: string | null, apex: string | null): void {
-    const w = this.#w, node = w.nodeName;
-    const qtype = this.#qtypes[qi];
+    const key = { domain, apex, qtype: this.#qtypes[qi] };
     for (let h = 0; h < this.#hourStart.length; h++) {
       const gh = qi * HCAP + h;
       if (this.#ghHits[gh] === 0 || !this.#hourWritten(h)) continue;
-      this.out.hourly.push([
-        this.#hourIso[h],
-        node,
-        domain,
-        apex,
-        qtype,
-        String(this.#ghHits[gh]),
-        String(this.#ghClients[gh]),
-        ...rcCells(this.#ghRc, gh * 6),
-        isoMicros(this.#ghFirst[gh]),
-        isoMicros(this.#ghLast[gh]),
-      ]);
+      this.sink.hourly(
+        this.#hourStart[h] * 1000,
+        key,
+        this.#ghHits[gh],
+        this.#ghClients[gh],
+        { rc: this.#ghRc, at: gh * 6 },
+        [this.#ghFirst[gh], this.#ghLast[gh]],
+      );
     }
-    let sketch = "{";
-    for (let i = 0; i < this.#sketch.n; i++) {
-      sketch += (i ? "," : "") + this.#hashes[this.#sketch.values[i]];
-    }
-    this.out.daily.push([
-      w.day,
-      node,
-      domain,
-      apex,
-      qtype,
-      String(this.#gHits[qi]),
-      String(this.#groupClients),
-      ...rcCells(this.#gRc, qi * 6),
-      isoMicros(this.#gFirst[qi]),
-      isoMicros(this.#gLast[qi]),
-      sketch + "}",
-    ]);
+    this.sink.daily(
+      key,
+      this.#gHits[qi],
+      this.#groupClients,
+      { rc: this.#gRc, at: qi * 6 },
+      [this.#gFirst[qi], this.#gLast[qi]],
+      this.#sketch.values.slice(0, this.#sketch.n),
+    );
   }
 
   #closeApex(): void {
     if (!this.#apexOpen) return;
     this.#apexOpen = false;
-    const w = this.#w;
-    this.out.apexes.push([
-      w.day,
-      w.nodeName,
+    this.sink.apex(
       this.#apex,
-      String(this.#aHits),
-      String(this.#aClients.n),
-      String(this.#aDomains),
-      ...rcCells(this.#aRc, 0),
+      { hits: this.#aHits, clients: this.#aClients.n, domains: this.#aDomains },
+      { rc: this.#aRc, at: 0 },
       this.#sketchOf(this.#aClients),
-    ]);
+    );
     this.#aHits = 0;
     this.#aRc.fill(0);
     this.#aDomains = 0;

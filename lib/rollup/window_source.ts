@@ -17,6 +17,7 @@
 import type { Sql, Tx } from "../db/connect.ts";
 import { ROLLUP_SQL } from "../db/statements.ts";
 import type { WindowAggregator, WindowClients, WindowSpec } from "./window_aggregator.ts";
+import { BinarySink, CellSink, type StreamSink } from "./stream_sink.ts";
 
 /** Rows between flushes of the statistics being written. */
 const FLUSH_ROWS = 20_000;
@@ -170,7 +171,7 @@ class Flusher {
     if (this.agg.pending < FLUSH_ROWS) return;
     // The rows leave the aggregator now (their COPY text is built here); the server writes
     // them in order behind the batches already queued.
-    const writes = Object.values(this.agg.out).map((t) => t.take());
+    const writes = this.agg.sink.take();
     this.#queued++;
     const previous = this.#running ?? Promise.resolve();
     const next = previous.then(async () => {
@@ -184,7 +185,7 @@ class Flusher {
   /** Wait until everything handed over is written, then write what is left. */
   async drain(): Promise<void> {
     if (this.#running) await this.#running;
-    for (const t of Object.values(this.agg.out)) await t.take()(this.tx);
+    for (const write of this.agg.sink.take()) await write(this.tx);
   }
 }
 
@@ -196,7 +197,7 @@ export async function readWindowByCopy(
   sql: Sql,
   tx: Tx,
   w: WindowSpec,
-  makeAggregator: (clients: WindowClients) => WindowAggregator,
+  makeAggregator: (clients: WindowClients, sink: StreamSink) => WindowAggregator,
 ): Promise<WindowAggregator> {
   const reader = await sql.reserve();
   try {
@@ -217,7 +218,9 @@ export async function readWindowByCopy(
       (c) => clientReader.push(c),
     );
     const { clients, index } = clientsInHashOrder(found);
-    const agg = makeAggregator(clients);
+    const hi = Int32Array.from(found, (c) => c.hi);
+    const lo = Uint32Array.from(found, (c) => c.lo);
+    const agg = makeAggregator(clients, new BinarySink(w.nodeName, w.day, hi, lo));
     const flusher = new Flusher(tx, agg);
     const decoder = new TextDecoder();
     let apex: Uint8Array | null = null, apexNull = false;
@@ -297,7 +300,7 @@ export async function readWindowByCopy(
 export async function readWindowByCursor(
   tx: Tx,
   w: WindowSpec,
-  makeAggregator: (clients: WindowClients) => WindowAggregator,
+  makeAggregator: (clients: WindowClients, sink: StreamSink) => WindowAggregator,
 ): Promise<WindowAggregator> {
   const params = [w.nodeId, w.lo, w.hi];
   const list = (await tx.unsafe<{ client: string; h: string }[]>(
@@ -314,7 +317,7 @@ export async function readWindowByCursor(
     };
   });
   const { clients, index } = clientsInHashOrder(list);
-  const agg = makeAggregator(clients);
+  const agg = makeAggregator(clients, new CellSink(w.nodeName, w.day, clients.hashes, w.copy));
   const flusher = new Flusher(tx, agg);
   await tx.unsafe(ROLLUP_SQL.windowCursor, params);
   type Row = [string | null, string | null, string | null, string, string, number, number | null];

@@ -1,0 +1,492 @@
+/**
+ * Where the rows of the four tables a rollup writes while it reads go: `dns_hourly_stats`,
+ * `dns_daily_stats`, `dns_daily_domains` and `dns_daily_apexes` (millions of rows for a busy
+ * day). On PostgreSQL they are encoded as binary COPY as they are counted, so neither the
+ * program nor the server turns numbers and times into text and back; on the embedded database
+ * they become JSON rows (lib/rollup/table_writer.ts).
+ *
+ * Values arrive raw: counts as numbers, times as epoch microseconds, a client sketch as the
+ * sorted client indexes (lib/rollup/window_aggregator.ts numbers clients in hash order).
+ *
+ * @module
+ */
+import type { Tx } from "../db/connect.ts";
+import { copyIn } from "../db/copy.ts";
+import { type Cell, isoMicros, TableWriter } from "./table_writer.ts";
+
+/** Writes what a sink held when {@linkcode StreamSink.take} was called. */
+export type PendingWrite = (tx: Tx) => Promise<void>;
+
+/** The rcode counts of a row: six numbers of `rc` from `at`. */
+export interface RcodeCounts {
+  rc: Int32Array;
+  at: number;
+}
+
+/** The four streaming tables' rows. */
+export interface StreamSink {
+  /** Rows held, not yet taken. */
+  readonly pending: number;
+  hourly(
+    hourUs: number,
+    group: GroupKey,
+    hits: number,
+    clients: number,
+    rc: RcodeCounts,
+    span: [number, number],
+  ): void;
+  daily(
+    group: GroupKey,
+    hits: number,
+    clients: number,
+    rc: RcodeCounts,
+    span: [number, number],
+    sketch: Int32Array,
+  ): void;
+  domain(
+    group: GroupKey,
+    hits: number,
+    clients: number,
+    rc: RcodeCounts,
+    span: [number, number],
+    sketch: Int32Array,
+  ): void;
+  apex(
+    apex: string | null,
+    counts: { hits: number; clients: number; domains: number },
+    rc: RcodeCounts,
+    sketch: Int32Array,
+  ): void;
+  /** Take every row held; the sink is empty at once. */
+  take(): PendingWrite[];
+}
+
+/** Domain, apex and qtype of a row (qtype unused by domain rows). */
+export interface GroupKey {
+  domain: string | null;
+  apex: string | null;
+  qtype: string | null;
+}
+
+/** The rcode columns of every statistics table, in table order. */
+export const COUNT_COLUMNS = [
+  "noerror_count",
+  "nxdomain_count",
+  "servfail_count",
+  "refused_count",
+  "other_count",
+  "unknown_count",
+];
+const HOURLY_COLUMNS = [
+  "stat_hour",
+  "node_name",
+  "domain",
+  "apex_domain",
+  "qtype",
+  "hit_count",
+  "unique_clients",
+  ...COUNT_COLUMNS,
+  "first_seen",
+  "last_seen",
+];
+const DAILY_COLUMNS = [
+  "stat_date",
+  "node_name",
+  "domain",
+  "apex_domain",
+  "qtype",
+  "hit_count",
+  "unique_clients",
+  ...COUNT_COLUMNS,
+  "first_seen",
+  "last_seen",
+  "client_hashes",
+];
+const DOMAIN_COLUMNS = [
+  "stat_date",
+  "node_name",
+  "domain",
+  "apex_domain",
+  "hit_count",
+  "unique_clients",
+  ...COUNT_COLUMNS,
+  "first_seen",
+  "last_seen",
+  "client_hashes",
+];
+const APEX_COLUMNS = [
+  "stat_date",
+  "node_name",
+  "apex_domain",
+  "hit_count",
+  "unique_clients",
+  "unique_domains",
+  ...COUNT_COLUMNS,
+  "client_hashes",
+];
+
+/** The rows as text cells (JSON on the embedded database, COPY text elsewhere). */
+export class CellSink implements StreamSink {
+  readonly #hourly: TableWriter;
+  readonly #daily: TableWriter;
+  readonly #domains: TableWriter;
+  readonly #apexes: TableWriter;
+
+  constructor(
+    readonly node: string,
+    readonly day: string,
+    readonly hashes: readonly string[],
+    copy: boolean,
+  ) {
+    this.#hourly = new TableWriter("dns_hourly_stats", HOURLY_COLUMNS, copy);
+    this.#daily = new TableWriter("dns_daily_stats", DAILY_COLUMNS, copy);
+    this.#domains = new TableWriter("dns_daily_domains", DOMAIN_COLUMNS, copy);
+    this.#apexes = new TableWriter("dns_daily_apexes", APEX_COLUMNS, copy);
+  }
+
+  get pending(): number {
+    return this.#hourly.size + this.#daily.size + this.#domains.size + this.#apexes.size;
+  }
+
+  #rc({ rc, at }: RcodeCounts): Cell[] {
+    return [0, 1, 2, 3, 4, 5].map((i) => String(rc[at + i]));
+  }
+
+  #sketch(sketch: Int32Array): string {
+    let s = "{";
+    for (let i = 0; i < sketch.length; i++) s += (i ? "," : "") + this.hashes[sketch[i]];
+    return s + "}";
+  }
+
+  hourly(
+    hourUs: number,
+    g: GroupKey,
+    hits: number,
+    clients: number,
+    rc: RcodeCounts,
+    span: [number, number],
+  ): void {
+    this.#hourly.push([
+      isoMicros(hourUs),
+      this.node,
+      g.domain,
+      g.apex,
+      g.qtype,
+      String(hits),
+      String(clients),
+      ...this.#rc(rc),
+      isoMicros(span[0]),
+      isoMicros(span[1]),
+    ]);
+  }
+
+  daily(
+    g: GroupKey,
+    hits: number,
+    clients: number,
+    rc: RcodeCounts,
+    span: [number, number],
+    sketch: Int32Array,
+  ): void {
+    this.#daily.push(this.#dayRow(g, true, [hits, clients], rc, span, sketch));
+  }
+
+  domain(
+    g: GroupKey,
+    hits: number,
+    clients: number,
+    rc: RcodeCounts,
+    span: [number, number],
+    sketch: Int32Array,
+  ): void {
+    this.#domains.push(this.#dayRow(g, false, [hits, clients], rc, span, sketch));
+  }
+
+  /** A row of dns_daily_stats (with the qtype) or of dns_daily_domains (without). */
+  #dayRow(
+    g: GroupKey,
+    withQtype: boolean,
+    [hits, clients]: [number, number],
+    rc: RcodeCounts,
+    span: [number, number],
+    sketch: Int32Array,
+  ): Cell[] {
+    return [
+      this.day,
+      this.node,
+      g.domain,
+      g.apex,
+      ...(withQtype ? [g.qtype] : []),
+      String(hits),
+      String(clients),
+      ...this.#rc(rc),
+      isoMicros(span[0]),
+      isoMicros(span[1]),
+      this.#sketch(sketch),
+    ];
+  }
+
+  apex(
+    apex: string | null,
+    c: { hits: number; clients: number; domains: number },
+    rc: RcodeCounts,
+    sketch: Int32Array,
+  ): void {
+    this.#apexes.push([
+      this.day,
+      this.node,
+      apex,
+      String(c.hits),
+      String(c.clients),
+      String(c.domains),
+      ...this.#rc(rc),
+      this.#sketch(sketch),
+    ]);
+  }
+
+  take(): PendingWrite[] {
+    return [this.#hourly, this.#daily, this.#domains, this.#apexes].map((t) => t.take());
+  }
+}
+
+/** Microseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
+const PG_EPOCH_US = 946_684_800_000_000;
+const PG_EPOCH_DAY = 10_957; // 2000-01-01 in days since 1970-01-01
+const INT8_OID = 20;
+const HEADER = new Uint8Array([
+  ...new TextEncoder().encode("PGCOPY\n"),
+  0xff,
+  0x0d,
+  0x0a,
+  0x00,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+]);
+const TRAILER = new Uint8Array([0xff, 0xff]);
+const encoder = new TextEncoder();
+
+/** One table's rows as binary COPY tuples, in a buffer that grows. */
+class BinaryTable {
+  #buf = new Uint8Array(1 << 16);
+  #view = new DataView(this.#buf.buffer);
+  #n = 0;
+  rows = 0;
+
+  constructor(readonly table: string, readonly columns: readonly string[]) {}
+
+  #ensure(bytes: number): void {
+    if (this.#n + bytes <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < this.#n + bytes) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.#buf.subarray(0, this.#n));
+    this.#buf = next;
+    this.#view = new DataView(next.buffer);
+  }
+
+  begin(): void {
+    this.#ensure(2);
+    this.#view.setInt16(this.#n, this.columns.length);
+    this.#n += 2;
+    this.rows++;
+  }
+
+  text(s: string | null): void {
+    if (s === null) {
+      this.#ensure(4);
+      this.#view.setInt32(this.#n, -1);
+      this.#n += 4;
+      return;
+    }
+    this.#ensure(4 + s.length * 3);
+    const { written } = encoder.encodeInto(s, this.#buf.subarray(this.#n + 4));
+    this.#view.setInt32(this.#n, written);
+    this.#n += 4 + written;
+  }
+
+  int8(v: number): void {
+    this.#ensure(12);
+    const hi = Math.floor(v / 4294967296);
+    this.#view.setInt32(this.#n, 8);
+    this.#view.setInt32(this.#n + 4, hi);
+    this.#view.setUint32(this.#n + 8, v - hi * 4294967296);
+    this.#n += 12;
+  }
+
+  int4(v: number): void {
+    this.#ensure(8);
+    this.#view.setInt32(this.#n, 4);
+    this.#view.setInt32(this.#n + 4, v);
+    this.#n += 8;
+  }
+
+  /** timestamptz from epoch microseconds. */
+  time(us: number): void {
+    this.int8(us - PG_EPOCH_US);
+  }
+
+  /** date from days since 1970-01-01. */
+  date(days: number): void {
+    this.int4(days - PG_EPOCH_DAY);
+  }
+
+  /** bigint[] of the clients' hashes, given as client indexes. */
+  hashes(idx: Int32Array, hi: Int32Array, lo: Uint32Array): void {
+    const k = idx.length;
+    const bytes = k === 0 ? 12 : 20 + 12 * k;
+    this.#ensure(4 + bytes);
+    const v = this.#view;
+    let at = this.#n;
+    v.setInt32(at, bytes);
+    v.setInt32(at + 4, k === 0 ? 0 : 1); // dimensions
+    v.setInt32(at + 8, 0); // no NULLs
+    v.setInt32(at + 12, INT8_OID);
+    at += 16;
+    if (k > 0) {
+      v.setInt32(at, k);
+      v.setInt32(at + 4, 1); // lower bound
+      at += 8;
+      for (let i = 0; i < k; i++) {
+        const c = idx[i];
+        v.setInt32(at, 8);
+        v.setInt32(at + 4, hi[c]);
+        v.setUint32(at + 8, lo[c]);
+        at += 12;
+      }
+    }
+    this.#n = at;
+  }
+
+  take(): PendingWrite {
+    if (this.rows === 0) return () => Promise.resolve();
+    const body = this.#buf.subarray(0, this.#n);
+    this.#buf = new Uint8Array(Math.max(1 << 16, this.#buf.length));
+    this.#view = new DataView(this.#buf.buffer);
+    this.#n = 0;
+    this.rows = 0;
+    return (tx) => copyIn(tx, this.table, this.columns, [HEADER, body, TRAILER], "binary");
+  }
+}
+
+/** The rows as binary COPY (PostgreSQL). */
+export class BinarySink implements StreamSink {
+  readonly #hourlyT = new BinaryTable("dns_hourly_stats", HOURLY_COLUMNS);
+  readonly #dailyT = new BinaryTable("dns_daily_stats", DAILY_COLUMNS);
+  readonly #domainsT = new BinaryTable("dns_daily_domains", DOMAIN_COLUMNS);
+  readonly #apexesT = new BinaryTable("dns_daily_apexes", APEX_COLUMNS);
+  readonly #day: number;
+
+  /** `hi`/`lo`: each client's 64-bit hash as its high (signed) and low 32 bits. */
+  constructor(
+    readonly node: string,
+    day: string,
+    readonly hi: Int32Array,
+    readonly lo: Uint32Array,
+  ) {
+    this.#day = Date.parse(`${day}T00:00:00Z`) / 86_400_000;
+  }
+
+  get pending(): number {
+    return this.#hourlyT.rows + this.#dailyT.rows + this.#domainsT.rows + this.#apexesT.rows;
+  }
+
+  #rc(t: BinaryTable, { rc, at }: RcodeCounts): void {
+    for (let i = 0; i < 6; i++) t.int8(rc[at + i]);
+  }
+
+  hourly(
+    hourUs: number,
+    g: GroupKey,
+    hits: number,
+    clients: number,
+    rc: RcodeCounts,
+    span: [number, number],
+  ): void {
+    const t = this.#hourlyT;
+    t.begin();
+    t.time(hourUs);
+    t.text(this.node);
+    t.text(g.domain);
+    t.text(g.apex);
+    t.text(g.qtype);
+    t.int8(hits);
+    t.int4(clients);
+    this.#rc(t, rc);
+    t.time(span[0]);
+    t.time(span[1]);
+  }
+
+  daily(
+    g: GroupKey,
+    hits: number,
+    clients: number,
+    rc: RcodeCounts,
+    span: [number, number],
+    sketch: Int32Array,
+  ): void {
+    this.#dayRow(this.#dailyT, g, true, [hits, clients], rc, span, sketch);
+  }
+
+  domain(
+    g: GroupKey,
+    hits: number,
+    clients: number,
+    rc: RcodeCounts,
+    span: [number, number],
+    sketch: Int32Array,
+  ): void {
+    this.#dayRow(this.#domainsT, g, false, [hits, clients], rc, span, sketch);
+  }
+
+  /** A row of dns_daily_stats (with the qtype) or of dns_daily_domains (without). */
+  #dayRow(
+    t: BinaryTable,
+    g: GroupKey,
+    withQtype: boolean,
+    [hits, clients]: [number, number],
+    rc: RcodeCounts,
+    span: [number, number],
+    sketch: Int32Array,
+  ): void {
+    t.begin();
+    t.date(this.#day);
+    t.text(this.node);
+    t.text(g.domain);
+    t.text(g.apex);
+    if (withQtype) t.text(g.qtype);
+    t.int8(hits);
+    t.int4(clients);
+    this.#rc(t, rc);
+    t.time(span[0]);
+    t.time(span[1]);
+    t.hashes(sketch, this.hi, this.lo);
+  }
+
+  apex(
+    apex: string | null,
+    c: { hits: number; clients: number; domains: number },
+    rc: RcodeCounts,
+    sketch: Int32Array,
+  ): void {
+    const t = this.#apexesT;
+    t.begin();
+    t.date(this.#day);
+    t.text(this.node);
+    t.text(apex);
+    t.int8(c.hits);
+    t.int4(c.clients);
+    t.int4(c.domains);
+    this.#rc(t, rc);
+    t.hashes(sketch, this.hi, this.lo);
+  }
+
+  take(): PendingWrite[] {
+    return [this.#hourlyT, this.#dailyT, this.#domainsT, this.#apexesT].map((t) => t.take());
+  }
+}

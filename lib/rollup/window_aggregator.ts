@@ -14,6 +14,7 @@
  */
 import type { ZoneClock } from "../time.ts";
 import { type Cell, isoMicros, TableWriter } from "./table_writer.ts";
+import { IntList, latencyColumns } from "./int_list.ts";
 import { COUNT_COLUMNS, type PendingWrite, type StreamSink } from "./stream_sink.ts";
 
 const SKETCH = 256;
@@ -21,8 +22,6 @@ const SKETCH = 256;
 const HCAP = 32;
 const SLOT_US = 900_000_000; // 15 minutes: every zone's hours start on a quarter hour
 const HOUR_MS = 3_600_000;
-/** Latency histogram: bucket i holds latencies in [2^(i/4), 2^((i+1)/4)) µs (0 for 0-1 µs). */
-export const LATENCY_BUCKETS_PER_OCTAVE = 4;
 
 /** The window's clients in hash order: index i has hash `hashes[i]` and address `ips[i]`. */
 export interface WindowClients {
@@ -58,37 +57,6 @@ const TOTALS_COLUMNS = [
   "latency_count",
   "latency_hist",
 ] as const;
-
-/** A growable list of non-negative integers. */
-class IntList {
-  values: Int32Array;
-  n = 0;
-  constructor(capacity = 64) {
-    this.values = new Int32Array(capacity);
-  }
-  push(v: number): void {
-    if (this.n === this.values.length) {
-      const next = new Int32Array(this.values.length * 2);
-      next.set(this.values);
-      this.values = next;
-    }
-    this.values[this.n++] = v;
-  }
-}
-
-/** Exact nearest-rank percentiles and the log-scale histogram (null columns without values). */
-function latencyColumns(l: IntList): Cell[] {
-  if (l.n === 0) return [null, null, null, "0", null];
-  const v = l.values.subarray(0, l.n).sort();
-  const at = (p: number) => String(v[Math.min(v.length - 1, Math.ceil(p * v.length) - 1)]);
-  const hist: number[] = [];
-  for (let i = 0; i < v.length; i++) {
-    const b = v[i] <= 1 ? 0 : Math.floor(LATENCY_BUCKETS_PER_OCTAVE * Math.log2(v[i]));
-    while (hist.length <= b) hist.push(0);
-    hist[b]++;
-  }
-  return [at(0.5), at(0.95), at(0.99), String(v.length), `{${hist.join(",")}}`];
-}
 
 function rcCells(rc: Int32Array, base: number): Cell[] {
   return [

@@ -18,6 +18,7 @@ import type { Sql, Tx } from "../db/connect.ts";
 import { ROLLUP_SQL } from "../db/statements.ts";
 import type { WindowAggregator, WindowClients, WindowSpec } from "./window_aggregator.ts";
 import { BinarySink, CellSink, type StreamSink } from "./stream_sink.ts";
+import { BinaryCopyReader, int32, PG_EPOCH_US, uint32 } from "./binary_copy.ts";
 
 /** Rows between flushes of the statistics being written. */
 const FLUSH_ROWS = 20_000;
@@ -25,8 +26,6 @@ const FLUSH_ROWS = 20_000;
 const MAX_QUEUED = 3;
 /** Rows per fetch of the embedded path's cursor (window_fetch.sql says the same). */
 const FETCH_ROWS = 20_000;
-/** Microseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
-const PG_EPOCH_US = 946_684_800_000_000;
 
 /** `sqlText` with $1 (node id), $2 and $3 (the window's bounds) written in as literals. */
 function inlineWindow(sqlText: string, w: WindowSpec): string {
@@ -60,67 +59,6 @@ function inetText(b: Uint8Array, at: number): string {
     text = groups.join(":");
   }
   return bits === nb * 8 ? text : `${text}/${bits}`;
-}
-
-function int32(b: Uint8Array, at: number): number {
-  return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
-}
-
-function uint32(b: Uint8Array, at: number): number {
-  return int32(b, at) >>> 0;
-}
-
-/**
- * Splits binary COPY data into tuples: calls `onTuple(bytes, start)` with the offset of each
- * tuple's first field length; a tuple may span chunks.
- */
-class BinaryCopyReader {
-  #carry: Uint8Array | null = null;
-  #header = true;
-  done = false;
-
-  constructor(readonly onTuple: (b: Uint8Array, start: number) => void) {}
-
-  push(chunk: Uint8Array): void {
-    let b = chunk;
-    if (this.#carry) {
-      b = new Uint8Array(this.#carry.length + chunk.length);
-      b.set(this.#carry);
-      b.set(chunk, this.#carry.length);
-      this.#carry = null;
-    }
-    let at = 0;
-    if (this.#header) {
-      if (b.length < 19) {
-        this.#carry = b.slice();
-        return;
-      }
-      at = 19 + int32(b, 15);
-      this.#header = false;
-    }
-    while (at + 2 <= b.length) {
-      const count = ((b[at] << 8) | b[at + 1]) << 16 >> 16;
-      if (count === -1) {
-        this.done = true;
-        return;
-      }
-      // The tuple's end: walk its field lengths.
-      let end = at + 2;
-      let complete = true;
-      for (let f = 0; f < count; f++) {
-        if (end + 4 > b.length) {
-          complete = false;
-          break;
-        }
-        const len = int32(b, end);
-        end += 4 + (len > 0 ? len : 0);
-      }
-      if (!complete || end > b.length) break;
-      this.onTuple(b, at + 2);
-      at = end;
-    }
-    if (at < b.length) this.#carry = b.slice(at);
-  }
 }
 
 /** Run binary `copy … to stdout` on `conn`; `onChunk` sees each chunk, may pause via its promise. */

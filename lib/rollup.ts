@@ -167,8 +167,13 @@ async function rollupWindow(
     hourFrom = new Date(Math.max(bounds.lo.getTime(), Math.min(...times)));
     hourTo = new Date(Math.min(bounds.hi.getTime(), Math.max(...times) + 3_600_000));
   }
-  await tx.unsafe(ROLLUP_SQL.hourlyDelete, [w.nodeName, hourFrom, hourTo]);
-  await tx.unsafe(ROLLUP_SQL.dailyDelete, [w.nodeName, w.day]);
+  // The old rows go while the day is read and sorted (PostgreSQL reads it on another
+  // connection); the new rows queue behind these statements on this transaction.
+  const deletes = Promise.all([
+    tx.unsafe(ROLLUP_SQL.hourlyDelete, [w.nodeName, hourFrom, hourTo]),
+    tx.unsafe(ROLLUP_SQL.dailyDelete, [w.nodeName, w.day]),
+  ]);
+  deletes.catch(() => {}); // awaited below; a failure also fails the statements behind it
   const rows = await aggregateWindow(sql, tx, {
     nodeId: w.nodeId,
     nodeName: w.nodeName,
@@ -180,6 +185,7 @@ async function rollupWindow(
     clock: createZoneClock(options.tz),
     copy: options.copy !== false,
   });
+  await deletes;
   await tx.unsafe(ROLLUP_SQL.domainsSeen, [w.nodeName, w.day]);
   await dropMarks();
   // Last, so the version lock is held only for the commit.

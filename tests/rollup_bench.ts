@@ -623,7 +623,7 @@ async function main(): Promise<number> {
     // run on one connection as serve's pool would.
     // As the program connects: TCP_NODELAY (lib/db/socket.ts).
     sql = postgres(dbUrl, {
-      max: 2,
+      max: 6,
       onnotice: () => {},
       debug: clock.onQuery,
       ...({ socket: openNoDelaySocket } as Record<string, unknown>),

@@ -84,7 +84,7 @@ async function copyOut(
 
 /** The clients of a window in hash order, with the key of each client. */
 function clientsInHashOrder(
-  list: { key: number | string; hi: number; lo: number; hash: string; ip: string }[],
+  list: ClientRow[],
 ): { clients: WindowClients; index: Map<number | string, number> } {
   list.sort((a, b) => a.hi - b.hi || a.lo - b.lo);
   const index = new Map<number | string, number>();
@@ -127,6 +127,29 @@ class Flusher {
   }
 }
 
+/** A client of a window as read: its key, hash (high and low 32 bits, and as text), address. */
+interface ClientRow {
+  key: number | string;
+  hi: number;
+  lo: number;
+  hash: string;
+  ip: string;
+}
+
+/** The clients of a window with their hashes, by binary COPY on `conn`. */
+async function readClients(conn: Sql, w: WindowSpec): Promise<ClientRow[]> {
+  const found: ClientRow[] = [];
+  const clientReader = new BinaryCopyReader((b, at) => {
+    const len = int32(b, at);
+    const hashAt = at + 4 + len + 4;
+    const hi = int32(b, hashAt), lo = uint32(b, hashAt + 4);
+    const hash = BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo)).toString();
+    found.push({ key: inetKey(b, at + 4, len), hi, lo, hash, ip: inetText(b, at + 4) });
+  });
+  await copyOut(conn, inlineWindow(ROLLUP_SQL.windowClientsCopy, w), (c) => clientReader.push(c));
+  return found;
+}
+
 /**
  * Read a window from PostgreSQL by binary COPY on a connection of `sql` other than `tx`'s,
  * counting into the aggregator made by `makeAggregator` and writing on `tx`.
@@ -137,29 +160,39 @@ export async function readWindowByCopy(
   w: WindowSpec,
   makeAggregator: (clients: WindowClients, sink: StreamSink) => WindowAggregator,
 ): Promise<WindowAggregator> {
+  // The clients are read on a third connection in the reader's snapshot while the reader
+  // sorts the day, when the pool has one to spare.
+  const pool = (sql as unknown as { options?: { max?: number } }).options?.max ?? 1;
   const reader = await sql.reserve();
+  const side = pool >= 3 ? await sql.reserve().catch(() => null) : null;
   try {
     await reader.unsafe("begin isolation level repeatable read, read only");
     await reader.unsafe("set local jit = off");
     await reader.unsafe("set local work_mem = '64MB'");
-    const found: { key: number | string; hi: number; lo: number; hash: string; ip: string }[] = [];
-    const clientReader = new BinaryCopyReader((b, at) => {
-      const len = int32(b, at);
-      const hashAt = at + 4 + len + 4;
-      const hi = int32(b, hashAt), lo = uint32(b, hashAt + 4);
-      const hash = BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo)).toString();
-      found.push({ key: inetKey(b, at + 4, len), hi, lo, hash, ip: inetText(b, at + 4) });
+    let clientsRead: Promise<ClientRow[]>;
+    if (side) {
+      const [{ snapshot }] = await reader.unsafe<{ snapshot: string }[]>(
+        "select pg_export_snapshot() as snapshot",
+      );
+      await side.unsafe("begin isolation level repeatable read, read only");
+      await side.unsafe(`set transaction snapshot '${snapshot.replace(/[^0-9A-Fa-f-]/g, "")}'`);
+      clientsRead = readClients(side as unknown as Sql, w).finally(() =>
+        side.unsafe("commit").catch(() => {})
+      );
+    } else clientsRead = Promise.resolve(await readClients(reader as unknown as Sql, w));
+    clientsRead.catch(() => {}); // awaited below
+    let agg: WindowAggregator | null = null;
+    let index = new Map<number | string, number>();
+    let flusher: Flusher | null = null;
+    const ready = clientsRead.then((found) => {
+      const ordered = clientsInHashOrder(found);
+      index = ordered.index;
+      const hi = Int32Array.from(found, (c) => c.hi);
+      const lo = Uint32Array.from(found, (c) => c.lo);
+      agg = makeAggregator(ordered.clients, new BinarySink(w.nodeName, w.day, hi, lo));
+      flusher = new Flusher(tx, agg);
     });
-    await copyOut(
-      reader as unknown as Sql,
-      inlineWindow(ROLLUP_SQL.windowClientsCopy, w),
-      (c) => clientReader.push(c),
-    );
-    const { clients, index } = clientsInHashOrder(found);
-    const hi = Int32Array.from(found, (c) => c.hi);
-    const lo = Uint32Array.from(found, (c) => c.lo);
-    const agg = makeAggregator(clients, new BinarySink(w.nodeName, w.day, hi, lo));
-    const flusher = new Flusher(tx, agg);
+    ready.catch(() => {});
     const decoder = new TextDecoder();
     let apex: Uint8Array | null = null, apexNull = false;
     let domain: Uint8Array | null = null, domainNull = false;
@@ -171,6 +204,7 @@ export async function readWindowByCopy(
       return true;
     };
     const rows = new BinaryCopyReader((b, at) => {
+      const a = agg!;
       // apex_domain, domain: compared as bytes with the previous row's.
       const aLen = int32(b, at);
       const aAt = at + 4;
@@ -186,7 +220,7 @@ export async function readWindowByCopy(
         apex = aLen < 0 ? null : b.slice(aAt, aAt + aLen);
         domainNull = dLen < 0;
         domain = dLen < 0 ? null : b.slice(dAt, dAt + dLen);
-        agg.startDomain(
+        a.startDomain(
           apex === null ? null : decoder.decode(apex),
           domain === null ? null : decoder.decode(domain),
         );
@@ -195,18 +229,18 @@ export async function readWindowByCopy(
       const qLen = int32(b, qAt0);
       const qAt = qAt0 + 4;
       let qi: number;
-      if (qLen < 0) qi = agg.qtypeIndex(null);
+      if (qLen < 0) qi = a.qtypeIndex(null);
       else if (qLen <= 6) {
         let k = 0;
         for (let i = 0; i < qLen; i++) k = k * 256 + b[qAt + i];
         k = k * 8 + qLen;
         let got = qtypes.get(k);
         if (got === undefined) {
-          got = agg.qtypeIndex(decoder.decode(b.subarray(qAt, qAt + qLen)));
+          got = a.qtypeIndex(decoder.decode(b.subarray(qAt, qAt + qLen)));
           qtypes.set(k, got);
         }
         qi = got;
-      } else qi = agg.qtypeIndex(decoder.decode(b.subarray(qAt, qAt + qLen)));
+      } else qi = a.qtypeIndex(decoder.decode(b.subarray(qAt, qAt + qLen)));
       const cAt0 = qAt + (qLen > 0 ? qLen : 0);
       const cLen = int32(b, cAt0);
       const key = inetKey(b, cAt0 + 4, cLen);
@@ -217,20 +251,28 @@ export async function readWindowByCopy(
       const rc = ((b[tAt + 12] << 8) | b[tAt + 13]) << 16 >> 16;
       const lLen = int32(b, tAt + 14);
       const lat = lLen < 0 ? -1 : int32(b, tAt + 18);
-      agg.add(qi, c, us, rc, lat);
+      a.add(qi, c, us, rc, lat);
     });
-    await copyOut(reader as unknown as Sql, inlineWindow(ROLLUP_SQL.windowCopy, w), (chunk) => {
+    const count = (chunk: Uint8Array) => {
       rows.push(chunk);
-      return flusher.maybe();
+      return flusher!.maybe();
+    };
+    await copyOut(reader as unknown as Sql, inlineWindow(ROLLUP_SQL.windowCopy, w), (chunk) => {
+      // The first rows wait for the clients (the stream pauses meanwhile).
+      if (!flusher) return ready.then(() => count(chunk));
+      return count(chunk);
     });
+    await ready;
     await reader.unsafe("commit");
-    await flusher.drain();
-    return agg;
+    await flusher!.drain();
+    return agg!;
   } catch (error) {
     await reader.unsafe("rollback").catch(() => {});
+    if (side) await side.unsafe("rollback").catch(() => {});
     throw error;
   } finally {
     reader.release();
+    side?.release();
   }
 }
 

@@ -30,7 +30,6 @@ export async function main(args: readonly string[]): Promise<number> {
       return values.help ? 0 : EXIT_USAGE;
     }
     const spec = COMMANDS[command];
-    if (!spec) return fail(`"${command}" is not available yet in this version of dns-analytics`);
     if (values.help) {
       out(`Usage: ${spec.usage}\n\n${spec.help}`);
       return 0;

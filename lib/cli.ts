@@ -296,9 +296,6 @@ Examples:
   },
 };
 
-/** Commands of the design that this version does not have yet. */
-export const NOT_YET: ReadonlySet<string> = new Set([]);
-
 /** The top-level help. */
 export function mainHelp(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
@@ -347,7 +344,6 @@ export function parseCommandLine(args: readonly string[]): ParsedCommand {
   const rest = [...args.slice(0, commandIndex), ...args.slice(commandIndex + 1)];
   const spec = COMMANDS[command];
   if (!spec) {
-    if (NOT_YET.has(command)) return { command, values: {}, positionals: [] };
     throw new UsageError(
       `Unknown command "${command}". Commands: ${Object.keys(COMMANDS).join(", ")}.`,
     );

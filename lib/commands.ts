@@ -253,6 +253,6 @@ export async function runCommand(
       return 0;
     }
   }
-  console.error(`dns-analytics: "${command}" is not available yet`);
+  console.error(`dns-analytics: no handler for "${command}" (a bug: please report it)`);
   return EXIT_USAGE;
 }

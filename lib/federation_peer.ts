@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { openNoDelaySocket } from "./db/socket.ts";
+import { NO_DELAY_OPTIONS } from "./db/socket.ts";
 import postgres from "postgres";
 import type { Config } from "./config.ts";
 import type { Sql } from "./db/connect.ts";
@@ -95,7 +95,6 @@ export async function openPeer(
     connect_timeout: 10,
     idle_timeout: 30,
     connection: { application_name: "dns-analytics federate" },
-    // Not in postgres.js's types, but a documented option: connect with TCP_NODELAY.
-    ...({ socket: openNoDelaySocket } as Record<string, unknown>),
+    ...NO_DELAY_OPTIONS,
   });
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Sql, Tx } from "./db/connect.ts";
+import { poolSize, type Sql, type Tx } from "./db/connect.ts";
 import { WindowAggregator, type WindowSpec } from "./rollup/window_aggregator.ts";
 import { readWindowByCopy, readWindowByCursor } from "./rollup/window_source.ts";
 
@@ -24,8 +24,7 @@ export async function aggregateWindow(sql: Sql, tx: Tx, w: WindowSpec): Promise<
     sink: ConstructorParameters<typeof WindowAggregator>[2],
   ) => new WindowAggregator(w, clients, sink);
   // Reading on a second connection needs a pool of two or more.
-  const pool = (sql as unknown as { options?: { max?: number } }).options?.max ?? 1;
-  const agg = w.copy && pool >= 2
+  const agg = w.copy && poolSize(sql) >= 2
     ? await readWindowByCopy(sql, tx, w, make)
     : await readWindowByCursor(tx, w, make);
   if (agg.rows === 0) return 0;

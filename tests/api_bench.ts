@@ -16,7 +16,7 @@
  */
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { openNoDelaySocket } from "../lib/db/socket.ts";
+import { NO_DELAY_OPTIONS } from "../lib/db/socket.ts";
 import { loadConfig } from "../lib/config.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { createLogger } from "../lib/log.ts";
@@ -119,7 +119,7 @@ async function main(): Promise<number> {
     served = postgres(dbUrl, {
       max: 6,
       onnotice: () => {},
-      ...({ socket: openNoDelaySocket } as Record<string, unknown>),
+      ...NO_DELAY_OPTIONS,
     });
     const config = loadConfig({
       env: { DATABASE_URL: dbUrl, DNSA_LOG_TZ: "UTC", DNSA_NODE: "bench" },

@@ -32,7 +32,7 @@
  */
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { openNoDelaySocket } from "../lib/db/socket.ts";
+import { NO_DELAY_OPTIONS } from "../lib/db/socket.ts";
 import { ROLLUP_SQL } from "../lib/db/statements.ts";
 import { REPORTS, runReport } from "../lib/report.ts";
 import { rollupStatistics } from "../lib/rollup.ts";
@@ -626,7 +626,7 @@ async function main(): Promise<number> {
       max: 6,
       onnotice: () => {},
       debug: clock.onQuery,
-      ...({ socket: openNoDelaySocket } as Record<string, unknown>),
+      ...NO_DELAY_OPTIONS,
     });
     const [v] = await sql<{ version: string; settings: string }[]>`
       select version() as version, 'shared_buffers=' || current_setting('shared_buffers') ||

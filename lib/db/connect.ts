@@ -7,7 +7,7 @@
 import postgres from "postgres";
 import type { Config } from "../config.ts";
 import { describeDatabase } from "../config.ts";
-import { openNoDelaySocket } from "./socket.ts";
+import { NO_DELAY_OPTIONS } from "./socket.ts";
 
 /** The postgres.js client type used throughout the program. */
 export type Sql = postgres.Sql;
@@ -83,8 +83,7 @@ function postgresClient(url: string, options: OpenDatabaseOptions): Sql {
     connect_timeout: 10,
     idle_timeout: 60,
     connection: { application_name: options.applicationName ?? "dns-analytics" },
-    // Not in postgres.js's types, but a documented option: connect the socket ourselves.
-    ...({ socket: openNoDelaySocket } as Record<string, unknown>),
+    ...NO_DELAY_OPTIONS,
     // Values we send are already strings or numbers; keep timestamptz as Date on reads.
   });
 }
@@ -107,8 +106,13 @@ export function openReadOnlyPool(
       application_name: options.applicationName ?? "dns-analytics http",
       default_transaction_read_only: "on",
     } as Record<string, string>,
-    ...({ socket: openNoDelaySocket } as Record<string, unknown>),
+    ...NO_DELAY_OPTIONS,
   });
+}
+
+/** How many connections the pool `sql` may open (1 when it does not say). */
+export function poolSize(sql: Sql): number {
+  return (sql as unknown as { options?: { max?: number } }).options?.max ?? 1;
 }
 
 /** True for errors that mean "the server is unreachable or restarting": retry later. */

@@ -43,6 +43,12 @@ function connectOne(
 }
 
 /**
+ * postgres.js options that connect through {@linkcode openNoDelaySocket}; spread into the
+ * options of every client (`socket` is a documented option missing from its types).
+ */
+export const NO_DELAY_OPTIONS: Record<string, unknown> = { socket: openNoDelaySocket };
+
+/**
  * A connected socket with TCP_NODELAY for postgres.js's `socket` option: the unix socket
  * path, or each host in turn until one answers (the last error when none does).
  */

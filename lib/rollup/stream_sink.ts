@@ -100,18 +100,8 @@ const DAILY_COLUMNS = [
   "last_seen",
   "client_hashes",
 ];
-const DOMAIN_COLUMNS = [
-  "stat_date",
-  "node_name",
-  "domain",
-  "apex_domain",
-  "hit_count",
-  "unique_clients",
-  ...COUNT_COLUMNS,
-  "first_seen",
-  "last_seen",
-  "client_hashes",
-];
+/** dns_daily_domains: dns_daily_stats's columns without the qtype. */
+const DOMAIN_COLUMNS = DAILY_COLUMNS.filter((c) => c !== "qtype");
 const APEX_COLUMNS = [
   "stat_date",
   "node_name",

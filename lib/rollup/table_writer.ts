@@ -45,11 +45,6 @@ export class TableWriter {
     return this.#rows.length;
   }
 
-  /** Write the rows held so far; the writer is empty (and usable) as soon as this is called. */
-  flush(tx: Tx): Promise<void> {
-    return this.take()(tx);
-  }
-
   /**
    * Take the rows held so far, encoded now, and return the function that writes them; the
    * writer is empty (and usable) at once.

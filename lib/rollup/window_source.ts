@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { Sql, Tx } from "../db/connect.ts";
+import { poolSize, type Sql, type Tx } from "../db/connect.ts";
 import { ROLLUP_SQL } from "../db/statements.ts";
 import type { WindowAggregator, WindowClients, WindowSpec } from "./window_aggregator.ts";
 import { BinarySink, CellSink, type StreamSink } from "./stream_sink.ts";
@@ -162,9 +162,8 @@ export async function readWindowByCopy(
 ): Promise<WindowAggregator> {
   // The clients are read on a third connection in the reader's snapshot while the reader
   // sorts the day, when the pool has one to spare.
-  const pool = (sql as unknown as { options?: { max?: number } }).options?.max ?? 1;
   const reader = await sql.reserve();
-  const side = pool >= 3 ? await sql.reserve().catch(() => null) : null;
+  const side = poolSize(sql) >= 3 ? await sql.reserve().catch(() => null) : null;
   try {
     await reader.unsafe("begin isolation level repeatable read, read only");
     await reader.unsafe("set local jit = off");

@@ -14,8 +14,7 @@
  */
 import type { Sql, Tx } from "./db/connect.ts";
 import { ROLLUP_SQL } from "./db/statements.ts";
-import { aggregateWindow } from "./rollup_window.ts";
-import { createZoneClock } from "./time.ts";
+import { aggregateWindow, WindowReader } from "./rollup_window.ts";
 
 /** Advisory lock of a node's rollup windows (second key: node_id). */
 export const ROLLUP_LOCK = 424_313;
@@ -111,16 +110,21 @@ export async function rollupStatistics(
   const result: RollupResult = { windows: 0, skipped: 0, rows: 0, days: [] };
   const days = new Set<string>();
   let done = 0;
-  for (const w of windows) {
-    if (options.signal?.aborted) break;
-    const outcome = await sql.begin((tx) => rollupWindow(sql, tx, w, { ...options, forced }));
-    if (outcome === null) result.skipped++;
-    else {
-      result.windows++;
-      result.rows += outcome;
-      days.add(w.day);
+  const reader = options.copy !== false && windows.length > 0 ? new WindowReader(sql) : null;
+  try {
+    for (const w of windows) {
+      if (options.signal?.aborted) break;
+      const outcome = await sql.begin((tx) => rollupWindow(tx, w, reader, { ...options, forced }));
+      if (outcome === null) result.skipped++;
+      else {
+        result.windows++;
+        result.rows += outcome;
+        days.add(w.day);
+      }
+      options.onWindow?.(++done, windows.length, w);
     }
-    options.onWindow?.(++done, windows.length, w);
+  } finally {
+    reader?.close();
   }
   result.days = [...days].sort();
   return result;
@@ -128,9 +132,9 @@ export async function rollupStatistics(
 
 /** Rebuild one window; returns the raw rows read, or null when it was skipped. */
 async function rollupWindow(
-  sql: Sql,
   tx: Tx,
   w: RollupWindow,
+  reader: WindowReader | null,
   options: RollupOptions & { forced: boolean },
 ): Promise<number | null> {
   const forced = options.forced;
@@ -174,7 +178,7 @@ async function rollupWindow(
     tx.unsafe(ROLLUP_SQL.dailyDelete, [w.nodeName, w.day]),
   ]);
   deletes.catch(() => {}); // awaited below; a failure also fails the statements behind it
-  const rows = await aggregateWindow(sql, tx, {
+  const rows = await aggregateWindow(tx, {
     nodeId: w.nodeId,
     nodeName: w.nodeName,
     day: w.day,
@@ -182,9 +186,9 @@ async function rollupWindow(
     hi: bounds.hi,
     hourFrom,
     hourTo,
-    clock: createZoneClock(options.tz),
+    tz: options.tz,
     copy: options.copy !== false,
-  });
+  }, reader);
   await deletes;
   await tx.unsafe(ROLLUP_SQL.domainsSeen, [w.nodeName, w.day]);
   await dropMarks();

@@ -6,11 +6,7 @@
  *
  * @module
  */
-import type { Tx } from "../db/connect.ts";
-import { copyIn } from "../db/copy.ts";
-
-/** Writes what was taken from a table or sink. */
-export type PendingWrite = (tx: Tx) => Promise<void>;
+import type { PendingWrite } from "./pending_write.ts";
 
 /** Microseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
 export const PG_EPOCH_US = 946_684_800_000_000;
@@ -31,17 +27,27 @@ const HEADER = new Uint8Array([
   0,
   0,
 ]);
-const TRAILER = new Uint8Array([0xff, 0xff]);
 const encoder = new TextEncoder();
 
-/** One table's rows as binary COPY tuples, in a buffer that grows. */
+/** One table's rows as binary COPY data (header, tuples, trailer), in a buffer that grows. */
 export class BinaryTable {
   #buf = new Uint8Array(1 << 16);
   #view = new DataView(this.#buf.buffer);
   #n = 0;
   rows = 0;
 
-  constructor(readonly table: string, readonly columns: readonly string[]) {}
+  constructor(readonly table: string, readonly columns: readonly string[]) {
+    this.#reset(1 << 16);
+  }
+
+  /** A fresh buffer that starts with the header. */
+  #reset(size: number): void {
+    this.#buf = new Uint8Array(size);
+    this.#view = new DataView(this.#buf.buffer);
+    this.#buf.set(HEADER);
+    this.#n = HEADER.length;
+    this.rows = 0;
+  }
 
   #ensure(bytes: number): void {
     if (this.#n + bytes <= this.#buf.length) return;
@@ -126,14 +132,15 @@ export class BinaryTable {
     this.#n = at;
   }
 
-  take(): PendingWrite {
-    if (this.rows === 0) return () => Promise.resolve();
-    const body = this.#buf.subarray(0, this.#n);
-    this.#buf = new Uint8Array(Math.max(1 << 16, this.#buf.length));
-    this.#view = new DataView(this.#buf.buffer);
-    this.#n = 0;
-    this.rows = 0;
-    return (tx) => copyIn(tx, this.table, this.columns, [HEADER, body, TRAILER], "binary");
+  /** The rows so far with the trailer (null when there are none); the table is empty at once. */
+  take(): PendingWrite | null {
+    if (this.rows === 0) return null;
+    this.#ensure(2);
+    this.#view.setInt16(this.#n, -1);
+    const data = this.#buf.subarray(0, this.#n + 2);
+    const rows = this.rows;
+    this.#reset(this.#buf.length);
+    return { table: this.table, columns: this.columns, rows, format: "binary", data };
   }
 }
 

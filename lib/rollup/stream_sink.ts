@@ -10,10 +10,11 @@
  *
  * @module
  */
-import { BinaryTable, type PendingWrite } from "./binary_copy.ts";
+import { BinaryTable } from "./binary_copy.ts";
+import type { PendingWrite } from "./pending_write.ts";
 import { type Cell, isoMicros, TableWriter } from "./table_writer.ts";
 
-export type { PendingWrite } from "./binary_copy.ts";
+export type { PendingWrite } from "./pending_write.ts";
 
 /** The rcode counts of a row: six numbers of `rc` from `at`. */
 export interface RcodeCounts {
@@ -55,8 +56,18 @@ export interface StreamSink {
     rc: RcodeCounts,
     sketch: Int32Array,
   ): void;
-  /** Take every row held; the sink is empty at once. */
+  /** Take every row held, per table with rows; the sink is empty at once. */
   take(): PendingWrite[];
+}
+
+/** What each of `tables` holds, leaving them empty; tables without rows are left out. */
+export function taken(tables: readonly { take(): PendingWrite | null }[]): PendingWrite[] {
+  const out: PendingWrite[] = [];
+  for (const t of tables) {
+    const p = t.take();
+    if (p) out.push(p);
+  }
+  return out;
 }
 
 /** Domain, apex and qtype of a row (qtype unused by domain rows). */
@@ -233,7 +244,7 @@ export class CellSink implements StreamSink {
   }
 
   take(): PendingWrite[] {
-    return [this.#hourly, this.#daily, this.#domains, this.#apexes].map((t) => t.take());
+    return taken([this.#hourly, this.#daily, this.#domains, this.#apexes]);
   }
 }
 
@@ -350,6 +361,6 @@ export class BinarySink implements StreamSink {
   }
 
   take(): PendingWrite[] {
-    return [this.#hourlyT, this.#dailyT, this.#domainsT, this.#apexesT].map((t) => t.take());
+    return taken([this.#hourlyT, this.#dailyT, this.#domainsT, this.#apexesT]);
   }
 }

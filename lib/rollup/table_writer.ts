@@ -4,8 +4,7 @@
  *
  * @module
  */
-import type { Tx } from "../db/connect.ts";
-import { copyIn } from "../db/copy.ts";
+import type { PendingWrite } from "./pending_write.ts";
 
 /** One value of a row, as COPY text takes it; null is NULL. */
 export type Cell = string | null;
@@ -46,12 +45,13 @@ export class TableWriter {
   }
 
   /**
-   * Take the rows held so far, encoded now, and return the function that writes them; the
-   * writer is empty (and usable) at once.
+   * Take the rows held so far, encoded now (null when there are none); the writer is empty
+   * (and usable) at once.
    */
-  take(): (tx: Tx) => Promise<void> {
+  take(): PendingWrite | null {
     const rows = this.#rows;
-    if (rows.length === 0) return () => Promise.resolve();
+    if (rows.length === 0) return null;
+    const base = { table: this.table, columns: this.columns, rows: rows.length };
     this.#rows = [];
     if (this.copy) {
       const width = this.columns.length;
@@ -63,18 +63,10 @@ export class TableWriter {
         }
         text += "\n";
       }
-      const bytes = encoder.encode(text);
-      return (tx) => copyIn(tx, this.table, this.columns, [bytes], "text");
+      return { ...base, format: "text", data: encoder.encode(text) };
     }
     const objects = rows.map((r) => Object.fromEntries(this.columns.map((c, i) => [c, r[i]])));
-    const json = JSON.stringify(objects);
-    return (tx) =>
-      tx.unsafe(
-        `insert into ${this.table} (${this.columns.join(", ")}) ` +
-          `select ${this.columns.join(", ")} ` +
-          `from json_populate_recordset(null::${this.table}, $1::text::json)`,
-        [json],
-      ).then(() => {});
+    return { ...base, format: "json", data: JSON.stringify(objects) };
   }
 }
 

@@ -12,10 +12,10 @@
  *
  * @module
  */
-import type { ZoneClock } from "../time.ts";
+import { createZoneClock, type ZoneClock } from "../time.ts";
 import { type Cell, isoMicros, TableWriter } from "./table_writer.ts";
 import { IntList, latencyColumns } from "./int_list.ts";
-import { COUNT_COLUMNS, type PendingWrite, type StreamSink } from "./stream_sink.ts";
+import { COUNT_COLUMNS, type PendingWrite, type StreamSink, taken } from "./stream_sink.ts";
 
 const SKETCH = 256;
 /** Hours of a window: 23, 24 or 25 (bit masks hold up to 31). */
@@ -39,7 +39,8 @@ export interface WindowSpec {
   /** Hourly rows are written for hours starting in [hourFrom, hourTo). */
   hourFrom: Date;
   hourTo: Date;
-  clock: ZoneClock;
+  /** IANA zone of the window's days and hours (DNSA_LOG_TZ). */
+  tz: string;
   /** COPY is available (PostgreSQL). */
   copy: boolean;
 }
@@ -76,6 +77,7 @@ export class WindowAggregator {
   rows = 0;
 
   readonly #w: WindowSpec;
+  readonly #clock: ZoneClock;
   readonly #hashes: readonly string[];
   readonly #ips: readonly string[];
   readonly #n: number;
@@ -146,6 +148,7 @@ export class WindowAggregator {
 
   constructor(w: WindowSpec, clients: WindowClients, sink: StreamSink) {
     this.#w = w;
+    this.#clock = createZoneClock(w.tz);
     this.sink = sink;
     this.#hashes = clients.hashes;
     this.#ips = clients.ips;
@@ -354,7 +357,7 @@ export class WindowAggregator {
         ...latencyColumns(this.#dayLat),
       ]);
     }
-    return [...this.sink.take(), ...[clients, qtypes, hourly, total].map((t) => t.take())];
+    return [...this.sink.take(), ...taken([clients, qtypes, hourly, total])];
   }
 
   #hourWritten(h: number): boolean {
@@ -368,7 +371,7 @@ export class WindowAggregator {
     const i = slot - this.#slotBase;
     if (i >= 0 && i < this.#slotHour.length && this.#slotHour[i] >= 0) return this.#slotHour[i];
     const ms = slot * (SLOT_US / 1000);
-    const wall = this.#w.clock.toWall(ms);
+    const wall = this.#clock.toWall(ms);
     const start = ms - (((wall % HOUR_MS) + HOUR_MS) % HOUR_MS);
     let h = this.#hourStart.indexOf(start);
     if (h < 0) {

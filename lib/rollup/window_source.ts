@@ -1,11 +1,13 @@
 /**
  * Where a rollup window's rows come from, fed to a {@linkcode WindowAggregator}.
  *
- * On PostgreSQL a second connection reads them in one REPEATABLE READ snapshot as binary
- * COPY: the clients and their hashes first, then the rows sorted by apex and domain. A row's
- * apex and domain are compared as bytes with the previous row's and decoded only when they
- * change, so most rows cost a few integer reads. The window's transaction meanwhile writes
- * the statistics, so reading, counting and writing overlap. The snapshot is taken after the
+ * On PostgreSQL a reading session of its own (two connections, opened for the window and
+ * closed after it; lib/rollup/window_reader.ts runs it on a worker thread) reads them in one
+ * REPEATABLE READ snapshot as binary COPY: the clients and their hashes on one connection
+ * while the other sorts the rows by apex and domain. A row's apex and domain are compared as
+ * bytes with the previous row's and decoded only when they change, so most rows cost a few
+ * integer reads. Batches of statistics rows are handed to `emit` as they fill, and the
+ * window's transaction writes them while rows keep coming. The snapshot is taken after the
  * window's transaction read its rollup marks, so a row committed later keeps its mark and is
  * counted by the next rollup.
  *
@@ -14,8 +16,11 @@
  *
  * @module
  */
-import { poolSize, type Sql, type Tx } from "../db/connect.ts";
+import postgres from "postgres";
+import type { Sql, Tx } from "../db/connect.ts";
+import { NO_DELAY_OPTIONS } from "../db/socket.ts";
 import { ROLLUP_SQL } from "../db/statements.ts";
+import { type PendingWrite, writePending } from "./pending_write.ts";
 import type { WindowAggregator, WindowClients, WindowSpec } from "./window_aggregator.ts";
 import { BinarySink, CellSink, type StreamSink } from "./stream_sink.ts";
 import { BinaryCopyReader, int32, PG_EPOCH_US, uint32 } from "./binary_copy.ts";
@@ -23,7 +28,7 @@ import { BinaryCopyReader, int32, PG_EPOCH_US, uint32 } from "./binary_copy.ts";
 /** Rows between flushes of the statistics being written. */
 const FLUSH_ROWS = 20_000;
 /** Batches of rows handed to the writer and not yet written before counting waits. */
-const MAX_QUEUED = 3;
+export const MAX_QUEUED = 3;
 /** Rows per fetch of the embedded path's cursor (window_fetch.sql says the same). */
 const FETCH_ROWS = 20_000;
 
@@ -95,38 +100,6 @@ function clientsInHashOrder(
   };
 }
 
-/**
- * Writes the aggregator's pending rows on `tx` while rows keep coming: the server takes one
- * batch while the next is counted; counting waits only when several batches are behind.
- */
-class Flusher {
-  #running: Promise<void> | null = null;
-  #queued = 0;
-  constructor(readonly tx: Tx, readonly agg: WindowAggregator) {}
-
-  /** Hand the pending rows to the writer when enough wait; resolves when the caller must wait. */
-  maybe(): Promise<void> | void {
-    if (this.agg.pending < FLUSH_ROWS) return;
-    // The rows leave the aggregator now (their COPY text is built here); the server writes
-    // them in order behind the batches already queued.
-    const writes = this.agg.sink.take();
-    this.#queued++;
-    const previous = this.#running ?? Promise.resolve();
-    const next = previous.then(async () => {
-      for (const write of writes) await write(this.tx);
-    }).finally(() => this.#queued--);
-    this.#running = next;
-    next.catch(() => {});
-    if (this.#queued >= MAX_QUEUED) return next;
-  }
-
-  /** Wait until everything handed over is written, then write what is left. */
-  async drain(): Promise<void> {
-    if (this.#running) await this.#running;
-    for (const write of this.agg.sink.take()) await write(this.tx);
-  }
-}
-
 /** A client of a window as read: its key, hash (high and low 32 bits, and as text), address. */
 interface ClientRow {
   key: number | string;
@@ -151,133 +124,213 @@ async function readClients(conn: Sql, w: WindowSpec): Promise<ClientRow[]> {
 }
 
 /**
- * Read a window from PostgreSQL by binary COPY on a connection of `sql` other than `tx`'s,
- * counting into the aggregator made by `makeAggregator` and writing on `tx`.
+ * The connection settings of the pool (postgres.js's parsed options), for a reading session
+ * of its own; plain data unless the password or TLS settings are functions.
+ */
+export interface ReaderOptions {
+  host: string[];
+  port: number[];
+  path: string | false;
+  database: string;
+  user: string;
+  pass: unknown;
+  ssl: unknown;
+  connect_timeout: number;
+  connection: Record<string, unknown>;
+  target_session_attrs: unknown;
+}
+
+/** The reading session's settings, taken from the pool `sql`. */
+export function readerOptions(sql: Sql): ReaderOptions {
+  const o = (sql as unknown as { options: ReaderOptions }).options;
+  return {
+    host: o.host,
+    port: o.port,
+    path: o.path,
+    database: o.database,
+    user: o.user,
+    pass: o.pass,
+    ssl: o.ssl,
+    connect_timeout: o.connect_timeout,
+    connection: o.connection,
+    target_session_attrs: o.target_session_attrs,
+  };
+}
+
+/** A reading session: two connections with the pool's settings; end it after the window. */
+export function openReader(o: ReaderOptions): Sql {
+  return postgres({
+    ...o,
+    max: 2,
+    prepare: false,
+    onnotice: () => {},
+    ...NO_DELAY_OPTIONS,
+  } as unknown as postgres.Options<Record<string, never>>);
+}
+
+/**
+ * Hands batches of rows to `emit`; its promise, when it returns one, pauses the reading
+ * until the batch is taken. See {@linkcode readWindowByCopy}.
+ */
+export type Emit = (writes: PendingWrite[]) => Promise<void> | void;
+
+/**
+ * Read a window from PostgreSQL by binary COPY on the reading session `reader` (see
+ * {@linkcode openReader}), counting into the aggregator made by `makeAggregator` and handing
+ * its rows to `emit` as they fill. The caller ends `reader` afterwards without using it again:
+ * postgres.js pauses a connection whose COPY stream is paused with a full buffer and resumes
+ * it only when the stream reads again, so a COPY that ends while paused leaves the connection
+ * deaf. The session only read, so ending it is all the cleanup there is.
  */
 export async function readWindowByCopy(
-  sql: Sql,
-  tx: Tx,
+  reader: Sql,
   w: WindowSpec,
   makeAggregator: (clients: WindowClients, sink: StreamSink) => WindowAggregator,
+  emit: Emit,
 ): Promise<WindowAggregator> {
-  // The clients are read on a third connection in the reader's snapshot while the reader
-  // sorts the day, when the pool has one to spare.
-  const reader = await sql.reserve();
-  const side = poolSize(sql) >= 3 ? await sql.reserve().catch(() => null) : null;
-  try {
-    await reader.unsafe("begin isolation level repeatable read, read only");
-    await reader.unsafe("set local jit = off");
-    await reader.unsafe("set local work_mem = '64MB'");
-    let clientsRead: Promise<ClientRow[]>;
-    if (side) {
-      const [{ snapshot }] = await reader.unsafe<{ snapshot: string }[]>(
-        "select pg_export_snapshot() as snapshot",
+  // The clients are read on the second connection, in the first one's snapshot, while the
+  // first one sorts the day.
+  const conn = await reader.reserve();
+  const side = await reader.reserve();
+  await conn.unsafe("begin isolation level repeatable read, read only");
+  await conn.unsafe("set local jit = off");
+  await conn.unsafe("set local work_mem = '64MB'");
+  const [{ snapshot }] = await conn.unsafe<{ snapshot: string }[]>(
+    "select pg_export_snapshot() as snapshot",
+  );
+  await side.unsafe("begin isolation level repeatable read, read only");
+  await side.unsafe(`set transaction snapshot '${snapshot.replace(/[^0-9A-Fa-f-]/g, "")}'`);
+  const clientsRead = readClients(side as unknown as Sql, w);
+  clientsRead.catch(() => {}); // awaited below
+  let agg: WindowAggregator | null = null;
+  let index = new Map<number | string, number>();
+  const ready = clientsRead.then((found) => {
+    const ordered = clientsInHashOrder(found);
+    index = ordered.index;
+    const hi = Int32Array.from(found, (c) => c.hi);
+    const lo = Uint32Array.from(found, (c) => c.lo);
+    agg = makeAggregator(ordered.clients, new BinarySink(w.nodeName, w.day, hi, lo));
+  });
+  ready.catch(() => {});
+  const decoder = new TextDecoder();
+  let apex: Uint8Array | null = null, apexNull = false;
+  let domain: Uint8Array | null = null, domainNull = false;
+  let first = true;
+  const qtypes = new Map<number, number>();
+  const same = (prev: Uint8Array | null, b: Uint8Array, at: number, len: number) => {
+    if (prev === null || prev.length !== len) return false;
+    for (let i = len - 1; i >= 0; i--) if (prev[i] !== b[at + i]) return false;
+    return true;
+  };
+  const rows = new BinaryCopyReader((b, at) => {
+    const a = agg!;
+    // apex_domain, domain: compared as bytes with the previous row's.
+    const aLen = int32(b, at);
+    const aAt = at + 4;
+    const dAt0 = aAt + (aLen > 0 ? aLen : 0);
+    const dLen = int32(b, dAt0);
+    const dAt = dAt0 + 4;
+    const qAt0 = dAt + (dLen > 0 ? dLen : 0);
+    const sameApex = aLen < 0 ? apexNull : !apexNull && same(apex, b, aAt, aLen);
+    const sameDomain = dLen < 0 ? domainNull : !domainNull && same(domain, b, dAt, dLen);
+    if (first || !sameApex || !sameDomain) {
+      first = false;
+      apexNull = aLen < 0;
+      apex = aLen < 0 ? null : b.slice(aAt, aAt + aLen);
+      domainNull = dLen < 0;
+      domain = dLen < 0 ? null : b.slice(dAt, dAt + dLen);
+      a.startDomain(
+        apex === null ? null : decoder.decode(apex),
+        domain === null ? null : decoder.decode(domain),
       );
-      await side.unsafe("begin isolation level repeatable read, read only");
-      await side.unsafe(`set transaction snapshot '${snapshot.replace(/[^0-9A-Fa-f-]/g, "")}'`);
-      clientsRead = readClients(side as unknown as Sql, w).finally(() =>
-        side.unsafe("commit").catch(() => {})
-      );
-    } else clientsRead = Promise.resolve(await readClients(reader as unknown as Sql, w));
-    clientsRead.catch(() => {}); // awaited below
-    let agg: WindowAggregator | null = null;
-    let index = new Map<number | string, number>();
-    let flusher: Flusher | null = null;
-    const ready = clientsRead.then((found) => {
-      const ordered = clientsInHashOrder(found);
-      index = ordered.index;
-      const hi = Int32Array.from(found, (c) => c.hi);
-      const lo = Uint32Array.from(found, (c) => c.lo);
-      agg = makeAggregator(ordered.clients, new BinarySink(w.nodeName, w.day, hi, lo));
-      flusher = new Flusher(tx, agg);
-    });
-    ready.catch(() => {});
-    const decoder = new TextDecoder();
-    let apex: Uint8Array | null = null, apexNull = false;
-    let domain: Uint8Array | null = null, domainNull = false;
-    let first = true;
-    const qtypes = new Map<number, number>();
-    const same = (prev: Uint8Array | null, b: Uint8Array, at: number, len: number) => {
-      if (prev === null || prev.length !== len) return false;
-      for (let i = len - 1; i >= 0; i--) if (prev[i] !== b[at + i]) return false;
-      return true;
-    };
-    const rows = new BinaryCopyReader((b, at) => {
-      const a = agg!;
-      // apex_domain, domain: compared as bytes with the previous row's.
-      const aLen = int32(b, at);
-      const aAt = at + 4;
-      const dAt0 = aAt + (aLen > 0 ? aLen : 0);
-      const dLen = int32(b, dAt0);
-      const dAt = dAt0 + 4;
-      const qAt0 = dAt + (dLen > 0 ? dLen : 0);
-      const sameApex = aLen < 0 ? apexNull : !apexNull && same(apex, b, aAt, aLen);
-      const sameDomain = dLen < 0 ? domainNull : !domainNull && same(domain, b, dAt, dLen);
-      if (first || !sameApex || !sameDomain) {
-        first = false;
-        apexNull = aLen < 0;
-        apex = aLen < 0 ? null : b.slice(aAt, aAt + aLen);
-        domainNull = dLen < 0;
-        domain = dLen < 0 ? null : b.slice(dAt, dAt + dLen);
-        a.startDomain(
-          apex === null ? null : decoder.decode(apex),
-          domain === null ? null : decoder.decode(domain),
-        );
+    }
+    // qtype: short names keyed by their bytes, longer ones by their text.
+    const qLen = int32(b, qAt0);
+    const qAt = qAt0 + 4;
+    let qi: number;
+    if (qLen < 0) qi = a.qtypeIndex(null);
+    else if (qLen <= 6) {
+      let k = 0;
+      for (let i = 0; i < qLen; i++) k = k * 256 + b[qAt + i];
+      k = k * 8 + qLen;
+      let got = qtypes.get(k);
+      if (got === undefined) {
+        got = a.qtypeIndex(decoder.decode(b.subarray(qAt, qAt + qLen)));
+        qtypes.set(k, got);
       }
-      // qtype: short names keyed by their bytes, longer ones by their text.
-      const qLen = int32(b, qAt0);
-      const qAt = qAt0 + 4;
-      let qi: number;
-      if (qLen < 0) qi = a.qtypeIndex(null);
-      else if (qLen <= 6) {
-        let k = 0;
-        for (let i = 0; i < qLen; i++) k = k * 256 + b[qAt + i];
-        k = k * 8 + qLen;
-        let got = qtypes.get(k);
-        if (got === undefined) {
-          got = a.qtypeIndex(decoder.decode(b.subarray(qAt, qAt + qLen)));
-          qtypes.set(k, got);
-        }
-        qi = got;
-      } else qi = a.qtypeIndex(decoder.decode(b.subarray(qAt, qAt + qLen)));
-      const cAt0 = qAt + (qLen > 0 ? qLen : 0);
-      const cLen = int32(b, cAt0);
-      const key = inetKey(b, cAt0 + 4, cLen);
-      const c = index.get(key);
-      if (c === undefined) throw new Error("rollup: a client of the window was not in its list");
-      const tAt = cAt0 + 4 + cLen + 4;
-      const us = int32(b, tAt) * 4294967296 + uint32(b, tAt + 4) + PG_EPOCH_US;
-      const rc = ((b[tAt + 12] << 8) | b[tAt + 13]) << 16 >> 16;
-      const lLen = int32(b, tAt + 14);
-      const lat = lLen < 0 ? -1 : int32(b, tAt + 18);
-      a.add(qi, c, us, rc, lat);
-    });
-    const count = (chunk: Uint8Array) => {
-      rows.push(chunk);
-      return flusher!.maybe();
+      qi = got;
+    } else qi = a.qtypeIndex(decoder.decode(b.subarray(qAt, qAt + qLen)));
+    const cAt0 = qAt + (qLen > 0 ? qLen : 0);
+    const cLen = int32(b, cAt0);
+    const key = inetKey(b, cAt0 + 4, cLen);
+    const c = index.get(key);
+    if (c === undefined) throw new Error("rollup: a client of the window was not in its list");
+    const tAt = cAt0 + 4 + cLen + 4;
+    const us = int32(b, tAt) * 4294967296 + uint32(b, tAt + 4) + PG_EPOCH_US;
+    const rc = ((b[tAt + 12] << 8) | b[tAt + 13]) << 16 >> 16;
+    const lLen = int32(b, tAt + 14);
+    const lat = lLen < 0 ? -1 : int32(b, tAt + 18);
+    a.add(qi, c, us, rc, lat);
+  });
+  const count = (chunk: Uint8Array) => {
+    rows.push(chunk);
+    if (agg!.pending >= FLUSH_ROWS) return emit(agg!.sink.take());
+  };
+  await copyOut(conn as unknown as Sql, inlineWindow(ROLLUP_SQL.windowCopy, w), (chunk) => {
+    // The first rows wait for the clients (the stream pauses meanwhile).
+    if (!agg) return ready.then(() => count(chunk));
+    return count(chunk);
+  });
+  await ready;
+  return agg!;
+}
+
+/**
+ * Writes batches on the window's transaction, in order, each once the one before it is
+ * written; a failed write fails every batch behind it.
+ */
+export class BatchWriter {
+  #chain: Promise<void> = Promise.resolve();
+  #queued = 0;
+  constructor(readonly tx: Tx) {}
+
+  /** Batches handed over and not yet written. */
+  get queued(): number {
+    return this.#queued;
+  }
+
+  /** Queue `writes`; resolves once they are written. */
+  push(writes: readonly PendingWrite[]): Promise<void> {
+    this.#queued++;
+    const next = this.#chain.then(async () => {
+      for (const p of writes) await writePending(this.tx, p);
+    }).finally(() => this.#queued--);
+    this.#chain = next;
+    return next;
+  }
+
+  /** An {@linkcode Emit} writing here: it pauses the reading while too many batches wait. */
+  emitter(): Emit {
+    return (writes) => {
+      const done = this.push(writes);
+      done.catch(() => {}); // the chain reports it
+      if (this.#queued >= MAX_QUEUED) return done;
     };
-    await copyOut(reader as unknown as Sql, inlineWindow(ROLLUP_SQL.windowCopy, w), (chunk) => {
-      // The first rows wait for the clients (the stream pauses meanwhile).
-      if (!flusher) return ready.then(() => count(chunk));
-      return count(chunk);
-    });
-    await ready;
-    await reader.unsafe("commit");
-    await flusher!.drain();
-    return agg!;
-  } catch (error) {
-    await reader.unsafe("rollback").catch(() => {});
-    if (side) await side.unsafe("rollback").catch(() => {});
-    throw error;
-  } finally {
-    reader.release();
-    side?.release();
+  }
+
+  /** Resolves when everything handed over is written; rejects with the first failure. */
+  drain(): Promise<void> {
+    return this.#chain;
   }
 }
 
-/** Read a window through a cursor in its own transaction (the embedded database). */
+/**
+ * Read a window through a cursor in its own transaction (the embedded database), writing
+ * full batches with `writer` on the same transaction; the caller writes what `finish` leaves.
+ */
 export async function readWindowByCursor(
   tx: Tx,
+  writer: BatchWriter,
   w: WindowSpec,
   makeAggregator: (clients: WindowClients, sink: StreamSink) => WindowAggregator,
 ): Promise<WindowAggregator> {
@@ -297,7 +350,6 @@ export async function readWindowByCursor(
   });
   const { clients, index } = clientsInHashOrder(list);
   const agg = makeAggregator(clients, new CellSink(w.nodeName, w.day, clients.hashes, w.copy));
-  const flusher = new Flusher(tx, agg);
   await tx.unsafe(ROLLUP_SQL.windowCursor, params);
   type Row = [string | null, string | null, string | null, string, string, number, number | null];
   const fetch = () =>
@@ -319,9 +371,8 @@ export async function readWindowByCursor(
       if (c === undefined) throw new Error("rollup: a client of the window was not in its list");
       agg.add(agg.qtypeIndex(q), c, Number(at), rc, lat ?? -1);
     }
-    if (agg.pending >= FLUSH_ROWS) await flusher.drain();
+    if (agg.pending >= FLUSH_ROWS) await writer.push(agg.sink.take());
   }
   await tx.unsafe(ROLLUP_SQL.windowClose);
-  await flusher.drain();
   return agg;
 }

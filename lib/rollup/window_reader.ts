@@ -1,0 +1,116 @@
+/**
+ * Runs the reading and counting of PostgreSQL windows on a worker thread
+ * (lib/rollup/window_worker.ts) and writes the rows it hands back on the window's
+ * transaction. One worker serves every window of a rollup; {@linkcode WindowReader.close}
+ * ends it. Where no worker can run (its module missing from a binary compiled without it,
+ * settings that cannot be sent to another thread: a password function), the same code reads
+ * on the main thread instead, only slower.
+ *
+ * @module
+ */
+import type { Sql, Tx } from "../db/connect.ts";
+import {
+  BatchWriter,
+  openReader,
+  type ReaderOptions,
+  readerOptions,
+  readWindowByCopy,
+} from "./window_source.ts";
+import { WindowAggregator, type WindowSpec } from "./window_aggregator.ts";
+import type { FromWorker, ToWorker } from "./window_worker.ts";
+
+/** The worker could not start; nothing was read. */
+class WorkerUnavailable extends Error {}
+
+/** Reads PostgreSQL windows for one rollup run. */
+export class WindowReader {
+  #worker: Worker | null = null;
+  #started = false;
+  #unavailable = false;
+  readonly #options: ReaderOptions;
+  readonly #cloneable: boolean;
+
+  constructor(sql: Sql) {
+    this.#options = readerOptions(sql);
+    let cloneable = true;
+    try {
+      structuredClone(this.#options);
+    } catch {
+      cloneable = false;
+    }
+    this.#cloneable = cloneable;
+  }
+
+  /** Read window `w`, writing its statistics on `tx`; returns the rows counted. */
+  async read(tx: Tx, w: WindowSpec): Promise<number> {
+    if (this.#cloneable && !this.#unavailable) {
+      try {
+        return await this.#inWorker(tx, w);
+      } catch (error) {
+        if (!(error instanceof WorkerUnavailable)) throw error;
+        this.#unavailable = true;
+      }
+    }
+    const writer = new BatchWriter(tx);
+    const reader = openReader(this.#options);
+    try {
+      const agg = await readWindowByCopy(
+        reader,
+        w,
+        (clients, sink) => new WindowAggregator(w, clients, sink),
+        writer.emitter(),
+      );
+      await writer.drain();
+      if (agg.rows > 0) await writer.push(agg.finish());
+      return agg.rows;
+    } finally {
+      await reader.end({ timeout: 0 }).catch(() => {});
+    }
+  }
+
+  #inWorker(tx: Tx, w: WindowSpec): Promise<number> {
+    const worker = this.#worker ??= new Worker(
+      new URL("./window_worker.ts", import.meta.url).href,
+      { type: "module" },
+    );
+    const writer = new BatchWriter(tx);
+    return new Promise<number>((resolve, reject) => {
+      const fail = (error: unknown) => {
+        // The worker may still be reading: it goes, and the next window starts another.
+        this.close();
+        reject(error);
+      };
+      worker.onmessage = (event: MessageEvent) => {
+        const m = event.data as FromWorker;
+        if (m.type === "ready") this.#started = true;
+        else if (m.type === "batch") {
+          writer.push(m.writes).then(() => send(worker, { type: "ack" }), fail);
+        } else if (m.type === "done") {
+          writer.push(m.writes).then(() => resolve(m.rows), fail);
+        } else if (m.type === "error") {
+          fail(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
+        }
+      };
+      worker.onerror = (event: ErrorEvent) => {
+        event.preventDefault();
+        fail(
+          this.#started
+            ? new Error(`rollup: the reading thread failed: ${event.message}`)
+            : new WorkerUnavailable(event.message),
+        );
+      };
+      send(worker, { type: "read", options: this.#options, window: w });
+    });
+  }
+
+  /** End the worker (idempotent). */
+  close(): void {
+    this.#worker?.terminate();
+    this.#worker = null;
+    this.#started = false;
+  }
+}
+
+function send(worker: Worker, m: ToWorker): void {
+  worker.postMessage(m);
+}

@@ -40,6 +40,16 @@ export interface RollupOptions {
   signal?: AbortSignal;
   /** The database takes COPY FROM STDIN (default true; false on the embedded database). */
   copy?: boolean;
+  /**
+   * Statistics rows per batch written while a window is read (default 80 000): smaller
+   * batches hold less memory, larger ones keep PostgreSQL's writing busier.
+   */
+  batchRows?: number;
+  /**
+   * Read and count PostgreSQL windows on a worker thread (default true); false does it on
+   * the main thread, slower (the writer's socket waits behind the reading).
+   */
+  readerThread?: boolean;
   /** Called after each window. */
   onWindow?: (done: number, total: number, window: RollupWindow) => void;
 }
@@ -188,6 +198,8 @@ async function rollupWindow(
     hourTo,
     tz: options.tz,
     copy: options.copy !== false,
+    batchRows: options.batchRows,
+    readerThread: options.readerThread,
   }, reader);
   await deletes;
   await tx.unsafe(ROLLUP_SQL.domainsSeen, [w.nodeName, w.day]);

@@ -163,24 +163,26 @@ export class BinaryCopyReader {
 
   constructor(readonly onTuple: (b: Uint8Array, start: number) => void) {}
 
-  push(chunk: Uint8Array): void {
-    let b = chunk;
+  /** Take `chunk[from, to)`, the next bytes of the COPY data. */
+  push(chunk: Uint8Array, from = 0, to = chunk.length): void {
+    let b = chunk, at = from, end0 = to;
     if (this.#carry) {
-      b = new Uint8Array(this.#carry.length + chunk.length);
+      b = new Uint8Array(this.#carry.length + to - from);
       b.set(this.#carry);
-      b.set(chunk, this.#carry.length);
+      b.set(chunk.subarray(from, to), this.#carry.length);
       this.#carry = null;
+      at = 0;
+      end0 = b.length;
     }
-    let at = 0;
     if (this.#header) {
-      if (b.length < 19) {
-        this.#carry = b.slice();
+      if (end0 - at < 19) {
+        this.#carry = b.slice(at, end0);
         return;
       }
-      at = 19 + int32(b, 15);
+      at += 19 + int32(b, at + 15);
       this.#header = false;
     }
-    while (at + 2 <= b.length) {
+    while (at + 2 <= end0) {
       const count = ((b[at] << 8) | b[at + 1]) << 16 >> 16;
       if (count === -1) {
         this.done = true;
@@ -190,17 +192,17 @@ export class BinaryCopyReader {
       let end = at + 2;
       let complete = true;
       for (let f = 0; f < count; f++) {
-        if (end + 4 > b.length) {
+        if (end + 4 > end0) {
           complete = false;
           break;
         }
         const len = int32(b, end);
         end += 4 + (len > 0 ? len : 0);
       }
-      if (!complete || end > b.length) break;
+      if (!complete || end > end0) break;
       this.onTuple(b, at + 2);
       at = end;
     }
-    if (at < b.length) this.#carry = b.slice(at);
+    if (at < end0) this.#carry = b.slice(at, end0);
   }
 }

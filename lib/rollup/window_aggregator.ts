@@ -43,6 +43,10 @@ export interface WindowSpec {
   tz: string;
   /** COPY is available (PostgreSQL). */
   copy: boolean;
+  /** Statistics rows per batch written while the window is read (default: BATCH_ROWS). */
+  batchRows?: number;
+  /** Read PostgreSQL windows on a worker thread (default true). */
+  readerThread?: boolean;
 }
 
 const TOTALS_COLUMNS = [

@@ -43,7 +43,7 @@ export class WindowReader {
 
   /** Read window `w`, writing its statistics on `tx`; returns the rows counted. */
   async read(tx: Tx, w: WindowSpec): Promise<number> {
-    if (this.#cloneable && !this.#unavailable) {
+    if (this.#cloneable && !this.#unavailable && w.readerThread !== false) {
       try {
         return await this.#inWorker(tx, w);
       } catch (error) {
@@ -64,7 +64,7 @@ export class WindowReader {
       if (agg.rows > 0) await writer.push(agg.finish());
       return agg.rows;
     } finally {
-      await reader.end({ timeout: 0 }).catch(() => {});
+      await reader.end().catch(() => {});
     }
   }
 

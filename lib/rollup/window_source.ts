@@ -21,12 +21,16 @@ import type { Sql, Tx } from "../db/connect.ts";
 import { NO_DELAY_OPTIONS } from "../db/socket.ts";
 import { ROLLUP_SQL } from "../db/statements.ts";
 import { type PendingWrite, writePending } from "./pending_write.ts";
+import { CopyTap } from "./copy_tap.ts";
 import type { WindowAggregator, WindowClients, WindowSpec } from "./window_aggregator.ts";
 import { BinarySink, CellSink, type StreamSink } from "./stream_sink.ts";
 import { BinaryCopyReader, int32, PG_EPOCH_US, uint32 } from "./binary_copy.ts";
 
-/** Rows between flushes of the statistics being written. */
-const FLUSH_ROWS = 20_000;
+/**
+ * Statistics rows per batch handed to the writer, unless the window says otherwise: each
+ * batch costs a COPY per table, so fewer, larger batches keep the writer busier.
+ */
+export const BATCH_ROWS = 80_000;
 /** Batches of rows handed to the writer and not yet written before counting waits. */
 export const MAX_QUEUED = 3;
 /** Rows per fetch of the embedded path's cursor (window_fetch.sql says the same). */
@@ -157,15 +161,35 @@ export function readerOptions(sql: Sql): ReaderOptions {
   };
 }
 
-/** A reading session: two connections with the pool's settings; end it after the window. */
-export function openReader(o: ReaderOptions): Sql {
-  return postgres({
-    ...o,
-    max: 2,
-    prepare: false,
-    onnotice: () => {},
-    ...NO_DELAY_OPTIONS,
-  } as unknown as postgres.Options<Record<string, never>>);
+/**
+ * A reading session: one connection for the rows (its COPY data taken off the socket by a
+ * {@linkcode CopyTap} when it has no TLS) and one for the clients, with the pool's settings.
+ */
+export interface ReaderSession {
+  rows: Sql;
+  side: Sql;
+  tap: CopyTap | null;
+  /** Close both connections (nothing to commit: the session only read). */
+  end(): Promise<void>;
+}
+
+/** Open a {@linkcode ReaderSession} (connections are made by the first query). */
+export function openReader(o: ReaderOptions): ReaderSession {
+  const base = { ...o, max: 1, prepare: false, onnotice: () => {} };
+  const plain = o.ssl === false || o.ssl === undefined || o.ssl === "disable";
+  const tap = plain ? new CopyTap() : null;
+  const client = (socket: unknown) =>
+    postgres({ ...base, socket } as unknown as postgres.Options<Record<string, never>>);
+  const rows = client(tap ? tap.socket : NO_DELAY_OPTIONS.socket);
+  const side = client(NO_DELAY_OPTIONS.socket);
+  return {
+    rows,
+    side,
+    tap,
+    async end() {
+      await Promise.all([rows.end({ timeout: 0 }), side.end({ timeout: 0 })]);
+    },
+  };
 }
 
 /**
@@ -183,15 +207,15 @@ export type Emit = (writes: PendingWrite[]) => Promise<void> | void;
  * deaf. The session only read, so ending it is all the cleanup there is.
  */
 export async function readWindowByCopy(
-  reader: Sql,
+  session: ReaderSession,
   w: WindowSpec,
   makeAggregator: (clients: WindowClients, sink: StreamSink) => WindowAggregator,
   emit: Emit,
 ): Promise<WindowAggregator> {
   // The clients are read on the second connection, in the first one's snapshot, while the
   // first one sorts the day.
-  const conn = await reader.reserve();
-  const side = await reader.reserve();
+  const conn = await session.rows.reserve();
+  const side = await session.side.reserve();
   await conn.unsafe("begin isolation level repeatable read, read only");
   await conn.unsafe("set local jit = off");
   await conn.unsafe("set local work_mem = '64MB'");
@@ -272,16 +296,72 @@ export async function readWindowByCopy(
     const lat = lLen < 0 ? -1 : int32(b, tAt + 18);
     a.add(qi, c, us, rc, lat);
   });
-  const count = (chunk: Uint8Array) => {
-    rows.push(chunk);
-    if (agg!.pending >= FLUSH_ROWS) return emit(agg!.sink.take());
+  const batchRows = w.batchRows ?? BATCH_ROWS;
+  const count = (b: Uint8Array, from: number, to: number) => {
+    rows.push(b, from, to);
+    if (agg!.pending >= batchRows) return emit(agg!.sink.take());
   };
-  await copyOut(conn as unknown as Sql, inlineWindow(ROLLUP_SQL.windowCopy, w), (chunk) => {
-    // The first rows wait for the clients (the stream pauses meanwhile).
-    if (!agg) return ready.then(() => count(chunk));
-    return count(chunk);
-  });
+  const copyText = inlineWindow(ROLLUP_SQL.windowCopy, w);
+  const tap = session.tap;
+  if (!tap) {
+    await copyOut(conn as unknown as Sql, copyText, (chunk) => {
+      // The first rows wait for the clients (the stream pauses meanwhile).
+      if (!agg) return ready.then(() => count(chunk, 0, chunk.length));
+      return count(chunk, 0, chunk.length);
+    });
+  } else {
+    // The rows come from the tap, inside the socket's data events: a failure there stops
+    // the reading and fails the window; backpressure pauses the socket.
+    let failure: unknown = null;
+    let failed: (e: unknown) => void = () => {};
+    const failedP = new Promise<never>((_, reject) => failed = reject);
+    failedP.catch(() => {});
+    let held: Uint8Array[] | null = [];
+    // The socket stays paused while any batch handed over waits to be taken: a chunk of
+    // the socket holds many rows, so several can be waiting at once.
+    let holds = 0;
+    const hold = (wait: Promise<void>) => {
+      if (holds++ === 0) tap.pause();
+      wait.then(() => {
+        if (--holds === 0 && failure === null) tap.resume();
+      }, (e) => {
+        failure = e;
+        failed(e);
+      });
+    };
+    ready.then(() => {
+      const early = held!;
+      held = null;
+      for (const b of early) {
+        const wait = count(b, 0, b.length);
+        if (wait) hold(wait);
+      }
+    }, () => {});
+    tap.sink = (b, from, to) => {
+      if (failure !== null) return;
+      if (held) {
+        // Rows before the clients are known (the sort usually takes longer).
+        if (held.length === 0) hold(ready);
+        held.push(b.slice(from, to));
+        return;
+      }
+      try {
+        const wait = count(b, from, to);
+        if (wait) hold(wait);
+      } catch (e) {
+        failure = e;
+        tap.pause();
+        failed(e);
+      }
+    };
+    try {
+      await Promise.race([copyOut(conn as unknown as Sql, copyText, () => {}), failedP]);
+    } finally {
+      tap.sink = null;
+    }
+  }
   await ready;
+  if (!rows.done) throw new Error("rollup: the window's rows ended early");
   return agg!;
 }
 
@@ -349,6 +429,7 @@ export async function readWindowByCursor(
     };
   });
   const { clients, index } = clientsInHashOrder(list);
+  const batchRows = w.batchRows ?? BATCH_ROWS;
   const agg = makeAggregator(clients, new CellSink(w.nodeName, w.day, clients.hashes, w.copy));
   await tx.unsafe(ROLLUP_SQL.windowCursor, params);
   type Row = [string | null, string | null, string | null, string, string, number, number | null];
@@ -371,7 +452,7 @@ export async function readWindowByCursor(
       if (c === undefined) throw new Error("rollup: a client of the window was not in its list");
       agg.add(agg.qtypeIndex(q), c, Number(at), rc, lat ?? -1);
     }
-    if (agg.pending >= FLUSH_ROWS) await writer.push(agg.sink.take());
+    if (agg.pending >= batchRows) await writer.push(agg.sink.take());
   }
   await tx.unsafe(ROLLUP_SQL.windowClose);
   return agg;

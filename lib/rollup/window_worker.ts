@@ -35,7 +35,7 @@ export type FromWorker =
 
 const scope = globalThis as unknown as WorkerScope;
 let unacked = 0;
-let waiting: (() => void) | null = null;
+let waiting: (() => void)[] = [];
 
 function post(message: FromWorker): void {
   const writes = message.type === "batch" || message.type === "done" ? message.writes : [];
@@ -51,7 +51,7 @@ async function read(options: ReaderOptions, w: WindowSpec): Promise<void> {
       (clients, sink) => new WindowAggregator(w, clients, sink),
       (writes) => {
         post({ type: "batch", writes });
-        if (++unacked >= MAX_QUEUED) return new Promise<void>((r) => waiting = r);
+        if (++unacked >= MAX_QUEUED) return new Promise<void>((r) => waiting.push(r));
       },
     );
     post({ type: "done", writes: agg.rows === 0 ? [] : agg.finish(), rows: agg.rows });
@@ -59,7 +59,7 @@ async function read(options: ReaderOptions, w: WindowSpec): Promise<void> {
     const e = error as { message?: string; code?: string };
     post({ type: "error", message: String(e?.message ?? error), code: e?.code });
   } finally {
-    await reader.end({ timeout: 0 }).catch(() => {});
+    await reader.end().catch(() => {});
   }
 }
 
@@ -67,14 +67,14 @@ scope.onmessage = (event: MessageEvent) => {
   const m = event.data as ToWorker;
   if (m.type === "ack") {
     unacked--;
-    if (waiting && unacked < MAX_QUEUED) {
+    if (unacked < MAX_QUEUED) {
       const go = waiting;
-      waiting = null;
-      go();
+      waiting = [];
+      for (const resolve of go) resolve();
     }
   } else if (m.type === "read") {
     unacked = 0;
-    waiting = null;
+    waiting = [];
     read(m.options, { ...m.window }).catch(() => {});
   }
 };

@@ -558,6 +558,24 @@ Deno.test("rollup: the fixture's totals equal the ground truth; a second rollup 
     assert.deepEqual(await snapshot(db.sql), before);
     ok(await db.run(["rollup", "--from", "2026-11-25", "--to", "2026-11-25"]), "forced rollup");
     assert.deepEqual(await snapshot(db.sql), before);
+    // The same rows whichever thread reads the window, in batches of any size: batches of 200
+    // rows make many COPYs per table, fill the writer's queue and wait for the reading
+    // thread's acknowledgements.
+    for (
+      const o of [{ readerThread: false }, { batchRows: 200 }, {
+        batchRows: 200,
+        readerThread: false,
+      }]
+    ) {
+      const r = await rollupStatistics(db.sql, {
+        tz: "UTC",
+        from: "2026-11-25",
+        to: "2026-11-25",
+        ...o,
+      });
+      assert.equal(r.rows, sums.hits, JSON.stringify(o));
+      assert.deepEqual(await snapshot(db.sql), before, JSON.stringify(o));
+    }
 
     // top-domains from the statistics equals the raw rows grouped by domain.
     type Top = {

@@ -4,6 +4,7 @@
  * @module
  */
 import { once } from "node:events";
+import { setImmediate } from "node:timers";
 import type { Tx } from "./connect.ts";
 
 /**
@@ -31,15 +32,25 @@ export async function copyIn(
     );
   });
   finished.catch(() => {});
-  for (const block of blocks) {
-    if (!w.write(block)) await Promise.race([once(w, "drain"), finished]);
+  const list = [...blocks];
+  for (let i = 0; i < list.length - 1; i++) {
+    if (!w.write(list[i])) await Promise.race([once(w, "drain"), finished]);
+  }
+  // The last block's callback: every byte has reached the socket, so the stream's final
+  // step (CopyDone) follows within a tick or two of end().
+  if (list.length > 0) {
+    const sent = new Promise<void>((resolve) => w.write(list[list.length - 1], () => resolve()));
+    await Promise.race([sent, finished]);
   }
   w.end();
   // The probe may only be queued once the stream has sent CopyDone (its final step ran):
   // earlier, postgres.js refuses it, and a refused query fails the whole transaction.
   const state = (w as unknown as { _writableState?: { finalCalled?: boolean } })._writableState;
   for (let i = 0; state && !state.finalCalled; i++) {
-    await Promise.race([new Promise((r) => setTimeout(r, i < 10 ? 0 : 5)), finished]);
+    await Promise.race([
+      new Promise((r) => i < 20 ? setImmediate(r) : setTimeout(r, i < 40 ? 1 : 5)),
+      finished,
+    ]);
   }
   const probe = tx`select 1`;
   try {

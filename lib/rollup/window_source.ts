@@ -219,6 +219,7 @@ export async function readWindowByCopy(
   await conn.unsafe("begin isolation level repeatable read, read only");
   await conn.unsafe("set local jit = off");
   await conn.unsafe("set local work_mem = '64MB'");
+  await conn.unsafe("set local max_parallel_workers_per_gather = 1");
   const [{ snapshot }] = await conn.unsafe<{ snapshot: string }[]>(
     "select pg_export_snapshot() as snapshot",
   );

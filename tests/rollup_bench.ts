@@ -157,8 +157,10 @@ function firstJson(stdout: string): Record<string, unknown> | null {
 }
 
 /**
- * What postgres.js sent, and when: each statement of the rollup runs after the previous one
- * returned, so the gap to the next send is the statement's time (round trip included).
+ * What postgres.js sent on the benchmark's pool, and when: the gap to the next send is a
+ * statement's time (round trip included). The day itself is read on the rollup's own reading
+ * session (a worker thread), which this pool does not see; the writes of its batches are
+ * here, overlapping the reading ("select 1" is the probe behind each COPY).
  */
 class StatementClock {
   #sent: { at: number; label: string }[] = [];
@@ -409,7 +411,8 @@ async function partRollup(
     `  ratio          ${(cli.seconds / refEnd).toFixed(2)} x (CLI / psql, end to end; target <= ` +
     `${TARGET_RATIO})${cli.seconds / refEnd <= TARGET_RATIO ? "" : "  MISSED"}; in-process ` +
     `median / \\timing: ${(inMedian / refTiming).toFixed(2)} x`,
-    `  rollup steps   seconds of each statement of rollupStatistics (run 1 / run 2):`,
+    `  rollup steps   seconds between the statements rollupStatistics sent on its pool ` +
+    `(run 1 / run 2; the day is read meanwhile on the reading thread's own session):`,
     ...heavy.map((n) =>
       `    ${n.padEnd(16)} ${
         inProcess.map((r) => (r.steps.get(n) ?? 0).toFixed(2).padStart(7)).join(" /")

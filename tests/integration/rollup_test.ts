@@ -13,6 +13,7 @@ import type { JobContext } from "../../lib/context.ts";
 import { createLogger } from "../../lib/log.ts";
 import { ROLLUP_LOCK, rollupStatistics } from "../../lib/rollup.ts";
 import { rollup as rollupJob } from "../../jobs/rollup.ts";
+import { NO_DELAY_OPTIONS } from "../../lib/db/socket.ts";
 import { createTestDb, type RunResult, type TestDb } from "./pg.ts";
 
 const FIXTURES = new URL("../fixtures/bind-9.18/", import.meta.url).pathname;
@@ -575,6 +576,34 @@ Deno.test("rollup: the fixture's totals equal the ground truth; a second rollup 
       });
       assert.equal(r.rows, sums.hits, JSON.stringify(o));
       assert.deepEqual(await snapshot(db.sql), before, JSON.stringify(o));
+    }
+    // A pool whose connections may use TLS ("prefer") reads through the driver's COPY stream,
+    // not the socket tap (plain here: the test server may have no TLS); same rows, on either
+    // thread, with pauses of the stream while batches wait.
+    const maybeTls = postgres(db.url, {
+      max: 2,
+      ssl: "prefer",
+      onnotice: () => {},
+      ...NO_DELAY_OPTIONS,
+    });
+    try {
+      for (const readerThread of [true, false]) {
+        const r = await rollupStatistics(maybeTls, {
+          tz: "UTC",
+          from: "2026-11-25",
+          to: "2026-11-25",
+          batchRows: 200,
+          readerThread,
+        });
+        assert.equal(r.rows, sums.hits, `ssl prefer, reader thread ${readerThread}`);
+        assert.deepEqual(
+          await snapshot(db.sql),
+          before,
+          `ssl prefer, reader thread ${readerThread}`,
+        );
+      }
+    } finally {
+      await maybeTls.end({ timeout: 5 });
     }
 
     // top-domains from the statistics equals the raw rows grouped by domain.

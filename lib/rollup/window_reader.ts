@@ -29,8 +29,13 @@ export class WindowReader {
   #unavailable = false;
   readonly #options: ReaderOptions;
   readonly #cloneable: boolean;
+  readonly #workerUrl: URL;
+  /** Where the last window was read: on the worker thread (true) or the main thread. */
+  lastOnWorker: boolean | null = null;
 
-  constructor(sql: Sql) {
+  /** `workerUrl`: the worker module (lib/rollup/window_worker.ts unless a test says otherwise). */
+  constructor(sql: Sql, workerUrl?: URL) {
+    this.#workerUrl = workerUrl ?? new URL("./window_worker.ts", import.meta.url);
     this.#options = readerOptions(sql);
     let cloneable = true;
     try {
@@ -45,12 +50,15 @@ export class WindowReader {
   async read(tx: Tx, w: WindowSpec): Promise<number> {
     if (this.#cloneable && !this.#unavailable && w.readerThread !== false) {
       try {
-        return await this.#inWorker(tx, w);
+        const rows = await this.#inWorker(tx, w);
+        this.lastOnWorker = true;
+        return rows;
       } catch (error) {
         if (!(error instanceof WorkerUnavailable)) throw error;
         this.#unavailable = true;
       }
     }
+    this.lastOnWorker = false;
     const writer = new BatchWriter(tx);
     const reader = openReader(this.#options);
     try {
@@ -69,10 +77,7 @@ export class WindowReader {
   }
 
   #inWorker(tx: Tx, w: WindowSpec): Promise<number> {
-    const worker = this.#worker ??= new Worker(
-      new URL("./window_worker.ts", import.meta.url).href,
-      { type: "module" },
-    );
+    const worker = this.#worker ??= new Worker(this.#workerUrl.href, { type: "module" });
     const writer = new BatchWriter(tx);
     return new Promise<number>((resolve, reject) => {
       const fail = (error: unknown) => {

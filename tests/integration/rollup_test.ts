@@ -12,6 +12,8 @@ import { loadConfig } from "../../lib/config.ts";
 import type { JobContext } from "../../lib/context.ts";
 import { createLogger } from "../../lib/log.ts";
 import { ROLLUP_LOCK, rollupStatistics } from "../../lib/rollup.ts";
+import { WindowReader } from "../../lib/rollup_window.ts";
+import { ROLLUP_SQL } from "../../lib/db/statements.ts";
 import { rollup as rollupJob } from "../../jobs/rollup.ts";
 import { NO_DELAY_OPTIONS } from "../../lib/db/socket.ts";
 import { createTestDb, type RunResult, type TestDb } from "./pg.ts";
@@ -655,6 +657,52 @@ Deno.test("rollup: the fixture's totals equal the ground truth; a second rollup 
       })),
       [...raw],
     );
+  } finally {
+    await db.drop();
+  }
+});
+
+Deno.test("rollup: when the worker thread cannot start, the window is read on the main thread, same rows", async () => {
+  const db = await createTestDb();
+  try {
+    ok(await db.run(["ingest", QUERIES, ERRORS]), "ingest");
+    ok(await db.run(["rollup"]), "rollup");
+    const before = await snapshot(db.sql);
+    const [node] = await db.sql<{ node_id: number }[]>`
+      select node_id from dns_nodes where node_name = 'test'`;
+    const lo = new Date("2026-11-25T00:00:00Z"), hi = new Date("2026-11-26T00:00:00Z");
+    // A worker module that is not there (as in a binary compiled without it).
+    const reader = new WindowReader(db.sql, new URL("./no_such_worker.ts", import.meta.url));
+    try {
+      const rows = await db.sql.begin(async (tx) => {
+        await tx.unsafe(ROLLUP_SQL.hourlyDelete, ["test", lo, hi]);
+        await tx.unsafe(ROLLUP_SQL.dailyDelete, ["test", "2026-11-25"]);
+        return await reader.read(tx, {
+          nodeId: node.node_id,
+          nodeName: "test",
+          day: "2026-11-25",
+          lo,
+          hi,
+          hourFrom: lo,
+          hourTo: hi,
+          tz: "UTC",
+          copy: true,
+          batchRows: 500,
+        });
+      });
+      assert.equal(reader.lastOnWorker, false);
+      assert.equal(
+        rows,
+        truth.expected_queries_log_lines + await count(
+          db.sql,
+          `select count(*) from dns_query_errors
+         where matched_query_at is null and kind in ('failed', 'response')`,
+        ),
+      );
+      assert.deepEqual(await snapshot(db.sql), before);
+    } finally {
+      reader.close();
+    }
   } finally {
     await db.drop();
   }

@@ -15,19 +15,7 @@ import fdwViewsCall from "../sql/federation/fdw_views_call.sql" with { type: "te
 import type { Peer } from "./federation_peer.ts";
 import { urlParts } from "./federation_peer.ts";
 import { pgpassPassword } from "./pgpass.ts";
-
-/** The statistics tables that get a foreign table and a `_all` view. */
-export const FDW_TABLES = [
-  "dns_hourly_stats",
-  "dns_daily_stats",
-  "dns_daily_domains",
-  "dns_daily_apexes",
-  "dns_daily_clients",
-  "dns_daily_qtypes",
-  "dns_hourly_totals",
-  "dns_daily_totals",
-  "dns_domains_seen",
-] as const;
+import { STATISTICS_TABLES } from "./rollup.ts";
 
 /** What {@linkcode setupFdwPeer} made. */
 export interface FdwSetupResult {
@@ -53,10 +41,14 @@ export async function setupFdwPeer(
       p.database,
       p.user,
       password || null,
-      [...FDW_TABLES, "dns_nodes"],
+      [...STATISTICS_TABLES, "dns_nodes"],
     ]);
     await tx.unsafe(fdwViews);
-    await tx.unsafe(fdwViewsCall, [[...FDW_TABLES]]);
-    return { peer: peer.name, schema: made.schema, views: FDW_TABLES.map((t) => `${t}_all`) };
+    await tx.unsafe(fdwViewsCall, [[...STATISTICS_TABLES]]);
+    return {
+      peer: peer.name,
+      schema: made.schema,
+      views: STATISTICS_TABLES.map((t) => `${t}_all`),
+    };
   });
 }

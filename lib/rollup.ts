@@ -26,6 +26,19 @@ export const ROLLUP_LOCK = 424_313;
  */
 export const STATS_VERSION_LOCK = 4_243_120_003;
 
+/** Every statistics table the rollup writes (each row carries its node_name). */
+export const STATISTICS_TABLES = [
+  "dns_hourly_stats",
+  "dns_daily_stats",
+  "dns_daily_domains",
+  "dns_daily_apexes",
+  "dns_daily_clients",
+  "dns_daily_qtypes",
+  "dns_hourly_totals",
+  "dns_daily_totals",
+  "dns_domains_seen",
+] as const;
+
 /** Options of {@linkcode rollupStatistics}. */
 export interface RollupOptions {
   /** IANA zone of days and hours (DNSA_LOG_TZ). */

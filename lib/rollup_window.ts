@@ -8,7 +8,7 @@
  * @module
  */
 import type { Tx } from "./db/connect.ts";
-import { WindowAggregator, type WindowSpec } from "./rollup/window_aggregator.ts";
+import type { WindowSpec } from "./rollup/window_aggregator.ts";
 import { BatchWriter, readWindowByCursor } from "./rollup/window_source.ts";
 import type { WindowReader } from "./rollup/window_reader.ts";
 
@@ -27,12 +27,7 @@ export async function aggregateWindow(
 ): Promise<number> {
   if (w.copy && reader) return await reader.read(tx, w);
   const writer = new BatchWriter(tx);
-  const agg = await readWindowByCursor(
-    tx,
-    writer,
-    w,
-    (clients, sink) => new WindowAggregator(w, clients, sink),
-  );
+  const agg = await readWindowByCursor(tx, writer, w);
   if (agg.rows > 0) await writer.push(agg.finish());
   return agg.rows;
 }

@@ -110,11 +110,6 @@ export function openReadOnlyPool(
   });
 }
 
-/** How many connections the pool `sql` may open (1 when it does not say). */
-export function poolSize(sql: Sql): number {
-  return (sql as unknown as { options?: { max?: number } }).options?.max ?? 1;
-}
-
 /** True for errors that mean "the server is unreachable or restarting": retry later. */
 export function isTransientDbError(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;

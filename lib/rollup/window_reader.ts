@@ -16,7 +16,7 @@ import {
   readerOptions,
   readWindowByCopy,
 } from "./window_source.ts";
-import { WindowAggregator, type WindowSpec } from "./window_aggregator.ts";
+import type { WindowSpec } from "./window_aggregator.ts";
 import type { FromWorker, ToWorker } from "./window_worker.ts";
 
 /** The worker could not start; nothing was read. */
@@ -65,7 +65,6 @@ export class WindowReader {
       const agg = await readWindowByCopy(
         reader,
         w,
-        (clients, sink) => new WindowAggregator(w, clients, sink),
         writer.emitter(),
       );
       await writer.drain();

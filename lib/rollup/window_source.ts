@@ -22,8 +22,8 @@ import { NO_DELAY_OPTIONS } from "../db/socket.ts";
 import { ROLLUP_SQL } from "../db/statements.ts";
 import { type PendingWrite, writePending } from "./pending_write.ts";
 import { CopyTap } from "./copy_tap.ts";
-import type { WindowAggregator, WindowClients, WindowSpec } from "./window_aggregator.ts";
-import { BinarySink, CellSink, type StreamSink } from "./stream_sink.ts";
+import { WindowAggregator, type WindowClients, type WindowSpec } from "./window_aggregator.ts";
+import { BinarySink, CellSink } from "./stream_sink.ts";
 import { BinaryCopyReader, int32, PG_EPOCH_US, uint32 } from "./binary_copy.ts";
 
 /**
@@ -200,7 +200,7 @@ export type Emit = (writes: PendingWrite[]) => Promise<void> | void;
 
 /**
  * Read a window from PostgreSQL by binary COPY on the reading session `reader` (see
- * {@linkcode openReader}), counting into the aggregator made by `makeAggregator` and handing
+ * {@linkcode openReader}), counting into a {@linkcode WindowAggregator} and handing
  * its rows to `emit` as they fill. The caller ends `reader` afterwards without using it again:
  * postgres.js pauses a connection whose COPY stream is paused with a full buffer and resumes
  * it only when the stream reads again, so a COPY that ends while paused leaves the connection
@@ -209,7 +209,6 @@ export type Emit = (writes: PendingWrite[]) => Promise<void> | void;
 export async function readWindowByCopy(
   session: ReaderSession,
   w: WindowSpec,
-  makeAggregator: (clients: WindowClients, sink: StreamSink) => WindowAggregator,
   emit: Emit,
 ): Promise<WindowAggregator> {
   // The clients are read on the second connection, in the first one's snapshot, while the
@@ -236,7 +235,7 @@ export async function readWindowByCopy(
     index = ordered.index;
     const hi = Int32Array.from(found, (c) => c.hi);
     const lo = Uint32Array.from(found, (c) => c.lo);
-    agg = makeAggregator(ordered.clients, new BinarySink(w.nodeName, w.day, hi, lo));
+    agg = new WindowAggregator(w, ordered.clients, new BinarySink(w.nodeName, w.day, hi, lo));
   });
   ready.catch(() => {});
   const decoder = new TextDecoder();
@@ -315,47 +314,47 @@ export async function readWindowByCopy(
   } else {
     // The rows come from the tap, inside the socket's data events: a failure there stops
     // the reading and fails the window; backpressure pauses the socket.
-    let failure: unknown = null;
-    let failed: (e: unknown) => void = () => {};
-    const failedP = new Promise<never>((_, reject) => failed = reject);
+    let stopped = false;
+    let rejectRead: (e: unknown) => void = () => {};
+    const failedP = new Promise<never>((_, reject) => rejectRead = reject);
     failedP.catch(() => {});
-    let held: Uint8Array[] | null = [];
+    /** The window fails with `e`: no more rows are taken. */
+    const stop = (e: unknown) => {
+      if (stopped) return;
+      stopped = true;
+      tap.pause();
+      rejectRead(e);
+    };
     // The socket stays paused while any batch handed over waits to be taken: a chunk of
     // the socket holds many rows, so several can be waiting at once.
     let holds = 0;
     const hold = (wait: Promise<void>) => {
       if (holds++ === 0) tap.pause();
       wait.then(() => {
-        if (--holds === 0 && failure === null) tap.resume();
-      }, (e) => {
-        failure = e;
-        failed(e);
-      });
+        if (--holds === 0 && !stopped) tap.resume();
+      }, stop);
     };
-    ready.then(() => {
-      const early = held!;
-      held = null;
-      for (const b of early) {
-        const wait = count(b, 0, b.length);
-        if (wait) hold(wait);
-      }
-    }, () => {});
-    tap.sink = (b, from, to) => {
-      if (failure !== null) return;
-      if (held) {
-        // Rows before the clients are known (the sort usually takes longer).
-        if (held.length === 0) hold(ready);
-        held.push(b.slice(from, to));
-        return;
-      }
+    const take = (b: Uint8Array, from: number, to: number) => {
+      if (stopped) return;
       try {
         const wait = count(b, from, to);
         if (wait) hold(wait);
       } catch (e) {
-        failure = e;
-        tap.pause();
-        failed(e);
+        stop(e);
       }
+    };
+    // Rows before the clients are known (the sort usually takes longer) wait for them.
+    let held: Uint8Array[] | null = [];
+    ready.then(() => {
+      const early = held!;
+      held = null;
+      for (const b of early) take(b, 0, b.length);
+    }, () => {});
+    tap.sink = (b, from, to) => {
+      if (stopped) return;
+      if (!held) return take(b, from, to);
+      if (held.length === 0) hold(ready);
+      held.push(b.slice(from, to));
     };
     try {
       await Promise.race([copyOut(conn as unknown as Sql, copyText, () => {}), failedP]);
@@ -415,7 +414,6 @@ export async function readWindowByCursor(
   tx: Tx,
   writer: BatchWriter,
   w: WindowSpec,
-  makeAggregator: (clients: WindowClients, sink: StreamSink) => WindowAggregator,
 ): Promise<WindowAggregator> {
   const params = [w.nodeId, w.lo, w.hi];
   const list = (await tx.unsafe<{ client: string; h: string }[]>(
@@ -433,7 +431,11 @@ export async function readWindowByCursor(
   });
   const { clients, index } = clientsInHashOrder(list);
   const batchRows = w.batchRows ?? BATCH_ROWS;
-  const agg = makeAggregator(clients, new CellSink(w.nodeName, w.day, clients.hashes, w.copy));
+  const agg = new WindowAggregator(
+    w,
+    clients,
+    new CellSink(w.nodeName, w.day, clients.hashes, w.copy),
+  );
   await tx.unsafe(ROLLUP_SQL.windowCursor, params);
   type Row = [string | null, string | null, string | null, string, string, number, number | null];
   const fetch = () =>

@@ -12,7 +12,7 @@
  * @module
  */
 import { MAX_QUEUED, openReader, type ReaderOptions, readWindowByCopy } from "./window_source.ts";
-import { WindowAggregator, type WindowSpec } from "./window_aggregator.ts";
+import type { WindowSpec } from "./window_aggregator.ts";
 import { type PendingWrite, transferList } from "./pending_write.ts";
 
 /** What a worker's global scope offers here. */
@@ -48,7 +48,6 @@ async function read(options: ReaderOptions, w: WindowSpec): Promise<void> {
     const agg = await readWindowByCopy(
       reader,
       w,
-      (clients, sink) => new WindowAggregator(w, clients, sink),
       (writes) => {
         post({ type: "batch", writes });
         if (++unacked >= MAX_QUEUED) return new Promise<void>((r) => waiting.push(r));

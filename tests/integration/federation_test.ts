@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { STATISTICS_TABLES } from "../../lib/rollup.ts";
 import { createTestDb, type RunResult, startProxy, type TestDb, viaProxy } from "./pg.ts";
 
 const FIXTURES = new URL("../fixtures/bind-9.18/", import.meta.url).pathname;
@@ -55,22 +56,10 @@ async function report(db: TestDb, name: string, env: Record<string, string>, ext
   return JSON.parse(r.stdout) as Record<string, unknown>[];
 }
 
-const STAT_TABLES = [
-  "dns_hourly_stats",
-  "dns_daily_stats",
-  "dns_daily_domains",
-  "dns_daily_apexes",
-  "dns_daily_clients",
-  "dns_daily_qtypes",
-  "dns_hourly_totals",
-  "dns_daily_totals",
-  "dns_domains_seen",
-];
-
 /** Count and a content digest of one node's rows in every statistics table. */
 async function nodeDigest(db: TestDb, node: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const t of STAT_TABLES) {
+  for (const t of STATISTICS_TABLES) {
     const [r] = await db.sql.unsafe(
       `select count(*)::text || ':' || coalesce(md5(string_agg(x::text, '|' order by x::text)),
         '') as d from (select to_jsonb(t) - 'node_name' as x from ${t} t where node_name = $1) s`,

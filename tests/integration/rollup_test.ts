@@ -11,7 +11,7 @@ import postgres from "postgres";
 import { loadConfig } from "../../lib/config.ts";
 import type { JobContext } from "../../lib/context.ts";
 import { createLogger } from "../../lib/log.ts";
-import { ROLLUP_LOCK, rollupStatistics } from "../../lib/rollup.ts";
+import { ROLLUP_LOCK, rollupStatistics, STATISTICS_TABLES } from "../../lib/rollup.ts";
 import { WindowReader } from "../../lib/rollup_window.ts";
 import { ROLLUP_SQL } from "../../lib/db/statements.ts";
 import { rollup as rollupJob } from "../../jobs/rollup.ts";
@@ -24,19 +24,6 @@ const ERRORS = join(FIXTURES, "query-errors.log");
 const truth = JSON.parse(await Deno.readTextFile(join(FIXTURES, "ground_truth.json")));
 
 const KAMPALA = { DNSA_LOG_TZ: "Africa/Kampala" };
-
-/** Every statistics table the rollup writes. */
-const STAT_TABLES = [
-  "dns_hourly_stats",
-  "dns_daily_stats",
-  "dns_daily_domains",
-  "dns_daily_apexes",
-  "dns_daily_clients",
-  "dns_daily_qtypes",
-  "dns_hourly_totals",
-  "dns_daily_totals",
-  "dns_domains_seen",
-] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Log lines in BIND 9.18's shapes (as in tests/fixtures/bind-9.18).
@@ -102,10 +89,10 @@ function plain<T>(rows: readonly Record<string, unknown>[]): T[] {
 /** The full contents of every statistics table, each row as JSON text, sorted. */
 async function snapshot(
   sql: postgres.Sql,
-  where: Partial<Record<(typeof STAT_TABLES)[number], string>> = {},
+  where: Partial<Record<(typeof STATISTICS_TABLES)[number], string>> = {},
 ): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
-  for (const t of STAT_TABLES) {
+  for (const t of STATISTICS_TABLES) {
     const w = where[t] ? ` where ${where[t]}` : "";
     const rows = await sql.unsafe<{ j: string }[]>(
       `select to_jsonb(t)::text as j from ${t} t${w} order by 1`,
@@ -543,7 +530,7 @@ Deno.test("rollup: the fixture's totals equal the ground truth; a second rollup 
       select host(client_ip) as k, sum(hit_count)::int as n from dns_daily_clients group by 1`;
     assert.deepEqual(asMap(byClient), derived.by_client_ip);
     // Every statistics table sums to the same total.
-    for (const t of STAT_TABLES.filter((t) => t !== "dns_domains_seen")) {
+    for (const t of STATISTICS_TABLES.filter((t) => t !== "dns_domains_seen")) {
       assert.equal(
         await count(db.sql, `select sum(hit_count) from ${t}`),
         sums.hits,
@@ -1119,7 +1106,7 @@ Deno.test("retention: old raw partitions dropped after their rollup, statistics 
     assert.equal(r2.stats_days_deleted, 1);
     assert.deepEqual(await dayHits(), { [recent]: 2 });
     const oldStart = kla(`${old} 00:00:00.000`), oldEnd = kla(`${addDays(old, 1)} 00:00:00.000`);
-    for (const t of STAT_TABLES) {
+    for (const t of STATISTICS_TABLES) {
       if (t === "dns_domains_seen") continue;
       const where = t.startsWith("dns_hourly")
         ? `stat_hour >= '${oldStart}' and stat_hour < '${oldEnd}'`
@@ -1132,7 +1119,7 @@ Deno.test("retention: old raw partitions dropped after their rollup, statistics 
         : t.startsWith("dns_hourly")
         ? `stat_hour >= '${kla(`${recent} 00:00:00.000`)}'`
         : `stat_date = '${recent}'`;
-    const keep = Object.fromEntries(STAT_TABLES.map((t) => [t, recentWhere(t)]));
+    const keep = Object.fromEntries(STATISTICS_TABLES.map((t) => [t, recentWhere(t)]));
     assert.deepEqual(await snapshot(db.sql, keep), snapshotOf(statsBefore, recent));
     // Domains not seen since the cutoff are forgotten; one seen since is kept.
     const seen = await db.sql<{ domain: string }[]>`

@@ -20,6 +20,7 @@ import { createZoneClock } from "../lib/time.ts";
 import { MetricsRecorder } from "../lib/metrics.ts";
 import { DASHBOARD_ASSETS } from "../lib/http/dashboard/assets.ts";
 import { type HttpServer, startHttpServer } from "../lib/http/server.ts";
+import { createPrivacyPolicy } from "../lib/privacy/policy.ts";
 
 /** Options of {@linkcode demo}. */
 export interface DemoOptions {
@@ -94,6 +95,7 @@ export async function demo(
       tz: config.logTz,
       knownDays: new Set<number>(),
       copy: ctx.copy,
+      privacy: createPrivacyPolicy(config.privacy),
       onCommit: ({ seconds }: { seconds: number }) => metrics.observeCommit(seconds),
     };
     const traffic = new TrafficGenerator(Date.now() % 100_000);

@@ -9,6 +9,7 @@ import { nodeIdOf } from "../lib/context.ts";
 import { ingestFiles, type IngestSummary } from "../lib/ingest/ingest_files.ts";
 import type { WriterContext } from "../lib/ingest/commit.ts";
 import { ingestDnstapFiles, isDnstapFile } from "../lib/dnstap/ingest.ts";
+import { createPrivacyPolicy } from "../lib/privacy/policy.ts";
 
 /** Options of {@linkcode ingest}. */
 export interface IngestOptions {
@@ -35,6 +36,7 @@ export async function ingest(ctx: JobContext, options: IngestOptions): Promise<I
     tz: ctx.config.logTz,
     knownDays: new Set(),
     copy: ctx.copy,
+    privacy: createPrivacyPolicy(ctx.config.privacy),
     onRetry: ({ attempt, delayMs, error }) =>
       ctx.log.warn("database unavailable, retrying batch", {
         job: "ingest",
@@ -60,6 +62,7 @@ export async function ingest(ctx: JobContext, options: IngestOptions): Promise<I
     summary.rows += d.rows;
     summary.skipped += d.skipped;
     summary.rejected += d.rejected;
+    if (d.excluded) summary.excluded = (summary.excluded ?? 0) + d.excluded;
     summary.pending += d.pending;
     summary.failedFiles += d.failedFiles;
     summary.batches += d.batches;

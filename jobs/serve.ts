@@ -28,6 +28,7 @@ import { MetricsRecorder } from "../lib/metrics.ts";
 import { startHttpServer } from "../lib/http/server.ts";
 import { DASHBOARD_ASSETS } from "../lib/http/dashboard/assets.ts";
 import { startSchedule } from "./schedule.ts";
+import { createPrivacyPolicy } from "../lib/privacy/policy.ts";
 
 /** Options of {@linkcode serve}. */
 export interface ServeOptions {
@@ -59,6 +60,7 @@ export async function serve(
     );
   }
   const nodeId = await nodeIdOf(ctx.sql, config.node);
+  const privacy = createPrivacyPolicy(config.privacy);
   const paths = [config.queryLog, config.errorLog];
   const metrics = options.metrics ?? new MetricsRecorder({ source: config.source });
   // HTTP stops with the signal, or when following fails.
@@ -141,6 +143,7 @@ export async function serve(
         tz: config.logTz,
         knownDays: new Set<number>(),
         copy: ctx.copy,
+        privacy,
         retryForMs: Infinity,
         signal: options.signal,
         onRetry,
@@ -189,6 +192,7 @@ export async function serve(
               rows: x.rows,
               rejected: x.rejected,
               skipped: x.skipped,
+              excluded: x.excluded ?? 0,
               batches: x.batches,
               lastCommitAt: x.lastCommitAt,
             });
@@ -212,6 +216,7 @@ export async function serve(
       tz: config.logTz,
       knownDays: new Set(),
       copy: ctx.copy,
+      privacy,
       retryForMs: Infinity, // a long outage pauses reading; the log files are the queue
       signal: options.signal,
       onRetry,
@@ -230,6 +235,7 @@ export async function serve(
           rejected: s.rejected,
           reasons: { ...s.reasons },
           skipped: s.skipped,
+          excluded: s.excluded ?? 0,
           pending: s.pending,
           batches: s.batches,
           retries: s.retries,

@@ -224,6 +224,7 @@ export async function runCommand(
         rows: summary.rows,
         rejected: summary.rejected,
         skipped: summary.skipped,
+        excluded: summary.excluded ?? 0,
         pending: summary.pending,
         reasons: summary.reasons,
         error_lines: summary.errorLines,

@@ -15,6 +15,8 @@
  */
 import { z } from "zod";
 import { hostname } from "node:os";
+import { PRIVACY_KEYS, PRIVACY_SCHEMA, privacySettingsOf } from "./privacy/config.ts";
+import type { PrivacySettings } from "./privacy/policy.ts";
 
 /** Where the rows go: a PostgreSQL server, or the embedded database in a directory. */
 export type DatabaseTarget =
@@ -45,6 +47,10 @@ export interface Config {
   statsRetentionDays: number;
   /** Cron expressions (UTC) of the scheduled jobs. */
   schedules: { rollup: string; retention: string; federate: string };
+  /** What is stored of clients and names (lib/privacy/). */
+  privacy: PrivacySettings;
+  /** HTTP token that sees aggregates only (DNSA_HTTP_STATS_TOKEN). */
+  httpStatsToken: string | null;
 }
 
 /** A configuration that cannot be used; `message` names the key and what is allowed. */
@@ -72,6 +78,7 @@ const KNOWN_DNSA_KEYS = [
   "DNSA_RETENTION_SCHEDULE",
   "DNSA_FEDERATE_SCHEDULE",
   "DNSA_READ_DATABASE_URL",
+  ...PRIVACY_KEYS,
 ] as const;
 
 const optionalText = z.string().trim().min(1).optional();
@@ -132,6 +139,7 @@ const schema = z.strictObject({
   DNSA_READ_DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\//, {
     error: "must be a postgres:// or postgresql:// URL of a read replica",
   }).optional(),
+  ...PRIVACY_SCHEMA,
 });
 
 /** Parse `KEY=VALUE` lines (comments, blank lines, `export `, single or double quotes). */
@@ -270,6 +278,8 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
         "has one connection, which the HTTP server shares",
     );
   }
+  const privacy = privacySettingsOf(v);
+  if ("error" in privacy) throw new ConfigError(privacy.error);
   const config: Config = {
     database: url ? { kind: "postgres", url } : { kind: "embedded", dataDir: v.DNSA_DATA_DIR },
     dataDir: v.DNSA_DATA_DIR,
@@ -293,6 +303,8 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
       retention: v.DNSA_RETENTION_SCHEDULE,
       federate: v.DNSA_FEDERATE_SCHEDULE,
     },
+    privacy: Object.freeze(privacy.settings),
+    httpStatsToken: privacy.statsToken,
   };
   return Object.freeze(config);
 }

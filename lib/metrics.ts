@@ -24,6 +24,8 @@ export interface IngestSnapshot {
   rejected: number;
   reasons: Record<string, number>;
   skipped: number;
+  /** Lines (dnstap: frames) not stored by DNSA_EXCLUDE_CLIENTS / DNSA_EXCLUDE_DOMAINS. */
+  excluded?: number;
   pending: number;
   batches: number;
   retries: number;
@@ -171,6 +173,13 @@ export function recorderFamilies(m: MetricsRecorder, options: { node: string }):
       help: "Query rows stored since start.",
       type: "counter",
       samples: [{ labels: node, value: i.rows }],
+    },
+    {
+      name: "dnsa_ingest_excluded_total",
+      help: "Lines (dnstap: frames) not stored because DNSA_EXCLUDE_CLIENTS or " +
+        "DNSA_EXCLUDE_DOMAINS names them, since start.",
+      type: "counter",
+      samples: [{ labels: node, value: i.excluded ?? 0 }],
     },
     {
       name: "dnsa_ingest_rejected_total",

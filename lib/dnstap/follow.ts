@@ -34,6 +34,8 @@ export interface DnstapFollowStats {
   rows: number;
   rejected: number;
   skipped: number;
+  /** Frames not stored by the exclusion lists. */
+  excluded?: number;
   batches: number;
   connections?: number;
   protocolErrors?: number;
@@ -64,6 +66,7 @@ export async function followDnstap(
           rows: l.rows,
           rejected: l.rejected,
           skipped: l.skipped,
+          excluded: l.excluded,
           batches: l.batches,
           connections: l.connections,
           protocolErrors: l.protocolErrors,
@@ -76,6 +79,7 @@ export async function followDnstap(
       rows: s.rows,
       rejected: s.rejected,
       skipped: s.skipped,
+      excluded: s.excluded,
       batches: s.batches,
       connections: s.connections,
       protocolErrors: s.protocolErrors,
@@ -91,7 +95,11 @@ export async function followDnstap(
     batches: 0,
     lastCommitAt: null,
   };
-  const assembler = new DnstapAssembler({ nodeId: ctx.nodeId, clock: createZoneClock(ctx.tz) });
+  const assembler = new DnstapAssembler({
+    nodeId: ctx.nodeId,
+    clock: createZoneClock(ctx.tz),
+    privacy: ctx.privacy,
+  });
   log.info("following dnstap file", { path: target });
   let warned = false;
   while (!signal.aborted) {
@@ -111,6 +119,7 @@ export async function followDnstap(
     stats.rows += r.rows;
     stats.rejected += r.rejected;
     stats.skipped += r.skipped;
+    if (r.excluded) stats.excluded = (stats.excluded ?? 0) + r.excluded;
     stats.batches += r.batches;
     if (r.batches > 0) stats.lastCommitAt = Date.now();
     options.onStats?.(stats);

@@ -54,6 +54,8 @@ export interface DnstapSummary {
   skipped: number;
   rejected: number;
   reasons: Record<string, number>;
+  /** Frames not stored by the exclusion lists. */
+  excluded?: number;
   /** 1 per file that ends in a partial frame (being written). */
   pending: number;
   failedFiles: number;
@@ -135,7 +137,7 @@ export async function ingestDnstapFiles(
 ): Promise<DnstapSummary> {
   const clock = createZoneClock(ctx.tz);
   const assembler = options.assembler ??
-    new DnstapAssembler({ nodeId: ctx.nodeId, clock });
+    new DnstapAssembler({ nodeId: ctx.nodeId, clock, privacy: ctx.privacy });
   const summary: DnstapSummary = {
     files: [],
     frames: 0,
@@ -162,6 +164,7 @@ export async function ingestDnstapFiles(
     summary.rows += r.result.rows;
     summary.skipped += r.result.skipped;
     summary.rejected += r.result.rejected;
+    if (r.result.excluded) summary.excluded = (summary.excluded ?? 0) + r.result.excluded;
     summary.pending += r.result.pending;
     summary.batches += r.result.batches;
     for (const [k, v] of Object.entries(r.result.reasons)) {
@@ -205,6 +208,7 @@ async function ingestOne(
     result.lines += b.counts.lines;
     result.skipped += b.counts.skipped;
     result.rejected += b.counts.rejected;
+    if (b.counts.excluded) result.excluded = (result.excluded ?? 0) + b.counts.excluded;
     for (const [k, v] of Object.entries(b.counts.reasons)) {
       result.reasons[k] = (result.reasons[k] ?? 0) + v;
     }

@@ -30,6 +30,8 @@ export interface ListenerStats {
   rows: number;
   rejected: number;
   skipped: number;
+  /** Frames not stored by the exclusion lists. */
+  excluded?: number;
   /** Connections closed for a protocol error (garbage, wrong content type, oversized frame). */
   protocolErrors: number;
   batches: number;
@@ -89,7 +91,11 @@ export async function listenDnstap(
     [ctx.nodeId, fingerprint],
   );
   let offset = cp ? Number(cp.byte_offset) : 0;
-  const assembler = new DnstapAssembler({ nodeId: ctx.nodeId, clock: createZoneClock(ctx.tz) });
+  const assembler = new DnstapAssembler({
+    nodeId: ctx.nodeId,
+    clock: createZoneClock(ctx.tz),
+    privacy: ctx.privacy,
+  });
   const format = ctx.copy === false ? "columns" : "binary";
   const newBatch = () =>
     new Batch({ path, fingerprint, startOffset: offset }, { format, dnstap: true });
@@ -157,6 +163,7 @@ export async function listenDnstap(
           stats.frames++;
           const outcome = assembler.addFrame(f.payload, offset, batch, samples > 0);
           if (outcome === "skipped") stats.skipped++;
+          else if (outcome === "excluded") stats.excluded = (stats.excluded ?? 0) + 1;
           else if (outcome === "malformed") {
             stats.rejected++;
             samples--;

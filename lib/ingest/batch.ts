@@ -49,6 +49,8 @@ export interface Counts {
   skipped: number;
   rejected: number;
   reasons: Record<string, number>;
+  /** Lines (dnstap: frames) not stored by DNSA_EXCLUDE_CLIENTS / DNSA_EXCLUDE_DOMAINS. */
+  excluded?: number;
 }
 
 /** Fresh zeroed {@linkcode Counts}. */
@@ -63,6 +65,7 @@ export function addCounts(a: Counts, b: Counts): void {
   a.errorLines += b.errorLines;
   a.skipped += b.skipped;
   a.rejected += b.rejected;
+  if (b.excluded) a.excluded = (a.excluded ?? 0) + b.excluded;
   for (const [k, v] of Object.entries(b.reasons)) a.reasons[k] = (a.reasons[k] ?? 0) + v;
 }
 

@@ -16,6 +16,7 @@ import { dayString } from "../time.ts";
 import { type BatchData, TimeFormatter } from "./batch.ts";
 import { COPY_COLUMNS } from "./row_sink.ts";
 import { MATCH_WINDOW_MS, matchErrors } from "./error_matcher.ts";
+import type { PrivacyPolicy } from "../privacy/policy.ts";
 
 /** Two processes wrote the same file at once with different batch boundaries. */
 export class CheckpointConflictError extends Error {
@@ -37,6 +38,8 @@ export interface WriterContext {
   /** Give up after this long of failures (ms). Default 5 min. */
   retryForMs?: number;
   signal?: AbortSignal;
+  /** What is stored of clients and names (lib/privacy/); absent = everything. */
+  privacy?: PrivacyPolicy;
 }
 
 const PARTITION_LOCK = 4_243_120_002;

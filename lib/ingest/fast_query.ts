@@ -14,6 +14,8 @@ import type { ZoneClock } from "../time.ts";
 import { ipv6BytesOf } from "./address.ts";
 import type { Batch } from "./batch.ts";
 import { type FastRow, Inet } from "./row_sink.ts";
+import type { PrivacyPolicy } from "../privacy/policy.ts";
+import { countExcluded } from "../privacy/ingest_hook.ts";
 
 const NL = 10, SP = 32, COLON = 58, HASH = 35, LPAREN = 40, RPAREN = 41, BACKSLASH = 92;
 const CLIENT = [99, 108, 105, 101, 110, 116, 32]; // "client "
@@ -148,8 +150,11 @@ export class FastQueryPath {
   #minuteWall = NaN;
   #dayWall = NaN;
 
-  constructor(options: { clock: ZoneClock; nodeId: number }) {
+  #privacy: PrivacyPolicy | null;
+
+  constructor(options: { clock: ZoneClock; nodeId: number; privacy?: PrivacyPolicy | null }) {
     this.#clock = options.clock;
+    this.#privacy = options.privacy ?? null;
     this.#nodeId = options.nodeId;
     this.#row = {
       us: 0,
@@ -372,7 +377,8 @@ export class FastQueryPath {
     row.edns = edns;
     row.dnssecOk = dnssecOk;
     row.cd = cd;
-    batch.addFastQuery(row, at, Math.floor(wall / 86_400_000));
+    if (this.#privacy && !this.#privacy.fast(row)) countExcluded(batch.counts);
+    else batch.addFastQuery(row, at, Math.floor(wall / 86_400_000));
     return true;
   }
 

@@ -20,6 +20,8 @@ import { FastQueryPath } from "./fast_query.ts";
 import { splitLines } from "./line_reader.ts";
 import { EMBEDDED_BLOCK, SourceFile } from "./source_file.ts";
 import { createProgress } from "./progress.ts";
+import type { PrivacyPolicy } from "../privacy/policy.ts";
+import { countExcluded, privateErrorLine, privateQuery } from "../privacy/ingest_hook.ts";
 
 /** What happened to one file. */
 export interface FileResult {
@@ -34,6 +36,8 @@ export interface FileResult {
   pending: number;
   /** Rejected lines of this file by reason. */
   reasons: Record<string, number>;
+  /** Lines not stored by the exclusion lists. */
+  excluded?: number;
   /** Batches committed. */
   batches: number;
   startOffset: number;
@@ -101,6 +105,8 @@ interface RunState {
   samplesPerReason: number;
   /** Wall-clock time of the file being read, the reference for year-less syslog times. */
   refWall: number;
+  /** The privacy policy; null when it changes nothing. */
+  privacy: PrivacyPolicy | null;
 }
 
 /** Import `paths` (any order; rotated sets are sorted oldest first). */
@@ -111,15 +117,17 @@ export async function ingestFiles(
 ): Promise<IngestSummary> {
   const started = performance.now();
   const clock = createZoneClock(ctx.tz);
+  const privacy = ctx.privacy?.active ? ctx.privacy : null;
   const state: RunState = {
     clock,
     nodeId: ctx.nodeId,
     format: ctx.copy === false ? "columns" : "binary",
-    fast: ctx.copy === false ? null : new FastQueryPath({ clock, nodeId: ctx.nodeId }),
+    fast: ctx.copy === false ? null : new FastQueryPath({ clock, nodeId: ctx.nodeId, privacy }),
     names: new Map(),
     samplesLeft: new Map(),
     samplesPerReason: options.samplesPerReason ?? 5,
     refWall: Date.now(),
+    privacy,
   };
   const ordered = orderRotatedFiles(paths);
   const total = zeroCounts();
@@ -150,6 +158,7 @@ export async function ingestFiles(
     progress.done();
   }
   summary.seconds = Math.round(performance.now() - started) / 1000;
+  summary.excluded ??= 0;
   return summary;
 }
 
@@ -282,6 +291,7 @@ async function flush(
   }
   result.rejected += c.rejected;
   result.skipped += c.skipped;
+  if (c.excluded) result.excluded = (result.excluded ?? 0) + c.excluded;
   for (const [k, v] of Object.entries(c.reasons)) result.reasons[k] = (result.reasons[k] ?? 0) + v;
 }
 
@@ -325,10 +335,12 @@ function reject(
 ): void {
   const left = state.samplesLeft.get(reason) ?? state.samplesPerReason;
   if (left > 0) state.samplesLeft.set(reason, left - 1);
-  batch.addReject(
-    { reason, byteOffset: offset, length, sample: left > 0 ? bytes() : new Uint8Array() },
-    left > 0,
-  );
+  const sample = left <= 0
+    ? new Uint8Array()
+    : state.privacy
+    ? state.privacy.redactSample(bytes())
+    : bytes();
+  batch.addReject({ reason, byteOffset: offset, length, sample }, left > 0);
 }
 
 /** Decide one line and add it to the batch. */
@@ -353,9 +365,11 @@ function handleLine(
     case "query": {
       const [at, wall] = resolveTime(p, state);
       const n = names(state, p.qname);
-      const ok = batch.addQuery(p, Math.floor(wall / 86_400_000), {
+      const v = state.privacy ? privateQuery(state.privacy, p, n) : { q: p, domain: n.domain };
+      if (v === null) return countExcluded(batch.counts);
+      const ok = batch.addQuery(v.q, Math.floor(wall / 86_400_000), {
         at,
-        domain: n.domain,
+        domain: v.domain,
         apex: n.apex,
         nodeId: state.nodeId,
       });
@@ -366,8 +380,12 @@ function handleLine(
     case "ratelimit":
     case "response": {
       const [at, wall] = resolveTime(p, state);
-      const domain = p.qname === "" ? null : names(state, p.qname).domain;
-      if (!batch.addError(p, at, Math.floor(wall / 86_400_000), domain, offset)) {
+      const n = p.qname === "" ? null : names(state, p.qname);
+      const v = state.privacy
+        ? privateErrorLine(state.privacy, p, n?.domain ?? null, () => n?.apex ?? null)
+        : { e: p, domain: n?.domain ?? null };
+      if (v === null) return countExcluded(batch.counts);
+      if (!batch.addError(v.e, at, Math.floor(wall / 86_400_000), v.domain, offset)) {
         reject(batch, state, "bad_address", offset, sample, item.length);
       }
       return;

@@ -46,7 +46,10 @@ export function parseClientList(text: string | undefined): ClientList {
     const family = ipv4Bytes(addr, bytes, 0) ? 4 : ipv6Bytes(addr, bytes, 0) ? 6 : 0;
     const max = family === 4 ? 32 : 128;
     const bits = slash < 0 ? max : Number(entry.slice(slash + 1));
-    if (family === 0 || !/^\d*$/.test(entry.slice(slash + 1)) || !(bits >= 0 && bits <= max)) {
+    if (
+      family === 0 || (slash >= 0 && !/^\d+$/.test(entry.slice(slash + 1))) ||
+      !(bits >= 0 && bits <= max)
+    ) {
       throw new ExcludeListError(
         `DNSA_EXCLUDE_CLIENTS: "${entry}" is not an address or CIDR ` +
           "(e.g. 192.0.2.10, 192.0.2.0/24, 2001:db8::/48)",

@@ -82,9 +82,7 @@ export interface PrivacyPolicy {
 export function createPrivacyPolicy(settings: PrivacySettings = {}): PrivacyPolicy {
   const mode = settings.clientIp ?? "full";
   const fullDays = settings.fullDays ?? 0;
-  const key = mode === "hash"
-    ? settings.key ?? readClientKey(settings.keyFile ?? "")
-    : undefined;
+  const key = mode === "hash" ? settings.key ?? readClientKey(settings.keyFile ?? "") : undefined;
   const [prefix4, prefix6] = settings.prefix ?? [24, 56];
   const stored = createClientTransform({ mode, prefix4, prefix6, key });
   const ingest = fullDays > 0 ? createClientTransform({ mode: "full" }) : stored;

@@ -66,6 +66,7 @@ end
 $$;
 
 -- Tables dns_user creates from now on (statistics of later migrations) are readable by
--- dns_reader. This includes the day partitions of dns_queries; revoke them if reports
--- must not see individual queries.
+-- dns_reader. Tables of individual queries are not: dns-analytics revokes dns_reader's
+-- privileges on dns_queries, each of its day partitions as it creates them, dns_query_errors,
+-- ingest_rejects and dnstap_pending (migration 0030_reader_raw_privileges).
 alter default privileges for role dns_user in schema public grant select on tables to dns_reader;

@@ -79,6 +79,7 @@ export async function serve(
     metrics,
     log,
     assets: DASHBOARD_ASSETS,
+    redact: privacy.redactText,
   }, { hostname: config.http.host, port: config.http.port, signal: stopHttp.signal });
   if (http) {
     log.info("http listening", {

@@ -18,7 +18,8 @@ import {
   nodesEndpoint,
   reportEndpoint,
 } from "./api.ts";
-import { isAuthorized, loginPage, tokenCookie, tokenEquals } from "./auth.ts";
+import { loginPage, tokenCookie } from "./auth.ts";
+import { accessOf, guardClientAccess, tokenAccess } from "../privacy/http_access.ts";
 import { renderMetrics } from "./metrics_page.ts";
 import { html, json, jsonError, secure, seeOther, text, TYPES } from "./respond.ts";
 import { HTTP_SQL } from "./statements.ts";
@@ -32,12 +33,17 @@ export interface Asset {
 /** What the handler needs; all passed in. */
 export interface HttpDeps {
   sql: Sql;
-  config: Pick<Config, "node" | "logTz" | "source" | "httpToken">;
+  config: Pick<Config, "node" | "logTz" | "source" | "httpToken"> & {
+    /** DNSA_HTTP_STATS_TOKEN: aggregates only (lib/privacy/http_access.ts). */
+    httpStatsToken?: string | null;
+  };
   metrics: MetricsRecorder;
   log: Logger;
   /** The dashboard's files by URL path (`/`, `/assets/app.js`, ...). */
   assets: ReadonlyMap<string, Asset>;
   now?: () => Date;
+  /** Redacts addresses in the filters of the client-data access log (privacy modes). */
+  redact?: (text: string) => string;
 }
 
 const MAX_FORM_BYTES = 4096;
@@ -101,13 +107,16 @@ async function route(req: Request, deps: HttpDeps): Promise<Response> {
       headers: { "content-type": asset.type, "cache-control": "no-cache" },
     });
   }
-  if (token !== null && !isAuthorized(req, token)) {
+  const access = accessOf(req, deps.config);
+  if (access === null) {
     if (path === "/" && method === "GET") return seeOther("/login");
     return json({ error: "unauthorized: send Authorization: Bearer <DNSA_HTTP_TOKEN>" }, 401, {
       "www-authenticate": 'Bearer realm="dns-analytics"',
     });
   }
   if (method !== "GET") return notAllowed("GET, HEAD");
+  const denied = guardClientAccess(access, url, { log: deps.log, redact: deps.redact });
+  if (denied) return denied;
   if (path === "/") {
     const page = deps.assets.get("/");
     if (!page) return text("the dashboard is not part of this build\n", 404);
@@ -166,11 +175,11 @@ async function login(req: Request, method: string, deps: HttpDeps): Promise<Resp
   const body = await readLimited(req, MAX_FORM_BYTES);
   if (body === null) return jsonError(413, "form too large");
   const given = new URLSearchParams(body).get("token") ?? "";
-  if (!tokenEquals(given, token)) {
+  if (tokenAccess(given, deps.config) === null) {
     deps.log.warn("http: wrong token at login", {});
     return html(loginPage({ node, failed: true }), 401);
   }
-  return seeOther("/", { "set-cookie": tokenCookie(token) });
+  return seeOther("/", { "set-cookie": tokenCookie(given) });
 }
 
 /** The request body as text, or null when it is longer than `max` bytes. */

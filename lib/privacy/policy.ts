@@ -159,6 +159,17 @@ const scratch = new Uint8Array(16);
 
 /** Every IPv4 and IPv6 address in `text` replaced by what `t` stores of it. */
 export function replaceAddresses(text: string, t: ClientTransform): string {
-  const v6 = text.replace(V6, (m) => ipv6Bytes(m, scratch, 0) ? t.text(m) ?? m : m);
+  const v6 = text.replace(V6, (m) => {
+    if (!ipv6Bytes(m, scratch, 0)) return m;
+    // A pseudonym (100::/64) is what hash mode stores already: it stays.
+    if (t.mode === "hash" && isPseudonym(scratch)) return m;
+    return t.text(m) ?? m;
+  });
   return v6.replace(V4, (m) => ipv4Bytes(m, scratch, 0) ? t.text(m) ?? m : m);
+}
+
+function isPseudonym(b: Uint8Array): boolean {
+  if (b[0] !== 0x01) return false;
+  for (let i = 1; i < 8; i++) if (b[i] !== 0) return false;
+  return true;
 }

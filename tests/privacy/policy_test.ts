@@ -158,3 +158,12 @@ Deno.test("fast path: excluded lines are counted, not stored; apex detail stores
   assert.equal(find(a, www), -1);
   assert.ok(find(a, new TextEncoder().encode("youtube.com")) >= 0);
 });
+
+Deno.test("access-log filters: addresses redacted, pseudonyms kept in hash mode", () => {
+  const h = createPrivacyPolicy({ clientIp: "hash", key: KEY });
+  const p = pseudonymOf(KEY, "192.0.2.1")!;
+  assert.equal(h.redactText("192.0.2.1"), p);
+  assert.equal(h.redactText(p), p);
+  assert.equal(createPrivacyPolicy({ clientIp: "truncate" }).redactText("192.0.2.1"), "192.0.2.0");
+  assert.equal(createPrivacyPolicy({}).redactText("192.0.2.1"), "192.0.2.1");
+});

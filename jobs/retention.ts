@@ -8,6 +8,8 @@
 import type { JobContext } from "../lib/context.ts";
 import { type JobRun, recordedRun, type Trigger } from "../lib/job_runs.ts";
 import { applyRetention, type RetentionResult } from "../lib/retention.ts";
+import { createPrivacyPolicy } from "../lib/privacy/policy.ts";
+import { rewriteOldDays } from "../lib/privacy/tiers.ts";
 
 /** Run retention once, recorded in job_runs. */
 export async function retention(
@@ -28,6 +30,13 @@ export async function retention(
         now: options.now,
         signal: options.signal,
       });
+      const tier = await rewriteOldDays(ctx.sql, {
+        tz: ctx.config.logTz,
+        copy: ctx.copy,
+        policy: createPrivacyPolicy(ctx.config.privacy),
+        now: options.now,
+        signal: options.signal,
+      });
       return {
         rows: result.errorLinesDeleted + result.rejectsDeleted,
         detail: {
@@ -37,6 +46,8 @@ export async function retention(
           rejects_deleted: result.rejectsDeleted,
           stats_days_deleted: result.statsDaysDeleted.length,
           rolled_up_windows: result.rolledUp,
+          privacy_rewritten_days: tier.days,
+          privacy_rewritten_rows: tier.rows,
         },
       };
     },

@@ -16,6 +16,7 @@ import m0007 from "../../sql/migrations/0007_federation.sql" with { type: "text"
 import m0008 from "../../sql/migrations/0008_window_rows.sql" with { type: "text" };
 import m0009 from "../../sql/migrations/0009_stats_brin.sql" with { type: "text" };
 import m0030 from "../../sql/migrations/0030_reader_raw_privileges.sql" with { type: "text" };
+import m0031 from "../../sql/migrations/0031_privacy_tiers.sql" with { type: "text" };
 
 /** One migration: its number, file name and SQL text. */
 export interface Migration {
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: "0008_window_rows.sql", sql: m0008 },
   { version: 9, name: "0009_stats_brin.sql", sql: m0009 },
   { version: 30, name: "0030_reader_raw_privileges.sql", sql: m0030 },
+  { version: 31, name: "0031_privacy_tiers.sql", sql: m0031 },
 ];
 
 /** An applied migration no longer matches its file, or the database is newer than us. */

@@ -90,6 +90,9 @@ function isSpace(c: number): boolean {
 /** Turns client addresses into what is stored; pure apart from a bounded cache. */
 export interface ClientTransform {
   readonly mode: ClientIpMode;
+  /** Bits kept of IPv4 and IPv6 addresses in `truncate` mode. */
+  readonly prefix4: number;
+  readonly prefix6: number;
   /**
    * Rewrite an address in place: `bytes[0..4)` (family 4) or `bytes[0..16)` (family 6).
    * Returns the family of the result (a pseudonym is always 6).
@@ -115,6 +118,8 @@ export function createClientTransform(options: ClientTransformOptions): ClientTr
   const scratch = new Uint8Array(16);
   const transform: ClientTransform = {
     mode: options.mode,
+    prefix4,
+    prefix6,
     bytes(b, family) {
       if (options.mode === "full") return family;
       if (options.mode === "truncate") {

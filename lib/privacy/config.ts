@@ -70,7 +70,7 @@ type Parsed = z.infer<z.ZodObject<typeof PRIVACY_SCHEMA>>;
  * (the caller throws its ConfigError with it).
  */
 export function privacySettingsOf(
-  v: Parsed & { DNSA_HTTP_TOKEN?: string },
+  v: Parsed & { DNSA_HTTP_TOKEN?: string; DNSA_RETENTION_DAYS: number },
 ): { settings: PrivacySettings; statsToken: string | null } | { error: string } {
   if (v.DNSA_CLIENT_IP === "hash" && !v.DNSA_CLIENT_IP_KEY_FILE) {
     return {
@@ -83,6 +83,13 @@ export function privacySettingsOf(
     return {
       error: "DNSA_CLIENT_IP_FULL_DAYS needs DNSA_CLIENT_IP=truncate or hash: what the " +
         "addresses become after that many days",
+    };
+  }
+  if (v.DNSA_CLIENT_IP_FULL_DAYS >= v.DNSA_RETENTION_DAYS) {
+    return {
+      error: `DNSA_CLIENT_IP_FULL_DAYS=${v.DNSA_CLIENT_IP_FULL_DAYS} must be less than ` +
+        `DNSA_RETENTION_DAYS=${v.DNSA_RETENTION_DAYS}: a day is rewritten from its raw rows, ` +
+        "which retention drops after DNSA_RETENTION_DAYS",
     };
   }
   if (v.DNSA_HTTP_STATS_TOKEN && !v.DNSA_HTTP_TOKEN) {

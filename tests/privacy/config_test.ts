@@ -46,6 +46,10 @@ Deno.test("privacy keys: each mistake is a ConfigError naming the key", () => {
     [{ DNSA_CLIENT_IP_PREFIX: "33,56" }, /DNSA_CLIENT_IP_PREFIX/],
     [{ DNSA_CLIENT_IP_PREFIX: "24" }, /DNSA_CLIENT_IP_PREFIX/],
     [{ DNSA_CLIENT_IP_FULL_DAYS: "7" }, /DNSA_CLIENT_IP_FULL_DAYS needs DNSA_CLIENT_IP/],
+    [
+      { DNSA_CLIENT_IP: "truncate", DNSA_CLIENT_IP_FULL_DAYS: "30" },
+      /less than DNSA_RETENTION_DAYS=30/,
+    ],
     [{ DNSA_EXCLUDE_CLIENTS: "not-a-net" }, /DNSA_EXCLUDE_CLIENTS/],
     [{ DNSA_EXCLUDE_DOMAINS: "a.*.b" }, /DNSA_EXCLUDE_DOMAINS/],
     [{ DNSA_DOMAIN_DETAIL: "labels" }, /DNSA_DOMAIN_DETAIL/],

@@ -72,7 +72,7 @@ export async function rewriteOldDays(sql: Sql, options: TierOptions): Promise<Ti
       await tx.unsafe(`lock table "${name}" in share mode`);
       if (mode === "hash") {
         await tx.unsafe(mapCreate);
-        const found = await tx.unsafe<{ address: string }[]>(dayAddresses, [name, b.lo, b.hi]);
+        const found = await tx.unsafe<{ address: string }[]>(dayAddresses, [b.lo, b.hi]);
         for (let i = 0; i < found.length; i += MAP_CHUNK) {
           const addresses = found.slice(i, i + MAP_CHUNK).map((r) => r.address);
           const pseudonyms = addresses.map((a) => policy.stored.text(a) ?? a);

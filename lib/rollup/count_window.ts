@@ -13,9 +13,9 @@
  * @module
  */
 import { createZoneClock, type ZoneClock } from "../time.ts";
-import { type Cell, isoMicros, TableWriter } from "./table_writer.ts";
+import { type Cell, isoMicros, TableWriter } from "./write_table.ts";
 import { IntList, latencyColumns } from "./int_list.ts";
-import { COUNT_COLUMNS, type PendingWrite, type StreamSink, taken } from "./stream_sink.ts";
+import { COUNT_COLUMNS, type PendingWrite, type StreamSink, taken } from "./write_stream.ts";
 
 const SKETCH = 256;
 /** Hours of a window: 23, 24 or 25 (bit masks hold up to 31). */

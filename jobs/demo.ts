@@ -14,7 +14,7 @@ import { listRotatedSet } from "../lib/ingest/file_set.ts";
 import { ingestFiles } from "../lib/ingest/ingest_files.ts";
 import type { Logger } from "../lib/log.ts";
 import { runReport } from "../lib/report.ts";
-import { rollupStatistics } from "../lib/rollup.ts";
+import { rollupStatistics } from "../lib/rollup/rollup.ts";
 import { sleep } from "../lib/sleep.ts";
 import { createZoneClock } from "../lib/time.ts";
 import { MetricsRecorder } from "../lib/metrics.ts";

@@ -1,14 +1,14 @@
 /**
  * The `federate` job (`deno task federate`, and every DNSA_FEDERATE_SCHEDULE under `serve`
- * when there are peers): pull each peer's changed statistics (lib/federation.ts). Each peer's
+ * when there are peers): pull each peer's changed statistics (lib/federation/pull.ts). Each peer's
  * pull is one run in job_runs (`detail.peer`), failed when that peer failed; the other peers
  * proceed, and the next run catches up from the watermark.
  *
  * @module
  */
 import type { JobContext } from "../lib/context.ts";
-import { type PeerPullResult, pullPeer } from "../lib/federation.ts";
-import { listPeers } from "../lib/federation_peer.ts";
+import { type PeerPullResult, pullPeer } from "../lib/federation/pull.ts";
+import { listPeers } from "../lib/federation/peer.ts";
 import { recordedRun, type Trigger } from "../lib/job_runs.ts";
 
 /** Options of {@linkcode federate}. */

@@ -8,7 +8,7 @@
  */
 import type { JobContext } from "../lib/context.ts";
 import { type JobRun, recordedRun, type Trigger } from "../lib/job_runs.ts";
-import { type RollupResult, rollupStatistics } from "../lib/rollup.ts";
+import { type RollupResult, rollupStatistics } from "../lib/rollup/rollup.ts";
 
 /** Options of {@linkcode rollup}. */
 export interface RollupJobOptions {

@@ -10,7 +10,7 @@
  * @module
  */
 import type { JobContext } from "../lib/context.ts";
-import { listPeers } from "../lib/federation_peer.ts";
+import { listPeers } from "../lib/federation/peer.ts";
 import { errorText, type Trigger } from "../lib/job_runs.ts";
 import { federate } from "./federate.ts";
 import { retention } from "./retention.ts";

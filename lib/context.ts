@@ -7,6 +7,7 @@ import type { Config } from "./config.ts";
 import { isTransientDbError, openDatabase, type Sql } from "./db/connect.ts";
 import { migrate } from "./db/migrate.ts";
 import { INGEST_SQL } from "./db/statements.ts";
+import { errorText } from "./error_text.ts";
 import type { Logger } from "./log.ts";
 import { sleep } from "./sleep.ts";
 
@@ -54,7 +55,7 @@ export async function openContext(
       }
       const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
       log.warn("database unavailable at start, waiting", {
-        error: error instanceof Error ? error.message : String(error),
+        error: errorText(error),
         retry_in_ms: delayMs,
       });
       await sleep(delayMs, wait);

@@ -8,13 +8,12 @@
  */
 import type { ErrorLine, QueryLine, RateLimitLine, ResponseLine } from "../parse/types.ts";
 import { isIpAddress } from "./address.ts";
+import { BinaryCopySink, type FastRow } from "./binary_sink.ts";
 import {
-  BinaryCopySink,
   ColumnSink,
   COPY_COLUMNS,
   DNSTAP_COLUMNS,
   type DnstapRow,
-  type FastRow,
   type RowExtras,
 } from "./row_sink.ts";
 

@@ -3,18 +3,18 @@
  * `dns_daily_stats`, `dns_daily_domains` and `dns_daily_apexes` (millions of rows for a busy
  * day). On PostgreSQL they are encoded as binary COPY as they are counted, so neither the
  * program nor the server turns numbers and times into text and back; on the embedded database
- * they become JSON rows (lib/rollup/table_writer.ts).
+ * they become JSON rows (lib/rollup/write_table.ts).
  *
  * Values arrive raw: counts as numbers, times as epoch microseconds, a client sketch as the
- * sorted client indexes (lib/rollup/window_aggregator.ts numbers clients in hash order).
+ * sorted client indexes (lib/rollup/count_window.ts numbers clients in hash order).
  *
  * @module
  */
-import { BinaryTable } from "./binary_copy.ts";
-import type { PendingWrite } from "./pending_write.ts";
-import { type Cell, isoMicros, TableWriter } from "./table_writer.ts";
+import type { BinaryCopyWriter } from "../db/binary_copy.ts";
+import type { PendingWrite } from "./write_batches.ts";
+import { BinaryTable, type Cell, isoMicros, TableWriter } from "./write_table.ts";
 
-export type { PendingWrite } from "./pending_write.ts";
+export type { PendingWrite } from "./write_batches.ts";
 
 /** The rcode counts of a row: six numbers of `rc` from `at`. */
 export interface RcodeCounts {
@@ -270,7 +270,7 @@ export class BinarySink implements StreamSink {
     return this.#hourlyT.rows + this.#dailyT.rows + this.#domainsT.rows + this.#apexesT.rows;
   }
 
-  #rc(t: BinaryTable, { rc, at }: RcodeCounts): void {
+  #rc(t: BinaryCopyWriter, { rc, at }: RcodeCounts): void {
     for (let i = 0; i < 6; i++) t.int8(rc[at + i]);
   }
 
@@ -282,8 +282,8 @@ export class BinarySink implements StreamSink {
     rc: RcodeCounts,
     span: [number, number],
   ): void {
-    const t = this.#hourlyT;
-    t.begin();
+    const t = this.#hourlyT.writer;
+    t.fields(HOURLY_COLUMNS.length);
     t.time(hourUs);
     t.text(this.node);
     t.text(g.domain);
@@ -320,7 +320,7 @@ export class BinarySink implements StreamSink {
 
   /** A row of dns_daily_stats (with the qtype) or of dns_daily_domains (without). */
   #dayRow(
-    t: BinaryTable,
+    table: BinaryTable,
     g: GroupKey,
     withQtype: boolean,
     [hits, clients]: [number, number],
@@ -328,7 +328,8 @@ export class BinarySink implements StreamSink {
     span: [number, number],
     sketch: Int32Array,
   ): void {
-    t.begin();
+    const t = table.writer;
+    t.fields(table.columns.length);
     t.date(this.#day);
     t.text(this.node);
     t.text(g.domain);
@@ -339,7 +340,7 @@ export class BinarySink implements StreamSink {
     this.#rc(t, rc);
     t.time(span[0]);
     t.time(span[1]);
-    t.hashes(sketch, this.hi, this.lo);
+    t.int8Array(sketch, this.hi, this.lo);
   }
 
   apex(
@@ -348,8 +349,8 @@ export class BinarySink implements StreamSink {
     rc: RcodeCounts,
     sketch: Int32Array,
   ): void {
-    const t = this.#apexesT;
-    t.begin();
+    const t = this.#apexesT.writer;
+    t.fields(APEX_COLUMNS.length);
     t.date(this.#day);
     t.text(this.node);
     t.text(apex);
@@ -357,7 +358,7 @@ export class BinarySink implements StreamSink {
     t.int4(c.clients);
     t.int4(c.domains);
     this.#rc(t, rc);
-    t.hashes(sketch, this.hi, this.lo);
+    t.int8Array(sketch, this.hi, this.lo);
   }
 
   take(): PendingWrite[] {

@@ -1,5 +1,5 @@
 /**
- * The postgres_fdw route: instead of copying a peer's statistics (lib/federation.ts), read
+ * The postgres_fdw route: instead of copying a peer's statistics (lib/federation/pull.ts), read
  * them where they are. `federate --setup-fdw PEER` makes a foreign server for the peer, a
  * user mapping for the current role, the peer's statistics tables as foreign tables in schema
  * `peer_<label>`, and for each statistics table a view `<table>_all` = the local rows union all
@@ -7,15 +7,15 @@
  *
  * @module
  */
-import type { Sql } from "./db/connect.ts";
-import fdwSetup from "../sql/federation/fdw_setup.sql" with { type: "text" };
-import fdwSetupCall from "../sql/federation/fdw_setup_call.sql" with { type: "text" };
-import fdwViews from "../sql/federation/fdw_views.sql" with { type: "text" };
-import fdwViewsCall from "../sql/federation/fdw_views_call.sql" with { type: "text" };
-import type { Peer } from "./federation_peer.ts";
-import { urlParts } from "./federation_peer.ts";
-import { pgpassPassword } from "./pgpass.ts";
-import { STATISTICS_TABLES } from "./rollup.ts";
+import type { Sql } from "../db/connect.ts";
+import fdwSetup from "../../sql/federation/fdw_setup.sql" with { type: "text" };
+import fdwSetupCall from "../../sql/federation/fdw_setup_call.sql" with { type: "text" };
+import fdwViews from "../../sql/federation/fdw_views.sql" with { type: "text" };
+import fdwViewsCall from "../../sql/federation/fdw_views_call.sql" with { type: "text" };
+import type { Peer } from "./peer.ts";
+import { urlParts } from "./peer.ts";
+import { pgpassPassword } from "../pgpass.ts";
+import { STATISTICS_TABLES } from "../rollup/rollup.ts";
 
 /** What {@linkcode setupFdwPeer} made. */
 export interface FdwSetupResult {

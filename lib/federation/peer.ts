@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { NO_DELAY_OPTIONS } from "./db/socket.ts";
+import { NO_DELAY_OPTIONS } from "../db/socket.ts";
 import postgres from "postgres";
-import type { Config } from "./config.ts";
-import type { Sql } from "./db/connect.ts";
-import { FEDERATION_SQL } from "./federation_sql.ts";
-import { errorText } from "./job_runs.ts";
-import { pgpassPassword } from "./pgpass.ts";
+import type { Config } from "../config.ts";
+import type { Sql } from "../db/connect.ts";
+import { FEDERATION_SQL } from "./sql.ts";
+import { errorText } from "../error_text.ts";
+import { pgpassPassword } from "../pgpass.ts";
 
 /** A peer to pull statistics from. `name` is only the connection label. */
 export interface Peer {

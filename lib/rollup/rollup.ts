@@ -5,16 +5,17 @@
  * rebuilds the windows that have marks (everything up to now, the current partial hour and
  * day included), and one with dates rebuilds every window of those days. A window is rebuilt
  * in one transaction: its statistics rows are deleted and computed again from the raw rows in
- * one sorted pass (lib/rollup_window.ts),
+ * one sorted pass (lib/rollup/window.ts),
  * so re-running any window gives the same rows and late rows re-aggregate the windows they
  * touch. Windows of one node are serialised by an advisory lock: a second rollup waits, or
  * (`wait: false`, the scheduled run) leaves a busy window for the next run.
  *
  * @module
  */
-import type { Sql, Tx } from "./db/connect.ts";
-import { ROLLUP_SQL } from "./db/statements.ts";
-import { aggregateWindow, WindowReader } from "./rollup_window.ts";
+import type { Sql, Tx } from "../db/connect.ts";
+import { ROLLUP_SQL } from "../db/statements.ts";
+import { WindowReader } from "./read_thread.ts";
+import { aggregateWindow } from "./window.ts";
 
 /** Advisory lock of a node's rollup windows (second key: node_id). */
 export const ROLLUP_LOCK = 424_313;
@@ -22,7 +23,7 @@ export const ROLLUP_LOCK = 424_313;
 /**
  * Advisory lock taken right before a window's statistics version is set and held until its
  * transaction ends: versions then become visible in the order they were taken, so a peer
- * that read every version up to V has seen every change up to V (lib/federation.ts).
+ * that read every version up to V has seen every change up to V (lib/federation/pull.ts).
  */
 export const STATS_VERSION_LOCK = 4_243_120_003;
 

@@ -13,7 +13,7 @@
  */
 import { Buffer } from "node:buffer";
 import type net from "node:net";
-import { openNoDelaySocket, type SocketTarget } from "../db/socket.ts";
+import { openNoDelaySocket, type SocketTarget } from "./socket.ts";
 
 const COPY_DATA = 0x64; // 'd'
 

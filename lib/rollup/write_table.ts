@@ -1,10 +1,12 @@
 /**
- * Rows bound for one statistics table, written in chunks: COPY text on PostgreSQL,
- * `json_populate_recordset` on the embedded database (which has no COPY FROM STDIN).
+ * Rows bound for one statistics table, written in chunks: as cells ({@linkcode TableWriter}:
+ * COPY text on PostgreSQL, `json_populate_recordset` on the embedded database, which has no
+ * COPY FROM STDIN), or encoded as binary COPY as they come ({@linkcode BinaryTable}).
  *
  * @module
  */
-import type { PendingWrite } from "./pending_write.ts";
+import { BinaryCopyWriter } from "../db/binary_copy.ts";
+import type { PendingWrite } from "./write_batches.ts";
 
 /** One value of a row, as COPY text takes it; null is NULL. */
 export type Cell = string | null;
@@ -67,6 +69,30 @@ export class TableWriter {
     }
     const objects = rows.map((r) => Object.fromEntries(this.columns.map((c, i) => [c, r[i]])));
     return { ...base, format: "json", data: JSON.stringify(objects) };
+  }
+}
+
+/**
+ * One table's rows as binary COPY data, written field by field through {@linkcode writer}
+ * (each row begun with {@linkcode BinaryCopyWriter.fields}).
+ */
+export class BinaryTable {
+  /** Where the rows are encoded; one buffer that grows, handed out whole by take(). */
+  readonly writer = new BinaryCopyWriter({ grow: true });
+
+  constructor(readonly table: string, readonly columns: readonly string[]) {}
+
+  /** Rows held. */
+  get rows(): number {
+    return this.writer.rows;
+  }
+
+  /** The rows so far with the trailer (null when there are none); the table is empty at once. */
+  take(): PendingWrite | null {
+    const rows = this.writer.rows;
+    if (rows === 0) return null;
+    const data = this.writer.take();
+    return { table: this.table, columns: this.columns, rows, format: "binary", data };
   }
 }
 

@@ -12,12 +12,12 @@
  *
  * @module
  */
-import type { Sql, Tx } from "./db/connect.ts";
-import { ROLLUP_SQL } from "./db/statements.ts";
-import { FEDERATED_TABLES, FEDERATION_SQL } from "./federation_sql.ts";
-import { openPeer, type Peer, peerErrorText } from "./federation_peer.ts";
-import type { Logger } from "./log.ts";
-import { createZoneClock, dayString } from "./time.ts";
+import type { Sql, Tx } from "../db/connect.ts";
+import { ROLLUP_SQL } from "../db/statements.ts";
+import { FEDERATED_TABLES, FEDERATION_SQL } from "./sql.ts";
+import { openPeer, type Peer, peerErrorText } from "./peer.ts";
+import type { Logger } from "../log.ts";
+import { createZoneClock, dayString } from "../time.ts";
 
 /** Advisory lock of one node's federated days (second key: hashtext(node_name)). */
 export const FEDERATE_LOCK = 424_315;

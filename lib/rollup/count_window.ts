@@ -8,20 +8,16 @@
  * stamps (the serial of the domain or apex that last counted a client); a domain's
  * (qtype, client, hour) triples are sorted when the domain closes, which gives each
  * (domain, qtype) group and each of its hours their unique clients. Memory is bounded by the
- * window's clients and by one domain's rows, never by the window's rows.
+ * window's clients and by one domain's rows, never by the window's rows. The whole-window
+ * tables are counted beside (lib/rollup/count_totals.ts), by the window's hours
+ * (lib/rollup/count_hours.ts).
  *
  * @module
  */
-import { createZoneClock, type ZoneClock } from "../time.ts";
-import { type Cell, isoMicros, TableWriter } from "./table_writer.ts";
-import { IntList, latencyColumns } from "./int_list.ts";
-import { COUNT_COLUMNS, type PendingWrite, type StreamSink, taken } from "./stream_sink.ts";
-
-const SKETCH = 256;
-/** Hours of a window: 23, 24 or 25 (bit masks hold up to 31). */
-const HCAP = 32;
-const SLOT_US = 900_000_000; // 15 minutes: every zone's hours start on a quarter hour
-const HOUR_MS = 3_600_000;
+import { HCAP, WindowHours } from "./count_hours.ts";
+import { SKETCH, WindowTotals } from "./count_totals.ts";
+import { IntList } from "./int_list.ts";
+import type { PendingWrite, StreamSink } from "./write_stream.ts";
 
 /** The window's clients in hash order: index i has hash `hashes[i]` and address `ips[i]`. */
 export interface WindowClients {
@@ -49,31 +45,6 @@ export interface WindowSpec {
   readerThread?: boolean;
 }
 
-const TOTALS_COLUMNS = [
-  "node_name",
-  "hit_count",
-  "unique_clients",
-  "unique_domains",
-  ...COUNT_COLUMNS,
-  "client_hashes",
-  "latency_p50_us",
-  "latency_p95_us",
-  "latency_p99_us",
-  "latency_count",
-  "latency_hist",
-] as const;
-
-function rcCells(rc: Int32Array, base: number): Cell[] {
-  return [
-    String(rc[base]),
-    String(rc[base + 1]),
-    String(rc[base + 2]),
-    String(rc[base + 3]),
-    String(rc[base + 4]),
-    String(rc[base + 5]),
-  ];
-}
-
 /** Aggregates one window; feed it with {@linkcode startDomain} and {@linkcode add}. */
 export class WindowAggregator {
   /** The streaming tables' rows; the caller writes them while rows keep coming. */
@@ -81,43 +52,18 @@ export class WindowAggregator {
   rows = 0;
 
   readonly #w: WindowSpec;
-  readonly #clock: ZoneClock;
   readonly #hashes: readonly string[];
   readonly #ips: readonly string[];
   readonly #n: number;
-  readonly #hourFromMs: number;
-  readonly #hourToMs: number;
-  // Hours: a quarter hour's slot → hour index; hour index → start (epoch ms).
-  readonly #slotBase: number;
-  readonly #slotHour: Int8Array;
-  readonly #hourStart: number[] = [];
-  readonly #hourIso: string[] = [];
-  readonly #hHits = new Int32Array(HCAP);
-  readonly #hRc = new Int32Array(HCAP * 6);
-  readonly #hDomains = new Int32Array(HCAP);
-  readonly #hLat: IntList[] = [];
-  // Qtypes: dictionary and per-qtype day counts.
+  readonly #hours: WindowHours;
+  readonly #totals: WindowTotals;
+  // Qtypes: dictionary.
   readonly #qtypeIndex = new Map<string | null, number>();
   readonly #qtypes: (string | null)[] = [];
   #qcap = 16;
-  #qHits = new Int32Array(16);
-  #qRc = new Int32Array(16 * 6);
-  #qClients = new Int32Array(16);
-  #cQtypeSeen: Uint8Array;
-  // Clients.
-  readonly #cHits: Int32Array;
-  readonly #cRc: Int32Array;
-  readonly #cFirst: Float64Array;
-  readonly #cLast: Float64Array;
-  readonly #cDomains: Int32Array;
-  readonly #cHourMask: Int32Array;
+  // Per client: the serial of the domain and of the apex that last counted it.
   readonly #cDomainStamp: Int32Array;
   readonly #cApexStamp: Int32Array;
-  // The day.
-  #dayHits = 0;
-  readonly #dayRc = new Int32Array(6);
-  #dayDomains = 0;
-  readonly #dayLat = new IntList(1024);
   // The open apex.
   #apexOpen = false;
   #apex: string | null = null;
@@ -152,25 +98,14 @@ export class WindowAggregator {
 
   constructor(w: WindowSpec, clients: WindowClients, sink: StreamSink) {
     this.#w = w;
-    this.#clock = createZoneClock(w.tz);
     this.sink = sink;
     this.#hashes = clients.hashes;
     this.#ips = clients.ips;
     const n = this.#n = clients.hashes.length;
-    this.#hourFromMs = w.hourFrom.getTime();
-    this.#hourToMs = w.hourTo.getTime();
-    this.#slotBase = Math.floor(w.lo.getTime() * 1000 / SLOT_US);
-    const slots = Math.ceil(w.hi.getTime() * 1000 / SLOT_US) - this.#slotBase + 1;
-    this.#slotHour = new Int8Array(Math.max(1, slots)).fill(-1);
-    this.#cHits = new Int32Array(n);
-    this.#cRc = new Int32Array(n * 6);
-    this.#cFirst = new Float64Array(n).fill(Infinity);
-    this.#cLast = new Float64Array(n).fill(-Infinity);
-    this.#cDomains = new Int32Array(n);
-    this.#cHourMask = new Int32Array(n);
+    this.#hours = new WindowHours(w);
+    this.#totals = new WindowTotals(n);
     this.#cDomainStamp = new Int32Array(n);
     this.#cApexStamp = new Int32Array(n);
-    this.#cQtypeSeen = new Uint8Array(n * this.#qcap);
   }
 
   /** Rows waiting in the four streaming tables. */
@@ -211,7 +146,7 @@ export class WindowAggregator {
    */
   add(qi: number, c: number, us: number, rc: number, lat: number): void {
     if (c < 0 || c >= this.#n) throw new RangeError(`client index ${c} outside the window's`);
-    const h = this.#hourOf(us);
+    const h = this.#hours.of(us);
     this.rows++;
     // The (domain, qtype) group and its hour.
     if (this.#gStamp[qi] !== this.#dSerial) this.#openGroup(qi);
@@ -239,7 +174,7 @@ export class WindowAggregator {
     if (this.#cDomainStamp[c] !== this.#dSerial) {
       this.#cDomainStamp[c] = this.#dSerial;
       this.#dClients.push(c);
-      this.#cDomains[c]++;
+      this.#totals.addClientDomain(c);
     }
     // The apex.
     this.#aHits++;
@@ -249,26 +184,7 @@ export class WindowAggregator {
       this.#aClients.push(c);
     }
     // The client, the qtype, the hour, the day.
-    this.#cHits[c]++;
-    this.#cRc[c * 6 + rc]++;
-    if (us < this.#cFirst[c]) this.#cFirst[c] = us;
-    if (us > this.#cLast[c]) this.#cLast[c] = us;
-    this.#cHourMask[c] |= 1 << h;
-    this.#qHits[qi]++;
-    this.#qRc[qi * 6 + rc]++;
-    const seen = c * this.#qcap + qi;
-    if (this.#cQtypeSeen[seen] === 0) {
-      this.#cQtypeSeen[seen] = 1;
-      this.#qClients[qi]++;
-    }
-    this.#hHits[h]++;
-    this.#hRc[h * 6 + rc]++;
-    this.#dayHits++;
-    this.#dayRc[rc]++;
-    if (lat >= 0) {
-      this.#hLat[h].push(lat);
-      this.#dayLat.push(lat);
-    }
+    this.#totals.add(qi, c, us, h, rc, lat);
   }
 
   /**
@@ -279,114 +195,13 @@ export class WindowAggregator {
   finish(): PendingWrite[] {
     this.#closeDomain();
     this.#closeApex();
-    const w = this.#w, node = w.nodeName, day = w.day, copy = w.copy;
-    const clients = new TableWriter("dns_daily_clients", [
-      "stat_date",
-      "node_name",
-      "client_ip",
-      "hit_count",
-      "unique_domains",
-      ...COUNT_COLUMNS,
-      "first_seen",
-      "last_seen",
-    ], copy);
-    const hours = this.#hourStart.length;
-    const hourClients = new Int32Array(hours);
-    const hourSketch: string[][] = this.#hourStart.map(() => []);
-    const daySketch: string[] = [];
-    let dayClients = 0;
-    for (let c = 0; c < this.#n; c++) {
-      if (this.#cHits[c] === 0) continue;
-      dayClients++;
-      if (daySketch.length < SKETCH) daySketch.push(this.#hashes[c]);
-      clients.push([
-        day,
-        node,
-        this.#ips[c],
-        String(this.#cHits[c]),
-        String(this.#cDomains[c]),
-        ...rcCells(this.#cRc, c * 6),
-        isoMicros(this.#cFirst[c]),
-        isoMicros(this.#cLast[c]),
-      ]);
-      const mask = this.#cHourMask[c];
-      for (let h = 0; h < hours; h++) {
-        if ((mask & (1 << h)) === 0) continue;
-        hourClients[h]++;
-        if (hourSketch[h].length < SKETCH) hourSketch[h].push(this.#hashes[c]);
-      }
-    }
-    const qtypes = new TableWriter("dns_daily_qtypes", [
-      "stat_date",
-      "node_name",
-      "qtype",
-      "hit_count",
-      "unique_clients",
-      ...COUNT_COLUMNS,
-    ], copy);
-    this.#qtypes.forEach((q, qi) => {
-      qtypes.push([
-        day,
-        node,
-        q,
-        String(this.#qHits[qi]),
-        String(this.#qClients[qi]),
-        ...rcCells(this.#qRc, qi * 6),
-      ]);
-    });
-    const hourly = new TableWriter("dns_hourly_totals", ["stat_hour", ...TOTALS_COLUMNS], copy);
-    for (let h = 0; h < hours; h++) {
-      if (!this.#hourWritten(h) || this.#hHits[h] === 0) continue;
-      hourly.push([
-        this.#hourIso[h],
-        node,
-        String(this.#hHits[h]),
-        String(hourClients[h]),
-        String(this.#hDomains[h]),
-        ...rcCells(this.#hRc, h * 6),
-        `{${hourSketch[h].join(",")}}`,
-        ...latencyColumns(this.#hLat[h]),
-      ]);
-    }
-    const total = new TableWriter("dns_daily_totals", ["stat_date", ...TOTALS_COLUMNS], copy);
-    if (this.#dayHits > 0) {
-      total.push([
-        day,
-        node,
-        String(this.#dayHits),
-        String(dayClients),
-        String(this.#dayDomains),
-        ...rcCells(this.#dayRc, 0),
-        `{${daySketch.join(",")}}`,
-        ...latencyColumns(this.#dayLat),
-      ]);
-    }
-    return [...this.sink.take(), ...taken([clients, qtypes, hourly, total])];
-  }
-
-  #hourWritten(h: number): boolean {
-    const start = this.#hourStart[h];
-    return start >= this.#hourFromMs && start < this.#hourToMs;
-  }
-
-  /** The window's hour index of an epoch-µs time. */
-  #hourOf(us: number): number {
-    const slot = Math.floor(us / SLOT_US);
-    const i = slot - this.#slotBase;
-    if (i >= 0 && i < this.#slotHour.length && this.#slotHour[i] >= 0) return this.#slotHour[i];
-    const ms = slot * (SLOT_US / 1000);
-    const wall = this.#clock.toWall(ms);
-    const start = ms - (((wall % HOUR_MS) + HOUR_MS) % HOUR_MS);
-    let h = this.#hourStart.indexOf(start);
-    if (h < 0) {
-      h = this.#hourStart.length;
-      if (h >= HCAP - 1) throw new RangeError(`a window has at most ${HCAP - 1} hours`);
-      this.#hourStart.push(start);
-      this.#hourIso.push(isoMicros(start * 1000));
-      this.#hLat.push(new IntList());
-    }
-    if (i >= 0 && i < this.#slotHour.length) this.#slotHour[i] = h;
-    return h;
+    const totals = this.#totals.tables(
+      this.#w,
+      { hashes: this.#hashes, ips: this.#ips },
+      this.#qtypes,
+      this.#hours,
+    );
+    return [...this.sink.take(), ...totals];
   }
 
   #openGroup(qi: number): void {
@@ -404,7 +219,7 @@ export class WindowAggregator {
   }
 
   #growQtypes(): void {
-    const old = this.#qcap, cap = old * 2;
+    const cap = this.#qcap * 2;
     const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T, k: number) => {
       const b = make(cap * k);
       b.set(a);
@@ -412,9 +227,6 @@ export class WindowAggregator {
     };
     const i32 = (n: number) => new Int32Array(n);
     const f64 = (n: number) => new Float64Array(n);
-    this.#qHits = grow(this.#qHits, i32, 1);
-    this.#qRc = grow(this.#qRc, i32, 6);
-    this.#qClients = grow(this.#qClients, i32, 1);
     this.#gStamp = grow(this.#gStamp, i32, 1);
     this.#gHits = grow(this.#gHits, i32, 1);
     this.#gRc = grow(this.#gRc, i32, 6);
@@ -425,11 +237,7 @@ export class WindowAggregator {
     this.#ghFirst = grow(this.#ghFirst, f64, HCAP);
     this.#ghLast = grow(this.#ghLast, f64, HCAP);
     this.#ghClients = grow(this.#ghClients, i32, HCAP);
-    const seen = new Uint8Array(this.#n * cap);
-    for (let c = 0; c < this.#n; c++) {
-      seen.set(this.#cQtypeSeen.subarray(c * old, c * old + old), c * cap);
-    }
-    this.#cQtypeSeen = seen;
+    this.#totals.growQtypes(cap);
     this.#qcap = cap;
   }
 
@@ -479,10 +287,7 @@ export class WindowAggregator {
       [this.#dFirst, this.#dLast],
       this.#sketchOf(this.#dClients),
     );
-    for (let h = 0, m = this.#dHourMask; m !== 0; h++, m >>>= 1) {
-      if (m & 1) this.#hDomains[h]++;
-    }
-    this.#dayDomains++;
+    this.#totals.addDomain(this.#dHourMask);
     this.#aDomains++;
     this.#dHits = 0;
     this.#dRc.fill(0);
@@ -496,11 +301,12 @@ export class WindowAggregator {
 
   #emitGroup(qi: number, domain: string | null, apex: string | null): void {
     const key = { domain, apex, qtype: this.#qtypes[qi] };
-    for (let h = 0; h < this.#hourStart.length; h++) {
+    const hours = this.#hours;
+    for (let h = 0; h < hours.length; h++) {
       const gh = qi * HCAP + h;
-      if (this.#ghHits[gh] === 0 || !this.#hourWritten(h)) continue;
+      if (this.#ghHits[gh] === 0 || !hours.written(h)) continue;
       this.sink.hourly(
-        this.#hourStart[h] * 1000,
+        hours.start[h] * 1000,
         key,
         this.#ghHits[gh],
         this.#ghClients[gh],

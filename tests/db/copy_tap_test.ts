@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { CopyTap } from "../../lib/rollup/copy_tap.ts";
-import { BinaryCopyReader } from "../../lib/rollup/binary_copy.ts";
+import { CopyTap } from "../../lib/db/copy_tap.ts";
+import { BinaryCopyReader } from "../../lib/db/binary_copy.ts";
 
 function message(type: string, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(5 + payload.length);

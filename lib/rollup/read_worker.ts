@@ -1,6 +1,6 @@
 /**
  * The rollup's reading thread: reads a window from PostgreSQL and counts it
- * (lib/rollup/window_source.ts), and hands the statistics rows to the main thread as binary
+ * (lib/rollup/read_copy.ts), and hands the statistics rows to the main thread as binary
  * COPY batches (their buffers transferred, not copied). The main thread only writes them, so
  * its connection is served while this thread reads and counts: on one thread the reader's
  * stream, always ready, would starve the writer's socket.
@@ -11,9 +11,10 @@
  *
  * @module
  */
-import { MAX_QUEUED, openReader, type ReaderOptions, readWindowByCopy } from "./window_source.ts";
-import type { WindowSpec } from "./window_aggregator.ts";
-import { type PendingWrite, transferList } from "./pending_write.ts";
+import type { WindowSpec } from "./count_window.ts";
+import { readWindowByCopy } from "./read_copy.ts";
+import { openReader, type ReaderOptions } from "./read_session.ts";
+import { MAX_QUEUED, type PendingWrite, transferList } from "./write_batches.ts";
 
 /** What a worker's global scope offers here. */
 interface WorkerScope {

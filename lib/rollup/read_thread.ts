@@ -1,6 +1,6 @@
 /**
  * Runs the reading and counting of PostgreSQL windows on a worker thread
- * (lib/rollup/window_worker.ts) and writes the rows it hands back on the window's
+ * (lib/rollup/read_worker.ts) and writes the rows it hands back on the window's
  * transaction. One worker serves every window of a rollup; {@linkcode WindowReader.close}
  * ends it. Where no worker can run (its module missing from a binary compiled without it,
  * settings that cannot be sent to another thread: a password function), the same code reads
@@ -9,15 +9,11 @@
  * @module
  */
 import type { Sql, Tx } from "../db/connect.ts";
-import {
-  BatchWriter,
-  openReader,
-  type ReaderOptions,
-  readerOptions,
-  readWindowByCopy,
-} from "./window_source.ts";
-import type { WindowSpec } from "./window_aggregator.ts";
-import type { FromWorker, ToWorker } from "./window_worker.ts";
+import type { WindowSpec } from "./count_window.ts";
+import { readWindowByCopy } from "./read_copy.ts";
+import { openReader, type ReaderOptions, readerOptions } from "./read_session.ts";
+import type { FromWorker, ToWorker } from "./read_worker.ts";
+import { BatchWriter } from "./write_batches.ts";
 
 /** The worker could not start; nothing was read. */
 class WorkerUnavailable extends Error {}
@@ -33,9 +29,9 @@ export class WindowReader {
   /** Where the last window was read: on the worker thread (true) or the main thread. */
   lastOnWorker: boolean | null = null;
 
-  /** `workerUrl`: the worker module (lib/rollup/window_worker.ts unless a test says otherwise). */
+  /** `workerUrl`: the worker module (lib/rollup/read_worker.ts unless a test says otherwise). */
   constructor(sql: Sql, workerUrl?: URL) {
-    this.#workerUrl = workerUrl ?? new URL("./window_worker.ts", import.meta.url);
+    this.#workerUrl = workerUrl ?? new URL("./read_worker.ts", import.meta.url);
     this.#options = readerOptions(sql);
     let cloneable = true;
     try {

@@ -1,5 +1,6 @@
 /**
- * Ordering the files of rotated sets oldest first, whatever the argument order.
+ * The files of a rotated set: ordering them oldest first, whatever the argument order, and
+ * telling the live file from its rotated versions.
  *
  * BIND's `suffix increment` gives `x.N` … `x.0`, `x` (oldest = highest number); its
  * `suffix timestamp` gives `x.YYYYMMDDHHMMSSmmm`; logrotate gives `x.N[.gz]` and, with
@@ -71,4 +72,13 @@ export async function listRotatedSet(path: string): Promise<string[]> {
     return c.base === path || c.base === join(dir, name);
   });
   return orderRotatedFiles(own.map((n) => join(dir, n)));
+}
+
+/**
+ * Whether `path` names a rotated version (`x.N`, `x.TIMESTAMP`, `x-YYYYMMDD`, any `.gz`)
+ * rather than the live file a writer appends to. Nobody appends to a rotated file, so what
+ * it ends with is final, an unfinished last line or frame included.
+ */
+export function isRotatedFile(path: string): boolean {
+  return classify(path).rank < 2 || path.endsWith(".gz");
 }

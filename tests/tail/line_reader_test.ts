@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
-import { LineSplitter, type RawReject, readLines } from "../../lib/ingest/line_reader.ts";
+import { LineSplitter, type RawReject, readLines } from "../../lib/tail/line_reader.ts";
 
 async function collect(path: string, startOffset = 0, maxLineBytes?: number) {
   const items: Array<string | RawReject> = [];

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { orderRotatedFiles } from "../../lib/ingest/file_set.ts";
+import { orderRotatedFiles } from "../../lib/tail/file_set.ts";
 
 Deno.test("rotated sets are read oldest first whatever the argument order", () => {
   const got = orderRotatedFiles([

@@ -224,7 +224,7 @@ async function lastFrameEnd(file: SourceFile, final: boolean): Promise<number> {
 export async function ingestDnstapFiles(
   ctx: WriterContext,
   paths: readonly string[],
-  options: DnstapSourceOptions & Omit<ReadFilesOptions, "log">,
+  options: DnstapSourceOptions & Omit<ReadFilesOptions, "log" | "source">,
 ): Promise<TailSummary> {
-  return await readFiles(ctx, paths, dnstapFileSource(ctx, options), options);
+  return await readFiles(ctx, paths, { ...options, source: dnstapFileSource(ctx, options) });
 }

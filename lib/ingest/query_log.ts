@@ -83,9 +83,9 @@ export function queryLogSource(ctx: WriterContext, options: QueryLogOptions = {}
 export async function ingestLogFiles(
   ctx: WriterContext,
   paths: readonly string[],
-  options: ReadFilesOptions & QueryLogOptions,
+  options: Omit<ReadFilesOptions, "source"> & QueryLogOptions,
 ): Promise<TailSummary> {
-  return await readFiles(ctx, paths, queryLogSource(ctx, options), options);
+  return await readFiles(ctx, paths, { ...options, source: queryLogSource(ctx, options) });
 }
 
 /** Follow the query log and the query-errors log (see lib/tail/follower.ts). */

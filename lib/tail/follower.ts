@@ -132,7 +132,8 @@ export async function follow(
     if (changed.length > 0) {
       let summary;
       try {
-        summary = await readFiles(ctx, changed, options.source(), {
+        summary = await readFiles(ctx, changed, {
+          source: options.source(),
           log: options.log,
           vanishedOk: true,
           signal: options.signal,
@@ -154,6 +155,8 @@ export async function follow(
       addCounts(stats, summary);
       stats.pending = summary.pending;
       stats.batches += summary.batches;
+      // A file gone from the listing (deleted, or renamed to a name listed under) owes nothing.
+      for (const f of Object.keys(stats.behind)) if (!files.includes(f)) delete stats.behind[f];
       for (const r of summary.files) {
         const s = seen.get(r.path);
         if (s && r.status !== "failed") s.done = r.endOffset >= s.size || r.status === "empty";

@@ -50,6 +50,8 @@ export interface TailSummary extends Counts {
 
 /** Options of {@linkcode readFiles}. */
 export interface ReadFilesOptions {
+  /** What the files are: how to identify and decode them, how to settle their commits. */
+  source: TailSource;
   log: Logger;
   /** Show progress on stderr (a terminal). */
   progress?: boolean;
@@ -74,13 +76,13 @@ export function addSummary(a: TailSummary, b: TailSummary): void {
   a.files.push(...b.files);
 }
 
-/** Read `paths` (any order; rotated sets are sorted oldest first) with `source`. */
+/** Read `paths` (any order; rotated sets are sorted oldest first) with `options.source`. */
 export async function readFiles(
   ctx: WriterContext,
   paths: readonly string[],
-  source: TailSource,
   options: ReadFilesOptions,
 ): Promise<TailSummary> {
+  const { source } = options;
   const started = performance.now();
   const ordered = orderRotatedFiles(paths);
   const summary = emptySummary();

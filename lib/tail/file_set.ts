@@ -76,9 +76,20 @@ export async function listRotatedSet(path: string): Promise<string[]> {
 
 /**
  * Whether `path` names a rotated version (`x.N`, `x.TIMESTAMP`, `x-YYYYMMDD`, any `.gz`)
- * rather than the live file a writer appends to. Nobody appends to a rotated file, so what
- * it ends with is final, an unfinished last line or frame included.
+ * rather than the live file a writer appends to.
  */
 export function isRotatedFile(path: string): boolean {
   return classify(path).rank < 2 || path.endsWith(".gz");
+}
+
+/** How long a rotated file must be unchanged before its end is final. */
+export const FINAL_AFTER_MS = 5_000;
+
+/**
+ * Whether what the file at `path` ends with is final, an unfinished last line or frame
+ * included: a rotated version nobody wrote to for {@linkcode FINAL_AFTER_MS}. (A copy still
+ * being made, logrotate's copytruncate, is rotated by name but still growing.)
+ */
+export function isFinalFile(path: string, mtime: Date | null, now: number): boolean {
+  return isRotatedFile(path) && mtime !== null && now - mtime.getTime() >= FINAL_AFTER_MS;
 }

@@ -160,7 +160,7 @@ export async function follow(
       for (const r of summary.files) {
         const s = seen.get(r.path);
         if (s && r.status !== "failed") s.done = r.endOffset >= s.size || r.status === "empty";
-        stats.behind[r.path] = Math.max(0, (s?.size ?? 0) - r.endOffset);
+        stats.behind[r.path] = r.status === "empty" ? 0 : Math.max(0, (s?.size ?? 0) - r.endOffset);
       }
       if (summary.rows + summary.errorLines > 0) stats.lastCommitAt = Date.now();
       warnBacklog(sets, stats, options.log, warnedBacklog);

@@ -14,7 +14,7 @@ import type { Batch } from "../ingest/batch.ts";
 import { CheckpointConflictError, commitBatch, type WriterContext } from "../ingest/commit.ts";
 import { addCounts, addReasons, type Counts, zeroCounts } from "../ingest/counts.ts";
 import { peekCheckpoint } from "./checkpoint.ts";
-import { isRotatedFile, orderRotatedFiles } from "./file_set.ts";
+import { isFinalFile, orderRotatedFiles } from "./file_set.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import type { BatchCursor, TailSource } from "./source.ts";
 import { SourceFile } from "./source_file.ts";
@@ -129,16 +129,17 @@ async function readFile(
   progress: Progress,
 ): Promise<FileResult> {
   const result = emptyResult(path);
-  const final = isRotatedFile(path);
   const commits = new CommitQueue(ctx, source, result);
   let file: SourceFile | null = null;
   let cursor: Cursor | null = null;
   try {
     file = await SourceFile.open(path, { blockBytes: source.blockBytes });
+    const final = isFinalFile(path, file.mtime, Date.now());
     const fingerprint = await source.fingerprint(file, { final });
     if (fingerprint === null) {
-      // Nothing that identifies it yet: empty, or its first record is still being written.
-      if (file.size === 0) result.status = "empty";
+      // Nothing that identifies it yet: empty, or its first record is still being written
+      // (a rotated file has nothing more coming: an empty `.gz`).
+      if (file.size === 0 || final) result.status = "empty";
       else {
         result.pending = 1;
         if (source.countPending) result.lines = 1;

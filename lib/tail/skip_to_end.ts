@@ -8,7 +8,7 @@
 import type { Sql } from "../db/connect.ts";
 import { zeroCounts } from "../ingest/counts.ts";
 import { peekCheckpoint, putCheckpoint } from "./checkpoint.ts";
-import { isRotatedFile } from "./file_set.ts";
+import { isFinalFile } from "./file_set.ts";
 import type { TailSource } from "./source.ts";
 import { SourceFile } from "./source_file.ts";
 
@@ -27,7 +27,7 @@ export async function skipToEnd(
       continue; // missing or unreadable: the follower reports it
     }
     try {
-      const final = isRotatedFile(path);
+      const final = isFinalFile(path, file.mtime, Date.now());
       // Not of this kind (a dnstap file that is not one): the follower reports it.
       const fingerprint = await source.fingerprint(file, { final }).catch(() => null);
       if (fingerprint === null) continue;

@@ -23,6 +23,8 @@ import { dnstapTruth, fixtureBytes, splitFrames } from "../dnstap/fixture_frames
 import { createTestDb, type TestDb } from "./pg.ts";
 
 const quiet = createLogger({ level: "error", write: () => {} });
+/** A modification time old enough for a rotated file to be final. */
+const MINUTE_AGO = () => new Date(Date.now() - 60_000);
 
 /** Numbered query lines: line i asks for q<i>.example.com. */
 function lines(from: number, to: number): string {
@@ -61,7 +63,7 @@ async function checkpointOf(db: TestDb, fingerprint: string) {
   return cp;
 }
 
-Deno.test("tail: a rotated log that ends mid-line is read to its end, the line rejected as unterminated", async () => {
+Deno.test("tail: a rotated log that ends mid-line (named killed) is read to its end, the line rejected as unterminated", async () => {
   const db = await createTestDb();
   const dir = await Deno.makeTempDir({ prefix: "dnsa-tail-" });
   const x = join(dir, "queries.log");
@@ -84,7 +86,9 @@ Deno.test("tail: a rotated log that ends mid-line is read to its end, the line r
     assert.ok(await waitFor(async () => await count(db) === 10 && last?.pending === 1));
     stop.abort();
     await run;
-    // At its restart named rotates (x → x.0) and writes a new x, itself ending mid-line.
+    // At its restart (a while later) named rotates (x → x.0) and writes a new x, itself
+    // ending mid-line.
+    await Deno.utime(x, MINUTE_AGO(), MINUTE_AGO());
     await Deno.rename(x, `${x}.0`);
     const live = lines(20, 21).slice(0, 25);
     await Deno.writeTextFile(x, lines(11, 20) + live);
@@ -119,23 +123,35 @@ Deno.test("tail: a rotated log that ends mid-line is read to its end, the line r
   }
 });
 
-Deno.test("tail: ingest of a rotated log whose last line is unterminated counts it once and leaves nothing pending", async () => {
+Deno.test("tail: ingest of a rotated log ending mid-line: pending while it may grow, then one unterminated reject", async () => {
   const db = await createTestDb();
   const dir = await Deno.makeTempDir({ prefix: "dnsa-tail-" });
   try {
     const rotated = join(dir, "queries.log.1");
     await Deno.writeTextFile(rotated, lines(0, 5) + lines(5, 6).slice(0, 40));
+    // Just written (a copytruncate copy still being made): the cut line may yet be completed.
+    const fresh = await db.run(["ingest", rotated]);
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.deepEqual(
+      [fresh.json!.lines, fresh.json!.rows, fresh.json!.rejected, fresh.json!.pending],
+      [6, 5, 0, 1],
+    );
+    // Unchanged for a while: final.
+    await Deno.utime(rotated, MINUTE_AGO(), MINUTE_AGO());
     const a = await db.run(["ingest", rotated]);
     assert.equal(a.code, 0, a.stderr);
     assert.deepEqual(
       [a.json!.lines, a.json!.rows, a.json!.rejected, a.json!.pending, a.json!.reasons],
-      [6, 5, 1, 0, { unterminated: 1 }],
+      [1, 0, 1, 0, { unterminated: 1 }],
     );
     const b = await db.run(["ingest", rotated]);
     assert.deepEqual([b.json!.lines, b.json!.rejected, b.json!.pending], [0, 0, 0]);
+    const [{ n }] = await db.sql`select count(*)::int as n from dns_queries`;
+    assert.equal(n, 5);
     // A rotated file holding only the start of a line is final too.
     const stub = join(dir, "queries.log.2");
     await Deno.writeTextFile(stub, "25-Nov-2026 20:43:16.780 client");
+    await Deno.utime(stub, MINUTE_AGO(), MINUTE_AGO());
     const c = await db.run(["ingest", stub]);
     assert.deepEqual([c.json!.lines, c.json!.rejected, c.json!.pending], [1, 1, 0]);
   } finally {
@@ -223,6 +239,7 @@ Deno.test("tail: a dnstap file is followed through a partial frame and rotations
     await Deno.writeFile(x, two.subarray(0, two.length - 7));
     await new Promise((r) => setTimeout(r, 200));
     await Deno.rename(`${x}.0`, `${x}.1`);
+    await Deno.utime(x, MINUTE_AGO(), MINUTE_AGO());
     await Deno.rename(x, `${x}.0`);
     // The partial last frame of the rotated file is final: one unterminated reject.
     const total = frames(one) + frames(two) + 1;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isRotatedFile, orderRotatedFiles } from "../../lib/tail/file_set.ts";
+import { isFinalFile, isRotatedFile, orderRotatedFiles } from "../../lib/tail/file_set.ts";
 
 Deno.test("rotated sets are read oldest first whatever the argument order", () => {
   const got = orderRotatedFiles([
@@ -59,4 +59,13 @@ Deno.test("rotated versions are told from the live file", () => {
   ) {
     assert.equal(isRotatedFile(live), false, live);
   }
+});
+
+Deno.test("a rotated file's end is final once it was left unchanged for a while", () => {
+  const now = Date.UTC(2026, 10, 25, 12);
+  const ago = (ms: number) => new Date(now - ms);
+  assert.equal(isFinalFile("/l/queries.log.0", ago(60_000), now), true);
+  assert.equal(isFinalFile("/l/queries.log.0", ago(1_000), now), false, "a copy being made");
+  assert.equal(isFinalFile("/l/queries.log", ago(3_600_000), now), false, "the live file");
+  assert.equal(isFinalFile("/l/queries.log.0", null, now), false, "no time known");
 });

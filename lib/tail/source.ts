@@ -25,8 +25,8 @@ export interface FileReader {
   push(block: Uint8Array, cursor: BatchCursor): Promise<number>;
   /**
    * The file ended here. Returns the bytes of an unfinished last record. With `final` (a
-   * rotated file: nothing will be appended) that record is taken as a reject, reason
-   * `unterminated`, and nothing is left pending.
+   * rotated file left unchanged, see file_set.ts: nothing will be appended) that record is
+   * taken as a reject, reason `unterminated`, and nothing is left pending.
    */
   end(cursor: BatchCursor, final: boolean): { pendingBytes: number };
 }
@@ -41,13 +41,13 @@ export interface TailSource {
   readonly countPending: boolean;
   /**
    * The identity of the open `file`, from its first bytes: null while they cannot tell it
-   * from a later file yet. With `final` (a rotated file) what is there is all there will be.
+   * from a later file yet. With `final` what is there is all there will be.
    * May throw for a file that is not of this kind.
    */
   fingerprint(file: SourceFile, options: { final: boolean }): Promise<string | null>;
   /** A fresh batch for the stretch of a file from `source.startOffset`. */
   newBatch(source: BatchSource): Batch;
-  /** A reader of the open `file` (identified as `fingerprint`) from `start`. */
+  /** A reader of the open `file` from `start` (its checkpoint). */
   reader(file: SourceFile, start: number): FileReader;
   /** Last in-memory step before a batch is committed (dnstap: pair what can be paired). */
   seal?(batch: Batch): void;

@@ -10,8 +10,10 @@ import { join } from "node:path";
 import type { Config } from "../lib/config.ts";
 import { type JobContext, nodeIdOf, openContext } from "../lib/context.ts";
 import { RotatingLog, TrafficGenerator } from "../lib/demo/traffic.ts";
-import { listRotatedSet } from "../lib/ingest/file_set.ts";
-import { ingestFiles } from "../lib/ingest/ingest_files.ts";
+import { addReasons } from "../lib/ingest/counts.ts";
+import type { WriterContext } from "../lib/ingest/commit.ts";
+import { ingestLogFiles } from "../lib/ingest/query_log.ts";
+import { listRotatedSet } from "../lib/tail/file_set.ts";
 import type { Logger } from "../lib/log.ts";
 import { runReport } from "../lib/report.ts";
 import { rollupStatistics } from "../lib/rollup/rollup.ts";
@@ -149,7 +151,7 @@ export async function demo(
 
 /** One pass over both rotated sets: each file continues from its checkpoint. */
 async function follow(
-  writer: Parameters<typeof ingestFiles>[0],
+  writer: WriterContext,
   config: Config,
   result: DemoResult,
   log: Logger,
@@ -160,7 +162,7 @@ async function follow(
     ...await listRotatedSet(config.errorLog),
   ];
   // A file renamed between the listing and the read is found under its new name next time.
-  const summary = await ingestFiles(writer, files, { log, vanishedOk: true });
+  const summary = await ingestLogFiles(writer, files, { log, vanishedOk: true });
   result.stored += summary.rows;
   result.errorLines += summary.errorLines;
   const i = metrics.ingest;
@@ -169,7 +171,7 @@ async function follow(
   i.rejected += summary.rejected;
   i.skipped += summary.skipped;
   i.batches += summary.batches;
-  for (const [k, v] of Object.entries(summary.reasons)) i.reasons[k] = (i.reasons[k] ?? 0) + v;
+  addReasons(i.reasons, summary.reasons);
   if (summary.rows > 0) i.lastCommitAt = Date.now();
 }
 

@@ -6,9 +6,10 @@
  */
 import type { JobContext } from "../lib/context.ts";
 import { nodeIdOf } from "../lib/context.ts";
-import { ingestFiles, type IngestSummary } from "../lib/ingest/ingest_files.ts";
 import type { WriterContext } from "../lib/ingest/commit.ts";
-import { ingestDnstapFiles, isDnstapFile } from "../lib/dnstap/ingest.ts";
+import { ingestLogFiles } from "../lib/ingest/query_log.ts";
+import { ingestDnstapFiles, isDnstapFile } from "../lib/dnstap/file.ts";
+import { addSummary, type TailSummary } from "../lib/tail/pipeline.ts";
 
 /** Options of {@linkcode ingest}. */
 export interface IngestOptions {
@@ -22,10 +23,10 @@ export interface IngestOptions {
 }
 
 /**
- * Import `paths` exactly once: query logs and query-errors logs (lib/ingest/ingest_files.ts)
- * and dnstap files (lib/dnstap/ingest.ts), each file's kind decided by its content.
+ * Import `paths` exactly once: query logs and query-errors logs (lib/ingest/query_log.ts)
+ * and dnstap files (lib/dnstap/file.ts), each file's kind decided by its content.
  */
-export async function ingest(ctx: JobContext, options: IngestOptions): Promise<IngestSummary> {
+export async function ingest(ctx: JobContext, options: IngestOptions): Promise<TailSummary> {
   const node = options.node ?? ctx.config.node;
   const nodeId = await nodeIdOf(ctx.sql, node);
   ctx.log.info("ingest started", { job: "ingest", node, files: options.paths.length });
@@ -46,7 +47,7 @@ export async function ingest(ctx: JobContext, options: IngestOptions): Promise<I
   const started = performance.now();
   const dnstapPaths: string[] = [], logPaths: string[] = [];
   for (const p of options.paths) (await isDnstapFile(p) ? dnstapPaths : logPaths).push(p);
-  const summary = await ingestFiles(writer, logPaths, {
+  const summary = await ingestLogFiles(writer, logPaths, {
     log: ctx.log,
     progress: options.progress,
     batchRows: options.batchRows,
@@ -56,17 +57,7 @@ export async function ingest(ctx: JobContext, options: IngestOptions): Promise<I
       log: ctx.log,
       batchFrames: options.batchRows,
     });
-    summary.lines += d.frames;
-    summary.rows += d.rows;
-    summary.skipped += d.skipped;
-    summary.rejected += d.rejected;
-    summary.pending += d.pending;
-    summary.failedFiles += d.failedFiles;
-    summary.batches += d.batches;
-    summary.files.push(...d.files);
-    for (const [k, v] of Object.entries(d.reasons)) {
-      summary.reasons[k] = (summary.reasons[k] ?? 0) + v;
-    }
+    addSummary(summary, d);
     summary.seconds = Math.round(performance.now() - started) / 1000;
   }
   ctx.log.info("ingest finished", {

@@ -18,7 +18,8 @@
  */
 import type { JobContext } from "../lib/context.ts";
 import { nodeIdOf } from "../lib/context.ts";
-import { follow, type FollowStats } from "../lib/ingest/follower.ts";
+import { followQueryLog } from "../lib/ingest/query_log.ts";
+import type { FollowStats } from "../lib/tail/follower.ts";
 import { guardCopyWriteRace, openReadOnlyPool } from "../lib/db/connect.ts";
 import { ConfigError } from "../lib/config.ts";
 import { type DnstapFollowStats, followDnstap } from "../lib/dnstap/follow.ts";
@@ -182,6 +183,7 @@ export async function serve(
           log,
           signal: options.signal,
           pollMs: config.pollMs,
+          fromEnd: options.fromEnd,
           onStats: (x) => {
             latest = x;
             Object.assign(metrics.ingest, {
@@ -191,6 +193,7 @@ export async function serve(
               skipped: x.skipped,
               batches: x.batches,
               lastCommitAt: x.lastCommitAt,
+              ...(x.behind ? { behind: x.behind, pending: x.pending, retries: x.retries } : {}),
             });
           },
         });
@@ -206,7 +209,7 @@ export async function serve(
         clearInterval(tick);
       }
     }
-    const stats = await follow({
+    const stats = await followQueryLog({
       sql: ctx.sql,
       nodeId,
       tz: config.logTz,

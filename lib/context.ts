@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { backoffMs } from "./backoff.ts";
 import type { Config } from "./config.ts";
 import { isTransientDbError, openDatabase, type Sql } from "./db/connect.ts";
 import { migrate } from "./db/migrate.ts";
@@ -53,7 +54,7 @@ export async function openContext(
         await close();
         throw error;
       }
-      const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+      const delayMs = Math.round(backoffMs(attempt));
       log.warn("database unavailable at start, waiting", {
         error: errorText(error),
         retry_in_ms: delayMs,

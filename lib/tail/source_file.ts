@@ -1,12 +1,11 @@
 /**
- * One open log file: its fingerprint and its bytes come from the same descriptor, so a
- * rotation between "which file is this?" and "read it" cannot pair one file's checkpoint
- * with another file's bytes.
+ * One open source file (a log or a dnstap capture, plain or gzip): its identity (from
+ * {@linkcode SourceFile.head}) and its bytes ({@linkcode SourceFile.blocks}) come from the same
+ * descriptor, so a rotation between "which file is this?" and "read it" cannot pair one file's
+ * checkpoint with another file's bytes.
  *
  * @module
  */
-import { FINGERPRINT_BYTES, fingerprintBytes } from "./fingerprint.ts";
-
 // Each read is a trip to a worker thread and back (64 KiB reads cost 0.3 s of CPU more per
 // 700 MB than 256 KiB ones); blocks stay small enough that the socket to PostgreSQL
 // progresses between them (about 1.5 ms of parsing each).
@@ -64,23 +63,33 @@ export class SourceFile implements Disposable {
     return { dev: info.dev, ino: info.ino };
   }
 
-  /** The fingerprint of this file (see fingerprint.ts), or null without a first line yet. */
-  async fingerprint(): Promise<string | null> {
+  /**
+   * The first bytes of the (uncompressed) content: at most `max`, fewer when `enough` says so
+   * after a read or the file ends. Read from this descriptor, so the identity a source
+   * derives from them and the bytes {@linkcode blocks} yields are of one file.
+   */
+  async head(max: number, enough: (head: Uint8Array) => boolean): Promise<Uint8Array> {
     if (!this.gzip) {
-      const head = new Uint8Array(FINGERPRINT_BYTES);
+      let buf = new Uint8Array(Math.min(max, 1 << 16));
       await this.#file.seek(0, Deno.SeekMode.Start);
       let have = 0;
-      while (have < head.length) {
-        const n = await this.#file.read(head.subarray(have));
+      for (;;) {
+        if (have === buf.length) {
+          if (have >= max) break;
+          const bigger = new Uint8Array(Math.min(max, buf.length * 4));
+          bigger.set(buf);
+          buf = bigger;
+        }
+        const n = await this.#file.read(buf.subarray(have));
         if (n === null) break;
         have += n;
-        if (head.subarray(0, have).indexOf(10) >= 0) break;
+        if (enough(buf.subarray(0, have))) break;
       }
-      return await fingerprintBytes(head.subarray(0, have));
+      return buf.subarray(0, have);
     }
     this.#stream ??= this.#file.readable.pipeThrough(new DecompressionStream("gzip"))
       .getReader();
-    while (this.#head.length < FINGERPRINT_BYTES && this.#head.indexOf(10) < 0) {
+    while (this.#head.length < max && !enough(this.#head)) {
       const { done, value } = await this.#stream.read();
       if (done) break;
       const joined = new Uint8Array(this.#head.length + value.length);
@@ -89,7 +98,7 @@ export class SourceFile implements Disposable {
       this.#head = joined;
       this.#streamPos += value.length;
     }
-    return await fingerprintBytes(this.#head.subarray(0, FINGERPRINT_BYTES));
+    return this.#head.subarray(0, max);
   }
 
   /**

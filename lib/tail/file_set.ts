@@ -1,5 +1,6 @@
 /**
- * Ordering the files of rotated sets oldest first, whatever the argument order.
+ * The files of a rotated set: ordering them oldest first, whatever the argument order, and
+ * telling the live file from its rotated versions.
  *
  * BIND's `suffix increment` gives `x.N` … `x.0`, `x` (oldest = highest number); its
  * `suffix timestamp` gives `x.YYYYMMDDHHMMSSmmm`; logrotate gives `x.N[.gz]` and, with
@@ -71,4 +72,24 @@ export async function listRotatedSet(path: string): Promise<string[]> {
     return c.base === path || c.base === join(dir, name);
   });
   return orderRotatedFiles(own.map((n) => join(dir, n)));
+}
+
+/**
+ * Whether `path` names a rotated version (`x.N`, `x.TIMESTAMP`, `x-YYYYMMDD`, any `.gz`)
+ * rather than the live file a writer appends to.
+ */
+export function isRotatedFile(path: string): boolean {
+  return classify(path).rank < 2 || path.endsWith(".gz");
+}
+
+/** How long a rotated file must be unchanged before its end is final. */
+export const FINAL_AFTER_MS = 5_000;
+
+/**
+ * Whether what the file at `path` ends with is final, an unfinished last line or frame
+ * included: a rotated version nobody wrote to for {@linkcode FINAL_AFTER_MS}. (A copy still
+ * being made, logrotate's copytruncate, is rotated by name but still growing.)
+ */
+export function isFinalFile(path: string, mtime: Date | null, now: number): boolean {
+  return isRotatedFile(path) && mtime !== null && now - mtime.getTime() >= FINAL_AFTER_MS;
 }

@@ -6,14 +6,17 @@
  * that is not valid UTF-8, holds a NUL byte, or is longer than `maxLineBytes` becomes a
  * {@linkcode RawReject} (the long line is discarded as it streams, so memory stays bounded).
  * An unterminated last line is left unread: the reader's result says how many bytes are
- * pending, and the caller's offset stays at the start of that line.
+ * pending, and the caller's offset stays at the start of that line. Of a rotated file, which
+ * no one appends to, that line is final: {@linkcode LineSplitter.endFinal} hands it over as
+ * an `unterminated` reject.
  *
  * @module
  */
+import { SourceFile } from "./source_file.ts";
 
 /** A line that cannot be handed to the parser, with a prefix of its bytes as a sample. */
 export interface RawReject {
-  reason: "invalid_utf8" | "nul_byte" | "too_long";
+  reason: "invalid_utf8" | "nul_byte" | "too_long" | "unterminated";
   sample: Uint8Array;
   length: number;
 }
@@ -60,8 +63,6 @@ export interface ReadLinesOptions {
   /** Offer each line's bytes to this first (see {@linkcode FastLine}). */
   fast?: FastLine;
 }
-
-import { SourceFile } from "./source_file.ts";
 
 const NL = 10;
 
@@ -171,6 +172,30 @@ export class LineSplitter {
   /** End of input: the offset after the last complete line and the pending bytes. */
   end(): ReadEnd {
     return { offset: this.#offset, pendingBytes: this.#carryLen };
+  }
+
+  /**
+   * End of a file nothing will be appended to: its unterminated last line, if any, is one
+   * `unterminated` reject spanning to the end of the file (the block has no lines otherwise).
+   */
+  endFinal(): LineBlock {
+    const block: LineBlock = { items: [], starts: [], ends: [], end: this.#offset, lines: 0 };
+    if (this.#carryLen === 0) return block;
+    const length = this.#carryLen;
+    const sample = this.#discarding
+      ? this.#discardSample!
+      : this.#concat().slice(0, this.#sampleBytes);
+    block.items.push({ reason: "unterminated", sample, length });
+    block.starts.push(this.#offset);
+    this.#offset += length;
+    block.ends.push(this.#offset);
+    block.end = this.#offset;
+    block.lines = 1;
+    this.#carry = [];
+    this.#carryLen = 0;
+    this.#discarding = false;
+    this.#discardSample = null;
+    return block;
   }
 
   #grow(part: Uint8Array): void {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
-import { LineSplitter, type RawReject, readLines } from "../../lib/ingest/line_reader.ts";
+import { LineSplitter, type RawReject, readLines } from "../../lib/tail/line_reader.ts";
 
 async function collect(path: string, startOffset = 0, maxLineBytes?: number) {
   const items: Array<string | RawReject> = [];
@@ -143,4 +143,34 @@ Deno.test("a fast path takes lines it finds the end of; the rest are items, long
   assert.deepEqual(block.ends, [108, 123]);
   assert.equal(block.end, 126);
   assert.deepEqual(splitter.end(), { offset: 126, pendingBytes: 4 });
+});
+
+Deno.test("the end of a rotated file: its unterminated last line is one unterminated reject", () => {
+  const s = new LineSplitter(100, 16, 4);
+  const block = s.push(new TextEncoder().encode("ab\ncdefg"));
+  assert.deepEqual([block.items, block.end], [["ab"], 103]);
+  const last = s.endFinal();
+  assert.equal(last.lines, 1);
+  assert.deepEqual(last.starts, [103]);
+  assert.deepEqual(last.ends, [108]);
+  assert.equal(last.end, 108);
+  const r = last.items[0] as RawReject;
+  assert.equal(r.reason, "unterminated");
+  assert.equal(r.length, 5);
+  assert.deepEqual(new TextDecoder().decode(r.sample), "cdef");
+  assert.deepEqual(s.end(), { offset: 108, pendingBytes: 0 });
+  // A file that ends with its newline has nothing left over.
+  const done = new LineSplitter(0, 16);
+  done.push(new TextEncoder().encode("a\n"));
+  assert.deepEqual([done.endFinal().lines, done.end().offset], [0, 2]);
+});
+
+Deno.test("an unterminated last line longer than the limit is still one unterminated reject", () => {
+  const s = new LineSplitter(0, 8, 4);
+  s.push(new TextEncoder().encode("0123456789"));
+  s.push(new TextEncoder().encode("abcdef"));
+  const last = s.endFinal();
+  const r = last.items[0] as RawReject;
+  assert.deepEqual([r.reason, r.length, last.end], ["unterminated", 16, 16]);
+  assert.equal(new TextDecoder().decode(r.sample), "0123");
 });

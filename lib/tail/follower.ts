@@ -1,7 +1,9 @@
 /**
- * Following live logs: passes over the rotated sets of the query log and the query-errors
- * log, each file continuing from its checkpoint, woken by `Deno.watchFs` on the directories
- * and by stat polling every `pollMs` (the source of truth: on NFS no events arrive).
+ * The follower: passes over rotated sets (the query log and the query-errors log, or a
+ * dnstap file), each file continuing from its checkpoint through the file pipeline with the
+ * source's decoder, woken by file-system events (watcher.ts) and by stat polling every
+ * `pollMs` (the source of truth: on NFS no events arrive). While the database is away,
+ * reading pauses with backoff; the files are the queue.
  *
  * Because every file is found by its fingerprint, a pass needs no memory of the last one to
  * be correct: BIND's rename rotation (`x` → `x.0`) finishes the renamed file and reads the
@@ -11,15 +13,17 @@
  *
  * @module
  */
-import { dirname } from "node:path";
-import type { Logger } from "../log.ts";
-import { addCounts, type Counts, zeroCounts } from "./batch.ts";
-import type { WriterContext } from "./commit.ts";
+import { backoffMs } from "../backoff.ts";
 import { isTransientDbError } from "../db/connect.ts";
+import { addCounts, type Counts, zeroCounts } from "../ingest/counts.ts";
+import type { WriterContext } from "../ingest/commit.ts";
+import type { Logger } from "../log.ts";
 import { sleep } from "../sleep.ts";
 import { listRotatedSet } from "./file_set.ts";
-import { ingestFiles } from "./ingest_files.ts";
+import { readFiles } from "./pipeline.ts";
 import { skipToEnd } from "./skip_to_end.ts";
+import type { TailSource } from "./source.ts";
+import { createWaker } from "./watcher.ts";
 
 /** Counters of a follower, for logs and metrics. */
 export interface FollowStats extends Counts {
@@ -36,6 +40,8 @@ export interface FollowStats extends Counts {
 
 /** Options of {@linkcode follow}. */
 export interface FollowOptions {
+  /** The source of each pass (a pass's reject samples and caches are its own). */
+  source: () => TailSource;
   paths: readonly string[];
   pollMs: number;
   log: Logger;
@@ -101,7 +107,10 @@ export async function follow(
       }
     }
     if (first && options.fromEnd) {
-      const marked = await skipToEnd(ctx.sql, { nodeId: ctx.nodeId, paths: files });
+      const marked = await skipToEnd(ctx.sql, options.source(), {
+        nodeId: ctx.nodeId,
+        paths: files,
+      });
       if (marked.length > 0) options.log.info("starting at the end of", { files: marked });
     }
     first = false;
@@ -123,7 +132,8 @@ export async function follow(
     if (changed.length > 0) {
       let summary;
       try {
-        summary = await ingestFiles(ctx, changed, {
+        summary = await readFiles(ctx, changed, {
+          source: options.source(),
           log: options.log,
           vanishedOk: true,
           signal: options.signal,
@@ -132,7 +142,7 @@ export async function follow(
       } catch (error) {
         if (!isTransientDbError(error) || options.signal.aborted) throw error;
         // The database went away outside a batch (a checkpoint look-up): pause and retry.
-        const delayMs = Math.min(30_000, 500 * 2 ** Math.min(outage++, 6));
+        const delayMs = Math.round(backoffMs(outage++));
         options.log.warn("database unavailable, reading paused", {
           error: error instanceof Error ? error.message : String(error),
           retry_in_ms: delayMs,
@@ -145,10 +155,12 @@ export async function follow(
       addCounts(stats, summary);
       stats.pending = summary.pending;
       stats.batches += summary.batches;
+      // A file gone from the listing (deleted, or renamed to a name listed under) owes nothing.
+      for (const f of Object.keys(stats.behind)) if (!files.includes(f)) delete stats.behind[f];
       for (const r of summary.files) {
         const s = seen.get(r.path);
         if (s && r.status !== "failed") s.done = r.endOffset >= s.size || r.status === "empty";
-        stats.behind[r.path] = Math.max(0, (s?.size ?? 0) - r.endOffset);
+        stats.behind[r.path] = r.status === "empty" ? 0 : Math.max(0, (s?.size ?? 0) - r.endOffset);
       }
       if (summary.rows + summary.errorLines > 0) stats.lastCommitAt = Date.now();
       warnBacklog(sets, stats, options.log, warnedBacklog);
@@ -186,40 +198,4 @@ function warnBacklog(
         "'size' of the logging channel, or make the database keep up",
     });
   }
-}
-
-/**
- * A wait that ends after `ms`, on a file-system event in one of the log directories, or on
- * abort. Events only wake the poller; if watching fails (no inotify, NFS), polling goes on.
- */
-function createWaker(paths: readonly string[], log: Logger, signal: AbortSignal) {
-  const waiting: { poke: (() => void) | null } = { poke: null };
-  const dirs = [...new Set(paths.map((p) => dirname(p)))];
-  let watcher: Deno.FsWatcher | null = null;
-  try {
-    watcher = Deno.watchFs(dirs, { recursive: false });
-    (async () => {
-      for await (const _ of watcher!) waiting.poke?.();
-    })().catch(() => {});
-  } catch (error) {
-    log.info("file watching unavailable, polling only", {
-      dirs,
-      error: error instanceof Error ? error.message : String(error),
-    });
-  }
-  signal.addEventListener("abort", () => {
-    watcher?.close();
-    waiting.poke?.();
-  }, { once: true });
-  return (ms: number) =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        waiting.poke = null;
-        // Coalesce a burst of events (a writer appends many times a second).
-        setTimeout(resolve, signal.aborted ? 0 : 50);
-      };
-      const timer = setTimeout(done, ms);
-      waiting.poke = done;
-    });
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { orderRotatedFiles } from "../../lib/ingest/file_set.ts";
+import { isFinalFile, isRotatedFile, orderRotatedFiles } from "../../lib/tail/file_set.ts";
 
 Deno.test("rotated sets are read oldest first whatever the argument order", () => {
   const got = orderRotatedFiles([
@@ -39,4 +39,33 @@ Deno.test("BIND suffix timestamp and logrotate dateext names sort by time", () =
 
 Deno.test("a path named twice is read once", () => {
   assert.deepEqual(orderRotatedFiles(["x.log", "x.log", "x.log.0"]), ["x.log.0", "x.log"]);
+});
+
+Deno.test("rotated versions are told from the live file", () => {
+  for (
+    const rotated of [
+      "/l/queries.log.0",
+      "/l/queries.log.12",
+      "/l/queries.log.3.gz",
+      "/l/queries.log.20261125093000123",
+      "/l/queries.log-20261125",
+      "/l/queries.log-20261125.gz",
+      "/l/tap.fstrm.1",
+      "/l/queries.log.gz",
+    ]
+  ) assert.equal(isRotatedFile(rotated), true, rotated);
+  for (
+    const live of ["/l/queries.log", "/l/query-errors.log", "/l/tap.fstrm", "/l/dnstap-1.fstrm"]
+  ) {
+    assert.equal(isRotatedFile(live), false, live);
+  }
+});
+
+Deno.test("a rotated file's end is final once it was left unchanged for a while", () => {
+  const now = Date.UTC(2026, 10, 25, 12);
+  const ago = (ms: number) => new Date(now - ms);
+  assert.equal(isFinalFile("/l/queries.log.0", ago(60_000), now), true);
+  assert.equal(isFinalFile("/l/queries.log.0", ago(1_000), now), false, "a copy being made");
+  assert.equal(isFinalFile("/l/queries.log", ago(3_600_000), now), false, "the live file");
+  assert.equal(isFinalFile("/l/queries.log.0", null, now), false, "no time known");
 });

@@ -174,8 +174,9 @@ export function listOption(values: Record<string, unknown>, name: string): strin
 
 /** A real calendar date `YYYY-MM-DD`. */
 export function isDate(text: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(text) &&
-    new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`); // month 13 is an invalid Date, not an error
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
 }
 
 /** Check `--from`/`--to`: dates, and not reversed; throws UsageError. */

@@ -89,16 +89,15 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Ser
     log.warn("connection lost during a COPY; the batch is retried", { job: "serve", message })
   );
   try {
+    log.info("serve started", {
+      job: "serve",
+      node: config.node,
+      source: config.source,
+      ...(dnstap ? { dnstap } : { paths: [config.queryLog, config.errorLog] }),
+      poll_ms: config.pollMs,
+      services: services.map((s) => s.name),
+    });
     for (const service of services) {
-      if (service === source) {
-        log.info("serve started", {
-          job: "serve",
-          node: config.node,
-          source: config.source,
-          ...(dnstap ? { dnstap } : { paths: [config.queryLog, config.errorLog] }),
-          poll_ms: config.pollMs,
-        });
-      }
       await service.start();
       started.push(service);
     }

@@ -149,6 +149,10 @@ every two seconds. The dashboard, JSON API and /metrics are served on DNSA_HTTP
 printed at start. Ctrl-C (or --seconds) stops it: the last lines are read and
 committed, the totals printed, and the temporary directory removed.
 
+It is 'serve' on that directory: the same follower, the scheduled jobs (rollup
+and retention once at start, then on DNSA_ROLLUP_SCHEDULE and
+DNSA_RETENTION_SCHEDULE; recorded in job_runs) and the same HTTP server.
+
 Needs no PostgreSQL and no configuration.
 
 Options:

@@ -35,6 +35,9 @@ const COMMANDS = [
   reportCommand,
 ];
 
+/** Errors whose message says what to do: printed as they are. */
+const EXPLAINED = [ConfigError, MigrationError, DatabaseError, HttpListenError];
+
 const out = (text: string) => console.log(text);
 const fail = (text: string, code = 1) => {
   console.error(`dns-analytics: ${text}`);
@@ -87,15 +90,9 @@ export async function main(args: readonly string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, EXIT_USAGE);
-    if (error instanceof ConfigError) return fail(error.message);
+    if (EXPLAINED.some((type) => error instanceof type)) return fail((error as Error).message);
     if (error instanceof Deno.errors.NotFound && !config) {
       return fail(`--config: no such file (${(error as Error).message})`);
-    }
-    if (
-      error instanceof MigrationError || error instanceof DatabaseError ||
-      error instanceof HttpListenError
-    ) {
-      return fail(error.message);
     }
     if (config && (error as { code?: unknown })?.code !== undefined) {
       return fail(explainDbError(config, error));

@@ -21,6 +21,8 @@ export interface IngestSnapshot {
   /** Lines read (dnstap: frames). */
   lines: number;
   rows: number;
+  /** query-errors lines read (joined to their query or kept); 0 for dnstap. */
+  errorLines: number;
   rejected: number;
   reasons: Record<string, number>;
   skipped: number;
@@ -56,6 +58,7 @@ export class MetricsRecorder {
       source: options.source,
       lines: 0,
       rows: 0,
+      errorLines: 0,
       rejected: 0,
       reasons: {},
       skipped: 0,
@@ -65,6 +68,17 @@ export class MetricsRecorder {
       behind: {},
       lastCommitAt: null,
     };
+  }
+
+  /**
+   * Record the follower's counters since start (cumulative, not increments); fields left out
+   * keep their value. serve's ingest statistics (lib/serve/ingest_stats.ts) is the one caller.
+   */
+  recordIngest(progress: Partial<Omit<IngestSnapshot, "source">>): void {
+    const { reasons, behind, ...counts } = progress;
+    Object.assign(this.ingest, counts);
+    if (reasons) this.ingest.reasons = { ...reasons };
+    if (behind) this.ingest.behind = { ...behind };
   }
 
   /** Record one committed batch that took `seconds`. */

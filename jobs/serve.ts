@@ -28,6 +28,7 @@ import { MetricsRecorder } from "../lib/metrics.ts";
 import { startHttpServer } from "../lib/http/server.ts";
 import { DASHBOARD_ASSETS } from "../lib/http/dashboard/assets.ts";
 import { startSchedule } from "./schedule.ts";
+import { runServerCounterCollector } from "../lib/server_stats/collector.ts";
 
 /** Options of {@linkcode serve}. */
 export interface ServeOptions {
@@ -130,6 +131,17 @@ export async function serve(
       log.error("scheduled jobs could not start", { job: "serve", error })
     );
   }
+  // named's server counters (rcodes, RRL, cache), once a minute, when its channel is known.
+  const collector = config.namedStats && options.schedule !== false
+    ? runServerCounterCollector(ctx.sql, {
+      node: config.node,
+      url: config.namedStats,
+      tz: config.logTz,
+      log,
+      metrics,
+      signal: stopHttp.signal, // ends with serve, also when following fails
+    })
+    : Promise.resolve();
   const unguard = guardCopyWriteRace((message) =>
     log.warn("connection lost during a COPY; the batch is retried", { job: "serve", message })
   );
@@ -195,6 +207,7 @@ export async function serve(
           },
         });
         await jobs;
+        await collector;
         log.info("serve stopped", {
           job: "serve",
           source: "dnstap",
@@ -239,6 +252,7 @@ export async function serve(
       },
     });
     await jobs;
+    await collector;
     log.info("serve stopped", { job: "serve", lines: stats.lines, rows: stats.rows });
     return stats;
   } finally {

@@ -11,6 +11,9 @@ import nodeTotals from "../sql/reports/node_totals.sql" with { type: "text" };
 import qtypeMix from "../sql/reports/qtype_mix.sql" with { type: "text" };
 import queriesPerHour from "../sql/reports/queries_per_hour.sql" with { type: "text" };
 import rcodeRates from "../sql/reports/rcode_rates.sql" with { type: "text" };
+import serverCache from "../sql/reports/server_cache.sql" with { type: "text" };
+import serverRcodes from "../sql/reports/server_rcodes.sql" with { type: "text" };
+import serverRrl from "../sql/reports/server_rrl.sql" with { type: "text" };
 import topApexDomains from "../sql/reports/top_apex_domains.sql" with { type: "text" };
 import topClients from "../sql/reports/top_clients.sql" with { type: "text" };
 import topDomains from "../sql/reports/top_domains.sql" with { type: "text" };
@@ -51,6 +54,24 @@ export const REPORTS: Readonly<Record<string, ReportSpec>> = {
     limit: 20,
   },
   "node-totals": { sql: nodeTotals, about: "queries per node", limit: 1000 },
+  "server-rcodes": {
+    sql: serverRcodes,
+    about: "answers named sent by rcode (its statistics channel)",
+    zone: true,
+    limit: 100,
+  },
+  "server-rrl": {
+    sql: serverRrl,
+    about: "minutes in which rate limiting dropped or slipped answers",
+    zone: true,
+    limit: 100_000,
+  },
+  "server-cache": {
+    sql: serverCache,
+    about: "resolver cache hits and misses per day",
+    zone: true,
+    limit: 100_000,
+  },
 };
 
 /** Output format of a report. */

@@ -14,6 +14,7 @@ import { checksumOf, MIGRATIONS } from "../lib/db/migrate.ts";
 import { checkNamedConf, type Finding } from "../lib/doctor.ts";
 import { isDnstapFileTarget } from "../lib/dnstap/follow.ts";
 import { loadNamedConf } from "../lib/named_conf.ts";
+import { checkStatsChannel } from "../lib/server_stats/doctor.ts";
 
 /** BIND's configuration on Debian and Ubuntu. */
 export const DEFAULT_NAMED_CONF = "/etc/bind/named.conf";
@@ -332,7 +333,7 @@ async function checkNamed(config: Readonly<Config> | null, explicit?: string): P
       check: "named.conf",
       message: `cannot read ${path}: ${missing ? "no such file" : String(error)}` +
         (explicit ? "" : " (BIND elsewhere? name its configuration with --named-conf PATH)"),
-    }];
+    }, ...(config ? await checkStatsChannel(config, { conf: null }) : [])];
   }
   return [
     { level: "ok", check: "named.conf", message: `read ${conf.files.join(", ")}` },
@@ -342,5 +343,6 @@ async function checkNamed(config: Readonly<Config> | null, explicit?: string): P
       errorLog: config?.errorLog,
       dnstap: config?.dnstap,
     }),
+    ...(config ? await checkStatsChannel(config, { conf }) : []),
   ];
 }

@@ -10,6 +10,7 @@ import { readServerCounters } from "../../lib/server_stats/channel.ts";
 import { collectServerCounters, storeServerSample } from "../../lib/server_stats/collect.ts";
 import { runServerCounterCollector } from "../../lib/server_stats/collector.ts";
 import { applyServerCounterRetention } from "../../lib/server_stats/retention.ts";
+import { checkStatsChannel } from "../../lib/server_stats/doctor.ts";
 import { createLogger } from "../../lib/log.ts";
 import { MetricsRecorder } from "../../lib/metrics.ts";
 import { runReport } from "../../lib/report.ts";
@@ -48,6 +49,11 @@ Deno.test({
     let named = await startNamed(conf, port);
     try {
       assert.equal((await db.run(["migrate"])).code, 0);
+      const doctor = await checkStatsChannel({
+        namedStats: url,
+        http: { host: "127.0.0.1", port: 8053 },
+      }, { conf: null });
+      assert.deepEqual(doctor.map((f) => f.level), ["ok"], doctor[0]?.message);
       // Readings a minute apart (the clock of the samples is the test's), so each is a minute.
       const base = Math.floor(Date.now() / 60_000) * 60_000 + 5_000;
       let k = 0;

@@ -11,6 +11,7 @@ import { type Config, ConfigError, loadConfig } from "./lib/config.ts";
 import { openContext } from "./lib/context.ts";
 import { DatabaseError, explainDbError } from "./lib/db/connect.ts";
 import { MigrationError } from "./lib/db/migrate.ts";
+import { SeedConversionError } from "./lib/seed/convert.ts";
 import { HttpListenError } from "./lib/http/server.ts";
 import { createLogger } from "./lib/log.ts";
 
@@ -56,7 +57,8 @@ export async function main(args: readonly string[]): Promise<number> {
     const ctx = await openContext(target, log, {
       applicationName: `dns-analytics ${command}`,
       waitForDatabase: waiting?.signal,
-      migrate: replica === null,
+      // `migrate --dry-run` only looks.
+      migrate: replica === null && !(command === "migrate" && values["dry-run"] === true),
     }).finally(() => waiting && Deno.removeSignalListener("SIGTERM", onSignal));
     try {
       return await runCommand(command, ctx, input);
@@ -70,7 +72,8 @@ export async function main(args: readonly string[]): Promise<number> {
       return fail(`--config: no such file (${(error as Error).message})`);
     }
     if (
-      error instanceof MigrationError || error instanceof DatabaseError ||
+      error instanceof MigrationError || error instanceof SeedConversionError ||
+      error instanceof DatabaseError ||
       error instanceof HttpListenError
     ) {
       return fail(error.message);

@@ -19,6 +19,7 @@ import { ingest } from "../jobs/ingest.ts";
 import { retention } from "../jobs/retention.ts";
 import { rollup } from "../jobs/rollup.ts";
 import { serve } from "../jobs/serve.ts";
+import { migrateOutput } from "./seed/migrate_output.ts";
 
 /** Options and positionals of one command line. */
 export interface CommandInput {
@@ -181,7 +182,7 @@ export async function runCommand(
       return 0;
     }
     case "migrate":
-      out(JSON.stringify({ migrated: true }));
+      out(JSON.stringify(await migrateOutput(ctx, values["dry-run"] === true)));
       return 0;
     case "federate": {
       if (typeof values["setup-fdw"] === "string") {

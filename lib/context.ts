@@ -43,8 +43,9 @@ export async function openContext(
   };
   for (let attempt = 0; options.migrate !== false; attempt++) {
     try {
-      const result = await migrate(sql);
+      const result = await migrate(sql, { seed: { node: config.node, tz: config.logTz } });
       if (result.applied.length > 0) log.info("migrations applied", { applied: result.applied });
+      if (result.seed) log.info("seed tables converted", { ...result.seed });
       break;
     } catch (error) {
       const wait = options.waitForDatabase;

@@ -49,6 +49,18 @@ function isDate(text: string): boolean {
     new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text;
 }
 
+/** An IPv4 or IPv6 network in CIDR notation (or a bare address). */
+export function isCidr(text: string): boolean {
+  const [addr, bits, extra] = text.split("/");
+  if (extra !== undefined) return false;
+  const v4 = /^(\d{1,3})(\.\d{1,3}){3}$/.test(addr) &&
+    addr.split(".").every((o) => Number(o) <= 255);
+  const v6 = !v4 && addr.includes(":") && /^[0-9a-fA-F:.]+$/.test(addr);
+  if (!v4 && !v6) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (v4 ? 32 : 128);
+}
+
 /** Check a command's arguments before the database is opened; throws UsageError. */
 export function checkArguments(command: string, input: CommandInput): void {
   const { values, positionals } = input;
@@ -58,6 +70,9 @@ export function checkArguments(command: string, input: CommandInput): void {
     }
     if (!["table", "json", "csv", undefined].includes(values.format as string | undefined)) {
       throw new UsageError("--format must be table, json or csv");
+    }
+    if (values.network !== undefined && !isCidr(String(values.network))) {
+      throw new UsageError("--network must be a network in CIDR notation, e.g. 10.10.10.0/24");
     }
   }
   if (command === "report" || command === "rollup") {
@@ -247,6 +262,8 @@ export async function runCommand(
         nodes: values.node === undefined
           ? undefined
           : String(values.node).split(",").map((n) => n.trim()).filter(Boolean),
+        location: typeof values.location === "string" ? values.location : undefined,
+        network: typeof values.network === "string" ? values.network : undefined,
         limit: intOption(values, "limit", { min: 1, max: 1_000_000 }),
         tz: ctx.config.logTz,
       });

@@ -9,6 +9,7 @@ import { migrate } from "./db/migrate.ts";
 import { INGEST_SQL } from "./db/statements.ts";
 import type { Logger } from "./log.ts";
 import { sleep } from "./sleep.ts";
+import { recordNodeMeta } from "./nodes.ts";
 
 /** What a job needs; passed in, never global. */
 export interface JobContext {
@@ -46,6 +47,10 @@ export async function openContext(
       const result = await migrate(sql, { seed: { node: config.node, tz: config.logTz } });
       if (result.applied.length > 0) log.info("migrations applied", { applied: result.applied });
       if (result.seed) log.info("seed tables converted", { ...result.seed });
+      await recordNodeMeta(sql, config).catch((error) => {
+        // A role that may only read (reports) leaves the registry to serve.
+        if ((error as { code?: string }).code !== "42501") throw error;
+      });
       break;
     } catch (error) {
       const wait = options.waitForDatabase;

@@ -6,6 +6,7 @@
  */
 import type { Sql } from "./db/connect.ts";
 import { createZoneClock, dayString, type ZoneClock } from "./time.ts";
+import { reportScope } from "./nodes.ts";
 import newDomains from "../sql/reports/new_domains.sql" with { type: "text" };
 import nodeTotals from "../sql/reports/node_totals.sql" with { type: "text" };
 import qtypeMix from "../sql/reports/qtype_mix.sql" with { type: "text" };
@@ -87,6 +88,10 @@ export interface ReportOptions {
   to?: string;
   /** Node names; empty or undefined = all nodes, local and federated. */
   nodes?: string[];
+  /** Only nodes at this location (dns_nodes.location, case-insensitive). */
+  location?: string;
+  /** Only nodes in this network (CIDR: dns_nodes.network or node_ip within it). */
+  network?: string;
   limit?: number;
   tz: string;
   now?: Date;
@@ -131,7 +136,7 @@ export async function runReport(
   const params: (string | number | string[] | null)[] = [
     from,
     to,
-    options.nodes && options.nodes.length > 0 ? options.nodes : null,
+    await reportScope(sql, options.nodes, { location: options.location, network: options.network }),
     options.limit ?? report.limit,
   ];
   if (report.zone) params.push(options.tz);

@@ -14,7 +14,7 @@ import { checkStatsChannel } from "../../lib/server_stats/doctor.ts";
 import { createLogger } from "../../lib/log.ts";
 import { MetricsRecorder } from "../../lib/metrics.ts";
 import { runReport } from "../../lib/report.ts";
-import { createTestDb } from "./pg.ts";
+import { createTestDb, startServe, stderrOf } from "./pg.ts";
 import { freePort, haveNamed, sendMix, startNamed, writeNamedConf } from "./named.ts";
 
 type Sums = Record<string, number>;
@@ -258,6 +258,51 @@ Deno.test({
     } finally {
       await d1.drop();
       await d2.drop();
+    }
+  },
+});
+
+Deno.test({
+  name: "server counters: serve reads named's channel (DNSA_NAMED_STATS) beside the logs",
+  ignore: !haveNamed(),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "dnsa-stats-serve-" });
+    const db = await createTestDb();
+    const port = freePort();
+    const statsPort = freePort();
+    const conf = await writeNamedConf(dir, port, `file "${join(dir, "tap.fstrm")}"`, statsPort);
+    const named = await startNamed(conf, port);
+    try {
+      await Deno.writeTextFile(join(dir, "queries.log"), "");
+      await Deno.writeTextFile(join(dir, "query-errors.log"), "");
+      const serve = startServe({
+        DATABASE_URL: db.url,
+        DNSA_NODE: "dns1",
+        DNSA_LOG_TZ: "UTC",
+        DNSA_QUERY_LOG: join(dir, "queries.log"),
+        DNSA_ERROR_LOG: join(dir, "query-errors.log"),
+        DNSA_NAMED_STATS: `http://127.0.0.1:${statsPort}`,
+      });
+      let sampled = false;
+      for (let i = 0; i < 300 && !sampled; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        const [r] = await db.sql`select to_regclass('dns_server_samples') is not null as t`;
+        if (!r.t) continue;
+        const rows = await db.sql`select counters from dns_server_samples where node_name = 'dns1'`;
+        sampled = rows.length === 1;
+      }
+      serve.kill("SIGTERM");
+      const status = await serve.status;
+      const log = await stderrOf(serve);
+      assert.ok(sampled, `serve stored no reading of named's counters:\n${log}`);
+      assert.equal(status.code, 0, log);
+      assert.doesNotMatch(log, /named statistics channel not collected/);
+    } finally {
+      await named.stop();
+      await db.drop();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });

@@ -10,6 +10,7 @@ import { type Config, ConfigError, loadConfig } from "./lib/config.ts";
 import { openContext } from "./lib/context.ts";
 import { DatabaseError, explainDbError } from "./lib/db/connect.ts";
 import { MigrationError } from "./lib/db/migrate.ts";
+import { SeedConversionError } from "./lib/seed/convert.ts";
 import { HttpListenError } from "./lib/http/server.ts";
 import { createLogger } from "./lib/log.ts";
 import { demoCommand } from "./jobs/demo.ts";
@@ -36,7 +37,13 @@ const COMMANDS = [
 ];
 
 /** Errors whose message says what to do: printed as they are. */
-const EXPLAINED = [ConfigError, MigrationError, DatabaseError, HttpListenError];
+const EXPLAINED = [
+  ConfigError,
+  MigrationError,
+  SeedConversionError,
+  DatabaseError,
+  HttpListenError,
+];
 
 const out = (text: string) => console.log(text);
 const fail = (text: string, code = 1) => {
@@ -81,7 +88,7 @@ export async function main(args: readonly string[]): Promise<number> {
     const ctx = await openContext(target, log, {
       applicationName: `dns-analytics ${command.name}`,
       waitForDatabase: waiting?.signal,
-      migrate: replica === null,
+      migrate: replica === null && command.skipMigrations?.(input) !== true,
     }).finally(() => waiting && Deno.removeSignalListener("SIGTERM", onSignal));
     try {
       return await command.run(ctx, input);

@@ -9,6 +9,7 @@ import {
   checkDateRange,
   type CommandRecord,
   intOption,
+  isCidr,
   listOption,
   stringOption,
   UsageError,
@@ -40,12 +41,14 @@ export const reportCommand: CommandRecord = {
   name: "report",
   summary: "print a report from the statistics tables",
   usage:
-    "dns-analytics report <name> [--days N] [--from D --to D] [--node NAME[,NAME]] [--limit N] [--format table|json|csv]",
+    "dns-analytics report <name> [--days N] [--from D --to D] [--node NAME[,NAME]] [--location L] [--network CIDR] [--limit N] [--format table|json|csv]",
   options: {
     days: { type: "string" },
     from: { type: "string" },
     to: { type: "string" },
     node: { type: "string" },
+    location: { type: "string" },
+    network: { type: "string" },
     limit: { type: "string" },
     format: { type: "string" },
     "no-rollup": { type: "boolean" },
@@ -64,6 +67,10 @@ export const reportCommand: CommandRecord = {
   queries-per-hour   hit_count, unique clients and rcodes per hour, oldest first
   new-domains        domains seen for the first time in the range, newest first
   node-totals        queries per node with share_pct, first and last day
+  server-rcodes      answers named sent by rcode (its statistics channel,
+                     DNSA_NAMED_STATS): NXDOMAIN where the query log says nothing
+  server-rrl         minutes in which rate limiting dropped or slipped answers
+  server-cache       resolver cache hits, misses and hit ratio per day
 
 Days and hours are in DNSA_LOG_TZ and times are printed in it, with their
 offset. Without --days or --from/--to a report covers all statistics. By
@@ -78,6 +85,8 @@ Options:
   --days N            the last N days, today included
   --from D, --to D    first and last day (YYYY-MM-DD), inclusive
   --node NAME         one node, or several separated by commas (default: all)
+  --location L        only the nodes at location L (DNSA_NODE_LOCATION of each)
+  --network CIDR      only the nodes whose network or address lies in CIDR
   --limit N           at most N rows (default 20 for top lists)
   --format F          table (default), json or csv
   --no-rollup         do not roll up pending rows first
@@ -85,6 +94,7 @@ Options:
 Examples:
   dns-analytics report top-domains --days 7 --limit 50
   dns-analytics report top-clients --node dns1 --format json
+  dns-analytics report top-domains --location home --days 7
   dns-analytics report queries-per-hour --from 2026-11-01 --to 2026-11-30 --format csv`,
   database: "replica",
   check({ values, positionals }) {
@@ -93,6 +103,9 @@ Examples:
     }
     if (!["table", "json", "csv", undefined].includes(values.format as string | undefined)) {
       throw new UsageError("--format must be table, json or csv");
+    }
+    if (values.network !== undefined && !isCidr(String(values.network))) {
+      throw new UsageError("--network must be a network in CIDR notation, e.g. 10.10.10.0/24");
     }
     checkDateRange(values);
   },
@@ -106,6 +119,8 @@ Examples:
       from: stringOption(values, "from"),
       to: stringOption(values, "to"),
       nodes: listOption(values, "node"),
+      location: stringOption(values, "location"),
+      network: stringOption(values, "network"),
       limit: intOption(values, "limit", { min: 1, max: 1_000_000 }),
       tz: ctx.config.logTz,
     });

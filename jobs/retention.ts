@@ -10,6 +10,7 @@ import type { CommandRecord } from "../lib/cli.ts";
 import type { JobContext } from "../lib/context.ts";
 import { type JobRun, recordedRun, type Trigger } from "../lib/job_runs.ts";
 import { applyRetention, type RetentionResult } from "../lib/retention.ts";
+import { applyServerCounterRetention } from "../lib/server_stats/retention.ts";
 
 /** Run retention once, recorded in job_runs. */
 export async function retention(
@@ -30,6 +31,12 @@ export async function retention(
         now: options.now,
         signal: options.signal,
       });
+      const counterDays = await applyServerCounterRetention(ctx.sql, {
+        tz: ctx.config.logTz,
+        statsRetentionDays: ctx.config.statsRetentionDays,
+        now: options.now,
+        signal: options.signal,
+      });
       return {
         rows: result.errorLinesDeleted + result.rejectsDeleted,
         detail: {
@@ -39,6 +46,7 @@ export async function retention(
           rejects_deleted: result.rejectsDeleted,
           stats_days_deleted: result.statsDaysDeleted.length,
           rolled_up_windows: result.rolledUp,
+          server_counter_days_deleted: counterDays.length,
         },
       };
     },

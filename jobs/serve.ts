@@ -28,8 +28,9 @@ import { MetricsRecorder } from "../lib/metrics.ts";
 import { createDnstapListener } from "../lib/serve/dnstap_listener.ts";
 import { createHttpService } from "../lib/serve/http_service.ts";
 import { IngestStatistics } from "../lib/serve/ingest_stats.ts";
-import type { IngestService, Service } from "../lib/serve/service.ts";
+import { type IngestService, ingestService, type Service } from "../lib/serve/service.ts";
 import { createDnstapFileTailer, createLogTailer } from "../lib/serve/tailer.ts";
+import { runServerCounterCollector } from "../lib/server_stats/collector.ts";
 import { createScheduler } from "./schedule.ts";
 
 /** Options of {@linkcode serve}. */
@@ -81,6 +82,18 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Ser
     })]),
     stats,
     ...(options.schedule === false ? [] : [createScheduler(ctx)]),
+    // named's server counters (rcodes, RRL, cache), once a minute, when its channel is known.
+    ...(config.namedStats && options.schedule !== false
+      ? [ingestService("named-stats", (signal) =>
+        runServerCounterCollector(ctx.sql, {
+          node: config.node,
+          url: config.namedStats!,
+          tz: config.logTz,
+          log,
+          metrics,
+          signal,
+        }))]
+      : []),
     source,
   ];
   const started: Service[] = [];

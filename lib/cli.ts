@@ -53,6 +53,8 @@ interface CommandBase {
  */
 export interface DatabaseCommand extends CommandBase {
   database: "migrated" | "waiting" | "replica";
+  /** When it returns true, the database is opened without applying migrations (a dry run). */
+  skipMigrations?(input: CommandInput): boolean;
   /** Run; returns the exit status. */
   run(ctx: JobContext, input: CommandInput): Promise<number>;
 }
@@ -170,6 +172,18 @@ export function listOption(values: Record<string, unknown>, name: string): strin
   const v = values[name];
   if (v === undefined) return undefined;
   return String(v).split(",").map((n) => n.trim()).filter(Boolean);
+}
+
+/** An IPv4 or IPv6 network in CIDR notation (or a bare address). */
+export function isCidr(text: string): boolean {
+  const [addr, bits, extra] = text.split("/");
+  if (extra !== undefined) return false;
+  const v4 = /^(\d{1,3})(\.\d{1,3}){3}$/.test(addr) &&
+    addr.split(".").every((o) => Number(o) <= 255);
+  const v6 = !v4 && addr.includes(":") && /^[0-9a-fA-F:.]+$/.test(addr);
+  if (!v4 && !v6) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (v4 ? 32 : 128);
 }
 
 /** A real calendar date `YYYY-MM-DD`. */

@@ -51,6 +51,9 @@ export class MetricsRecorder {
   databaseErrors = 0;
   /** HTTP responses by status code. */
   readonly httpResponses = new Map<number, number>();
+  /** Readings of named's statistics channel stored, and those that failed. */
+  namedStatsReads = 0;
+  namedStatsFailures = 0;
 
   constructor(options: { source: "querylog" | "dnstap"; now?: number }) {
     this.startedAt = options.now ?? Date.now();
@@ -259,6 +262,19 @@ export function recorderFamilies(m: MetricsRecorder, options: { node: string }):
       help: "Database errors since start: batches retried, HTTP queries that failed.",
       type: "counter",
       samples: [{ labels: node, value: m.databaseErrors }],
+    },
+    {
+      name: "dnsa_named_stats_reads_total",
+      help: "Readings of named's statistics channel (DNSA_NAMED_STATS) stored since start.",
+      type: "counter",
+      samples: [{ labels: node, value: m.namedStatsReads }],
+    },
+    {
+      name: "dnsa_named_stats_failures_total",
+      help: "Readings of named's statistics channel that failed since start (named down, " +
+        "channel off, timeout, database away).",
+      type: "counter",
+      samples: [{ labels: node, value: m.namedStatsFailures }],
     },
     {
       name: "dnsa_http_responses_total",

@@ -21,6 +21,7 @@ import {
   nameOf,
 } from "../named_conf.ts";
 import type { Finding } from "./finding.ts";
+import { checkStatsChannel } from "../server_stats/doctor.ts";
 import {
   checkQueryChannels,
   checkRotation,
@@ -181,7 +182,7 @@ export async function checkNamed(
       check: "named.conf",
       message: `cannot read ${path}: ${missing ? "no such file" : String(error)}` +
         (explicit ? "" : " (BIND elsewhere? name its configuration with --named-conf PATH)"),
-    }];
+    }, ...(config ? await checkStatsChannel(config, { conf: null }) : [])];
   }
   return [
     { level: "ok", check: "named.conf", message: `read ${conf.files.join(", ")}` },
@@ -191,5 +192,6 @@ export async function checkNamed(
       errorLog: config?.errorLog,
       dnstap: config?.dnstap,
     }),
+    ...(config ? await checkStatsChannel(config, { conf }) : []),
   ];
 }

@@ -18,6 +18,7 @@ import { FEDERATED_TABLES, FEDERATION_SQL } from "./sql.ts";
 import { openPeer, type Peer, peerErrorText } from "./peer.ts";
 import type { Logger } from "../log.ts";
 import { createZoneClock, dayString } from "../time.ts";
+import { copyServerCountersDay, peerHasServerCounters } from "../server_stats/federation.ts";
 
 /** Advisory lock of one node's federated days (second key: hashtext(node_name)). */
 export const FEDERATE_LOCK = 424_315;
@@ -122,6 +123,7 @@ export async function pullPeer(
             "(migration 0007) and let it run once",
         );
       }
+      const counters = await peerHasServerCounters(p);
       let watermark = BigInt(start.last_version);
       if (options.full || start.peer_database_id !== id.database_id) {
         watermark = 0n;
@@ -158,6 +160,7 @@ export async function pullPeer(
               node: options.node,
               skip: v.day < cutoff,
               meta: meta.get(v.node_name) ?? null,
+              counters,
             })
           );
           watermark = BigInt(v.version);
@@ -209,7 +212,7 @@ async function applyDay(
   tx: Tx,
   p: Tx,
   v: VersionRow,
-  ctx: { peer: string; node: string; skip: boolean; meta: NodeMeta | null },
+  ctx: { peer: string; node: string; skip: boolean; meta: NodeMeta | null; counters: boolean },
 ): Promise<number | null> {
   const advance = (rows: number, days: number) =>
     tx.unsafe(FEDERATION_SQL.peerAdvance, [ctx.peer, v.version, rows, days]);
@@ -261,6 +264,13 @@ async function applyDay(
       rows += chunk.length;
     });
   }
+  rows += await copyServerCountersDay(tx, p, {
+    node: v.node_name,
+    start: v.day_start,
+    end: v.day_end,
+    present: ctx.counters,
+    chunkRows: CHUNK_ROWS,
+  });
   await tx.unsafe(ROLLUP_SQL.domainsSeen, [v.node_name, v.day]);
   await tx.unsafe(FEDERATION_SQL.dayRecord, [v.node_name, v.day, ctx.peer, v.version]);
   await advance(rows, 1);

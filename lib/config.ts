@@ -32,8 +32,10 @@ export interface Config {
   queryLog: string;
   errorLog: string;
   dnstap: string | null;
-  /** named's statistics channel, read for its count of dropped dnstap frames. */
+  /** named's statistics channel: server counters (rcodes, RRL, cache), dnstap drops. */
   namedStats: string | null;
+  /** This node's registry entry (dns_nodes node_ip, location, network); null = not set. */
+  nodeMeta: { ip: string | null; location: string | null; network: string | null };
   logTz: string;
   pollMs: number;
   http: { host: string; port: number };
@@ -78,6 +80,9 @@ const KNOWN_DNSA_KEYS = [
   "DNSA_RETENTION_SCHEDULE",
   "DNSA_FEDERATE_SCHEDULE",
   "DNSA_READ_DATABASE_URL",
+  "DNSA_NODE_IP",
+  "DNSA_NODE_LOCATION",
+  "DNSA_NODE_NETWORK",
   ...PRIVACY_KEYS,
 ] as const;
 
@@ -138,6 +143,13 @@ const schema = z.strictObject({
   DNSA_FEDERATE_SCHEDULE: CRON.default("*/5 * * * *"),
   DNSA_READ_DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\//, {
     error: "must be a postgres:// or postgresql:// URL of a read replica",
+  }).optional(),
+  DNSA_NODE_IP: z.union([z.ipv4(), z.ipv6()], {
+    error: "must be this server's IPv4 or IPv6 address, e.g. 192.168.238.128",
+  }).optional(),
+  DNSA_NODE_LOCATION: z.string().trim().min(1).max(200).optional(),
+  DNSA_NODE_NETWORK: z.union([z.cidrv4(), z.cidrv6()], {
+    error: "must be a network in CIDR notation, e.g. 192.168.238.0/24",
   }).optional(),
   ...PRIVACY_SCHEMA,
 });
@@ -289,6 +301,11 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
     errorLog: v.DNSA_ERROR_LOG,
     dnstap: v.DNSA_DNSTAP ?? null,
     namedStats: v.DNSA_NAMED_STATS ?? null,
+    nodeMeta: Object.freeze({
+      ip: v.DNSA_NODE_IP ?? null,
+      location: v.DNSA_NODE_LOCATION ?? null,
+      network: v.DNSA_NODE_NETWORK ?? null,
+    }),
     logTz: v.DNSA_LOG_TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC",
     pollMs: v.DNSA_POLL_MS,
     http,

@@ -6,11 +6,15 @@
  */
 import type { Sql } from "./db/connect.ts";
 import { createZoneClock, dayString, type ZoneClock } from "./time.ts";
+import { reportScope } from "./nodes.ts";
 import newDomains from "../sql/reports/new_domains.sql" with { type: "text" };
 import nodeTotals from "../sql/reports/node_totals.sql" with { type: "text" };
 import qtypeMix from "../sql/reports/qtype_mix.sql" with { type: "text" };
 import queriesPerHour from "../sql/reports/queries_per_hour.sql" with { type: "text" };
 import rcodeRates from "../sql/reports/rcode_rates.sql" with { type: "text" };
+import serverCache from "../sql/reports/server_cache.sql" with { type: "text" };
+import serverRcodes from "../sql/reports/server_rcodes.sql" with { type: "text" };
+import serverRrl from "../sql/reports/server_rrl.sql" with { type: "text" };
 import topApexDomains from "../sql/reports/top_apex_domains.sql" with { type: "text" };
 import topClients from "../sql/reports/top_clients.sql" with { type: "text" };
 import topDomains from "../sql/reports/top_domains.sql" with { type: "text" };
@@ -51,6 +55,24 @@ export const REPORTS: Readonly<Record<string, ReportSpec>> = {
     limit: 20,
   },
   "node-totals": { sql: nodeTotals, about: "queries per node", limit: 1000 },
+  "server-rcodes": {
+    sql: serverRcodes,
+    about: "answers named sent by rcode (its statistics channel)",
+    zone: true,
+    limit: 100,
+  },
+  "server-rrl": {
+    sql: serverRrl,
+    about: "minutes in which rate limiting dropped or slipped answers",
+    zone: true,
+    limit: 100_000,
+  },
+  "server-cache": {
+    sql: serverCache,
+    about: "resolver cache hits and misses per day",
+    zone: true,
+    limit: 100_000,
+  },
 };
 
 /** Output format of a report. */
@@ -66,6 +88,10 @@ export interface ReportOptions {
   to?: string;
   /** Node names; empty or undefined = all nodes, local and federated. */
   nodes?: string[];
+  /** Only nodes at this location (dns_nodes.location, case-insensitive). */
+  location?: string;
+  /** Only nodes in this network (CIDR: dns_nodes.network or node_ip within it). */
+  network?: string;
   limit?: number;
   tz: string;
   now?: Date;
@@ -110,7 +136,7 @@ export async function runReport(
   const params: (string | number | string[] | null)[] = [
     from,
     to,
-    options.nodes && options.nodes.length > 0 ? options.nodes : null,
+    await reportScope(sql, options.nodes, { location: options.location, network: options.network }),
     options.limit ?? report.limit,
   ];
   if (report.zone) params.push(options.tz);

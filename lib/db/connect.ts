@@ -26,10 +26,8 @@ export interface OpenDatabaseOptions {
   max?: number;
 }
 
-/** The database cannot be reached or used; the message says where and what to do. */
-export class DatabaseError extends Error {
-  override name = "DatabaseError";
-}
+/** The error of a database that cannot be opened (lib/db/database_error.ts). */
+export { DatabaseError } from "./database_error.ts";
 
 /** An open database: the client, whether it takes COPY, and how to close it. */
 export interface Database {

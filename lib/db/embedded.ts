@@ -9,7 +9,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { join, resolve } from "node:path";
-import { DatabaseError } from "./connect.ts";
+import { DatabaseError } from "./database_error.ts";
 
 /** A running embedded database. */
 export interface EmbeddedDatabase {

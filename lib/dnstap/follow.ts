@@ -4,15 +4,16 @@
  * a name ending in `.fstrm`, `.dnstap`, `.tap` (optionally `.gz`), is a file (named's
  * `dnstap-output file`), followed with its rotated versions exactly once like the logs;
  * anything else is a socket path the program listens on (named's `dnstap-output unix`).
+ * A file is followed by the tail's follower (lib/tail/follower.ts) with the dnstap file
+ * source: the watcher, the outage backoff and `--from-end` as for the logs.
  *
  * @module
  */
 import type { WriterContext } from "../ingest/commit.ts";
-import { listRotatedSet } from "../ingest/file_set.ts";
 import type { Logger } from "../log.ts";
-import { sleep } from "../sleep.ts";
+import { follow, type FollowStats } from "../tail/follower.ts";
 import { createZoneClock } from "../time.ts";
-import { ingestDnstapFiles } from "./ingest.ts";
+import { dnstapFileSource } from "./file.ts";
 import { listenDnstap } from "./listener.ts";
 import { DnstapAssembler } from "./rows.ts";
 
@@ -39,6 +40,12 @@ export interface DnstapFollowStats {
   batches: number;
   connections?: number;
   protocolErrors?: number;
+  /** Files: 1 when the last pass ended in a partial frame (named still writing). */
+  pending?: number;
+  /** Files: bytes not yet read, per file of the last pass. */
+  behind?: Record<string, number>;
+  /** Files: batches retried after a transient database failure. */
+  retries?: number;
   lastCommitAt: number | null;
 }
 
@@ -50,6 +57,8 @@ export async function followDnstap(
     log: Logger;
     signal: AbortSignal;
     pollMs: number;
+    /** Files never read before start at their end (`serve --from-end`). */
+    fromEnd?: boolean;
     onStats?: (s: DnstapFollowStats) => void;
   },
 ): Promise<DnstapFollowStats> {
@@ -86,44 +95,34 @@ export async function followDnstap(
       lastCommitAt: s.lastCommitAt,
     };
   }
-  const stats: DnstapFollowStats = {
-    mode: "file",
-    frames: 0,
-    rows: 0,
-    rejected: 0,
-    skipped: 0,
-    batches: 0,
-    lastCommitAt: null,
-  };
   const assembler = new DnstapAssembler({
     nodeId: ctx.nodeId,
     clock: createZoneClock(ctx.tz),
     privacy: ctx.privacy,
   });
   log.info("following dnstap file", { path: target });
-  let warned = false;
-  while (!signal.aborted) {
-    const files = await listRotatedSet(target).catch(() => []);
-    if (files.length === 0 && !warned) {
-      log.warn("dnstap file not found yet, waiting", { path: target });
-      warned = true;
-    }
-    const r = await ingestDnstapFiles(ctx, files, {
-      log,
-      signal,
-      assembler,
-      vanishedOk: true,
-      finishAtStop: true,
-    });
-    stats.frames += r.frames;
-    stats.rows += r.rows;
-    stats.rejected += r.rejected;
-    stats.skipped += r.skipped;
-    if (r.excluded) stats.excluded = (stats.excluded ?? 0) + r.excluded;
-    stats.batches += r.batches;
-    if (r.batches > 0) stats.lastCommitAt = Date.now();
-    options.onStats?.(stats);
-    await sleep(options.pollMs, signal);
-  }
-  return stats;
+  const fileStats = (f: FollowStats): DnstapFollowStats => ({
+    mode: "file",
+    frames: f.lines,
+    rows: f.rows,
+    rejected: f.rejected,
+    skipped: f.skipped,
+    excluded: f.excluded,
+    batches: f.batches,
+    pending: f.pending,
+    behind: { ...f.behind },
+    retries: f.retries,
+    lastCommitAt: f.lastCommitAt,
+  });
+  const s = await follow(ctx, {
+    // One assembler across passes: a response may come in the pass after its query.
+    source: () => dnstapFileSource(ctx, { log, assembler }),
+    paths: [target],
+    pollMs: options.pollMs,
+    fromEnd: options.fromEnd,
+    log,
+    signal,
+    onPass: (f) => options.onStats?.(fileStats(f)),
+  });
+  return fileStats(s);
 }

@@ -13,14 +13,16 @@
  *
  * @module
  */
-import { INGEST_SQL } from "../db/statements.ts";
 import { Batch } from "../ingest/batch.ts";
 import { commitBatch, type WriterContext } from "../ingest/commit.ts";
 import type { Logger } from "../log.ts";
 import { sleep } from "../sleep.ts";
+import { peekCheckpoint } from "../tail/checkpoint.ts";
 import { createZoneClock } from "../time.ts";
 import { Control, DNSTAP_CONTENT_TYPE, encodeControl, FrameDecoder, FrameError } from "./fstrm.ts";
 import { DNSTAP_ANSWER_WINDOW_MS, DnstapAssembler } from "./rows.ts";
+import { countExcluded } from "../ingest/counts.ts";
+import { settleDnstap } from "./settle.ts";
 
 /** Counters of a listener. */
 export interface ListenerStats {
@@ -86,11 +88,7 @@ export async function listenDnstap(
     lastCommitAt: null,
   };
   const fingerprint = `socket:${path}`;
-  const [cp] = await ctx.sql.unsafe<{ byte_offset: string }[]>(
-    INGEST_SQL.checkpointPeek,
-    [ctx.nodeId, fingerprint],
-  );
-  let offset = cp ? Number(cp.byte_offset) : 0;
+  let offset = await peekCheckpoint(ctx.sql, { nodeId: ctx.nodeId, fingerprint }) ?? 0;
   const assembler = new DnstapAssembler({
     nodeId: ctx.nodeId,
     clock: createZoneClock(ctx.tz),
@@ -114,7 +112,7 @@ export async function listenDnstap(
     assembler.seal(b, new Date(final ? Date.now() : Date.now() - DNSTAP_ANSWER_WINDOW_MS));
     // Nothing read since the last commit: waiting queries from a minute ago still become rows.
     if (b.endOffset === b.source.startOffset && assembler.lastFrameMs === 0) return;
-    await commitBatch(ctx, b);
+    await commitBatch(ctx, b, { settle: settleDnstap });
     stats.rows += b.counts.rows + (b.dnstap?.expiredRows ?? 0);
     stats.batches++;
     stats.lastCommitAt = Date.now();
@@ -163,7 +161,7 @@ export async function listenDnstap(
           stats.frames++;
           const outcome = assembler.addFrame(f.payload, offset, batch, samples > 0);
           if (outcome === "skipped") stats.skipped++;
-          else if (outcome === "excluded") stats.excluded = (stats.excluded ?? 0) + 1;
+          else if (outcome === "excluded") countExcluded(stats);
           else if (outcome === "malformed") {
             stats.rejected++;
             samples--;

@@ -16,7 +16,7 @@ import type { Batch } from "../ingest/batch.ts";
 import { type DnstapRow, dnstapRowValues } from "../ingest/row_sink.ts";
 import type { ZoneClock } from "../time.ts";
 import type { PrivacyPolicy } from "../privacy/policy.ts";
-import { countExcluded } from "../privacy/ingest_hook.ts";
+import { countExcluded } from "../ingest/counts.ts";
 import { decodeDnstap, DnstapDecodeError, type DnstapRecord, MessageType } from "./message.ts";
 import {
   addressText,

@@ -9,6 +9,7 @@
  */
 import { type Config, isLoopbackHost } from "../config.ts";
 import { isTransientDbError, type Sql } from "../db/connect.ts";
+import { errorText } from "../error_text.ts";
 import type { Logger } from "../log.ts";
 import type { MetricsRecorder } from "../metrics.ts";
 import {
@@ -77,7 +78,7 @@ function failure(error: unknown, deps: HttpDeps, req: Request): Response {
   }
   deps.log.error("http: request failed", {
     path,
-    error: error instanceof Error ? error.message : String(error),
+    error: errorText(error),
     ...(typeof code === "string" ? { code } : {}),
   });
   return jsonError(500, "internal error (see the server log)");

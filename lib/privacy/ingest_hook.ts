@@ -2,7 +2,7 @@
  * The policy (policy.ts) at the one point of each ingest path where a parsed line becomes a
  * row: a query-log line, a query-errors line, a dnstap row, a reject sample. Each function
  * returns what is to be batched, or null when the row is excluded (then the caller counts it
- * with {@linkcode countExcluded} and batches nothing).
+ * with `countExcluded` of lib/ingest/counts.ts and batches nothing).
  *
  * @module
  */
@@ -37,9 +37,4 @@ export function privateErrorLine<T extends ClientLine>(
   });
   if (r === null) return null;
   return { e: { ...e, clientIp: r.client }, domain: r.domain };
-}
-
-/** Count one excluded line (or dnstap frame) into `counts`. */
-export function countExcluded(counts: { excluded?: number }): void {
-  counts.excluded = (counts.excluded ?? 0) + 1;
 }

@@ -21,7 +21,7 @@
  * ```
  * @module
  */
-import type { FastRow } from "../ingest/row_sink.ts";
+import type { FastRow } from "../ingest/binary_sink.ts";
 import { ipv4Bytes, ipv6Bytes } from "../ingest/address.ts";
 import {
   type ClientIpMode,

@@ -14,7 +14,7 @@
  * @module
  */
 import type { Sql } from "../db/connect.ts";
-import { rollupStatistics } from "../rollup.ts";
+import { rollupStatistics } from "../rollup/rollup.ts";
 import { createZoneClock, dayString } from "../time.ts";
 import type { PrivacyPolicy } from "./policy.ts";
 import tierDays from "../../sql/privacy/tier_days.sql" with { type: "text" };

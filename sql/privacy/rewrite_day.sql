@@ -1,5 +1,5 @@
 -- rewrite_day: lock one day partition against writers, then rewrite and swap it (see
---   migration 0031) and record the day.
+--   migration 0023) and record the day.
 -- Parameters: $1 partition name, $2 day start, $3 day end (timestamptz), $4 mode, $5 IPv4
 --   bits, $6 IPv6 bits, $7 day (date). Run in one transaction with the map filled; rewriting
 --   a day again in the same mode changes nothing (truncation is idempotent, pseudonyms are

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { Control, DNSTAP_CONTENT_TYPE, encodeControl, FrameError } from "../../lib/dnstap/fstrm.ts";
-import { dnstapFingerprint, isDnstapFile } from "../../lib/dnstap/ingest.ts";
+import { dnstapFingerprint, isDnstapFile } from "../../lib/dnstap/file.ts";
 import { fixtureBytes, FIXTURES, splitFrames } from "./fixture_frames.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "dnstap-file-test-" });

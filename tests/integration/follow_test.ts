@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { migrate } from "../../lib/db/migrate.ts";
 import { nodeIdOf } from "../../lib/context.ts";
-import { follow } from "../../lib/ingest/follower.ts";
+import { followQueryLog as follow } from "../../lib/ingest/query_log.ts";
 import { createLogger } from "../../lib/log.ts";
 import { createRandom, TrafficGenerator } from "../../lib/demo/traffic.ts";
 import { createTestDb, type TestDb } from "./pg.ts";

@@ -91,7 +91,7 @@ Deno.test("federation: a peer's rows for this node or another day are refused, a
 
     // The honest peer's day is applied, with its own node name and day only.
     const honest = await pull();
-    assert.equal(honest.ok, true, honest.error);
+    assert.equal(honest.ok, true, honest.error ?? "");
     assert.equal(honest.days, 1);
     const nodes = await local.sql`
       select node_name, stat_date::text as day, sum(hit_count)::int as hits

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { csvLines } from "./csv.ts";
 import type { Sql } from "./db/connect.ts";
 import { createZoneClock, dayString, type ZoneClock } from "./time.ts";
 import { reportScope } from "./nodes.ts";
@@ -169,13 +170,8 @@ function cell(v: unknown): string {
 /** Render a report in `format`. */
 export function formatReport(result: ReportResult, format: ReportFormat): string {
   if (format === "json") return JSON.stringify(result.rows, null, 0);
-  if (format === "csv") {
-    const q = (s: string) => /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-    return [
-      result.columns.map(q).join(","),
-      ...result.rows.map((r) => result.columns.map((c) => q(cell(r[c]))).join(",")),
-    ].join("\n");
-  }
+  // Formula cells neutralised as in the HTTP export (lib/csv.ts).
+  if (format === "csv") return csvLines(result.columns, result.rows).join("\n");
   const widths = result.columns.map((c) =>
     Math.max(c.length, ...result.rows.map((r) => cell(r[c]).length))
   );

@@ -15,6 +15,7 @@ import m0006 from "../../sql/migrations/0006_dnstap_answers.sql" with { type: "t
 import m0007 from "../../sql/migrations/0007_federation.sql" with { type: "text" };
 import m0008 from "../../sql/migrations/0008_window_rows.sql" with { type: "text" };
 import m0009 from "../../sql/migrations/0009_stats_brin.sql" with { type: "text" };
+import m0010 from "../../sql/migrations/0010_report_scope.sql" with { type: "text" };
 import m0020 from "../../sql/migrations/0020_server_counters.sql" with { type: "text" };
 import m0021 from "../../sql/migrations/0021_seed_origin.sql" with { type: "text" };
 import m0022 from "../../sql/migrations/0022_reader_raw_privileges.sql" with { type: "text" };
@@ -45,6 +46,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: "0007_federation.sql", sql: m0007 },
   { version: 8, name: "0008_window_rows.sql", sql: m0008 },
   { version: 9, name: "0009_stats_brin.sql", sql: m0009 },
+  { version: 10, name: "0010_report_scope.sql", sql: m0010 },
   { version: 20, name: "0020_server_counters.sql", sql: m0020 },
   { version: 21, name: "0021_seed_origin.sql", sql: m0021 },
   { version: 22, name: "0022_reader_raw_privileges.sql", sql: m0022 },

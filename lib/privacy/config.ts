@@ -60,7 +60,10 @@ export const PRIVACY_SCHEMA = {
     error: "must be names or *.suffix, comma-separated, e.g. health.example,*.probe.example",
   }).optional(),
   DNSA_DOMAIN_DETAIL: z.enum(["full", "apex"]).default("full"),
-  DNSA_HTTP_STATS_TOKEN: z.string().trim().min(1).optional(),
+  DNSA_HTTP_STATS_TOKEN: z.string().trim().refine(
+    (t) => new TextEncoder().encode(t).length >= 16,
+    { error: "must be at least 16 bytes (a long random secret, e.g. from `openssl rand -hex 32`)" },
+  ).optional(),
 };
 
 type Parsed = z.infer<z.ZodObject<typeof PRIVACY_SCHEMA>>;

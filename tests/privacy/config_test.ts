@@ -28,15 +28,15 @@ Deno.test("privacy keys are parsed and checked together", () => {
       DNSA_EXCLUDE_CLIENTS: "192.0.2.10,198.51.100.0/24",
       DNSA_EXCLUDE_DOMAINS: "*.probe.example",
       DNSA_DOMAIN_DETAIL: "apex",
-      DNSA_HTTP_TOKEN: "admin-secret",
-      DNSA_HTTP_STATS_TOKEN: "stats-secret",
+      DNSA_HTTP_TOKEN: "admin-secret-0123456789",
+      DNSA_HTTP_STATS_TOKEN: "stats-secret-0123456789",
     },
   });
   assert.equal(c.privacy.clientIp, "hash");
   assert.deepEqual(c.privacy.prefix, [20, 48]);
   assert.equal(c.privacy.fullDays, 7);
   assert.equal(c.privacy.domainDetail, "apex");
-  assert.equal(c.httpStatsToken, "stats-secret");
+  assert.equal(c.httpStatsToken, "stats-secret-0123456789");
 });
 
 Deno.test("privacy keys: each mistake is a ConfigError naming the key", () => {
@@ -53,8 +53,21 @@ Deno.test("privacy keys: each mistake is a ConfigError naming the key", () => {
     [{ DNSA_EXCLUDE_CLIENTS: "not-a-net" }, /DNSA_EXCLUDE_CLIENTS/],
     [{ DNSA_EXCLUDE_DOMAINS: "a.*.b" }, /DNSA_EXCLUDE_DOMAINS/],
     [{ DNSA_DOMAIN_DETAIL: "labels" }, /DNSA_DOMAIN_DETAIL/],
-    [{ DNSA_HTTP_STATS_TOKEN: "s" }, /DNSA_HTTP_STATS_TOKEN needs DNSA_HTTP_TOKEN/],
-    [{ DNSA_HTTP_TOKEN: "same", DNSA_HTTP_STATS_TOKEN: "same" }, /must differ/],
+    [
+      { DNSA_HTTP_STATS_TOKEN: "stats-secret-0123456789" },
+      /DNSA_HTTP_STATS_TOKEN needs DNSA_HTTP_TOKEN/,
+    ],
+    [
+      {
+        DNSA_HTTP_TOKEN: "same-secret-0123456789",
+        DNSA_HTTP_STATS_TOKEN: "same-secret-0123456789",
+      },
+      /must differ/,
+    ],
+    [
+      { DNSA_HTTP_TOKEN: "admin-secret-0123456789", DNSA_HTTP_STATS_TOKEN: "short" },
+      /DNSA_HTTP_STATS_TOKEN[^]*at least 16 bytes/,
+    ],
   ];
   for (const [env, message] of bad) {
     assert.throws(() => loadConfig({ env: { ...base, ...env } }), ConfigError, JSON.stringify(env));

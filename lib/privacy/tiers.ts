@@ -9,7 +9,7 @@
  *
  * While a day is rewritten its partition is locked against writers (SHARE): a backfill of
  * that day waits; readers do not. Statistics of days whose raw partition was already dropped
- * are not rewritten (see README.privacy-draft.md).
+ * are not rewritten (see lib/privacy/README.md).
  *
  * @module
  */

@@ -8,7 +8,10 @@
  * @module
  */
 import type { Queryable, Sql, Tx } from "../db/connect.ts";
-import { isTransientDbError } from "../db/connect.ts";
+import { classifyFault } from "../db/connect.ts";
+import type { FaultReporter } from "../fault.ts";
+import { backoffMs } from "../fault.ts";
+import { sleep } from "../sleep.ts";
 import { copyIn } from "../db/copy.ts";
 import { INGEST_SQL } from "../db/statements.ts";
 import { apexDomain } from "../domain.ts";
@@ -28,6 +31,11 @@ export interface WriterContext {
   nodeId: number;
   tz: string;
   knownDays: Set<number>;
+  /**
+   * The one partition that holds all of a known day, by day; a day missing here (its rows
+   * lie in partitions made under different zones) is copied into dns_queries.
+   */
+  dayTables?: Map<number, string>;
   /** The server takes COPY FROM STDIN (PostgreSQL); false for the embedded database. */
   copy?: boolean;
   /** Called before each retry after a transient failure. */
@@ -36,20 +44,42 @@ export interface WriterContext {
   onCommit?: (info: { seconds: number; rows: number }) => void;
   /** Give up after this long of failures (ms). Default 5 min. */
   retryForMs?: number;
+  /**
+   * Retry every fault the policy pauses on (lib/fault.ts), not only a lost connection: a
+   * long-running reader (serve) waits out a full disk, a read-only server, a missing table.
+   */
+  pauseOnFaults?: boolean;
+  /** Told of each failed attempt and of the first one that works after it. */
+  faults?: FaultReporter;
+  /**
+   * The source is a socket (no replay): each batch is durable when its COMMIT returns
+   * (synchronous_commit on), and its checkpoint counts frames, so a database checkpoint that
+   * differs from the batch's start is continued from rather than a conflict.
+   */
+  socket?: boolean;
   signal?: AbortSignal;
 }
 
 const PARTITION_LOCK = 4_243_120_002;
 const NODE_WRITE_LOCK = 424_312; // with the node_id as second key
 
-/** Make sure the day partitions of `days` exist. */
+/**
+ * Make sure partitions cover every day of `days` in the writer's zone (partitions made under
+ * another zone are kept; the parts of a day they leave uncovered get partitions of their own).
+ */
 export async function ensurePartitions(ctx: WriterContext, days: Iterable<number>) {
   const missing = [...days].filter((d) => !ctx.knownDays.has(d));
   if (missing.length === 0) return;
+  const tables = ctx.dayTables ??= new Map();
   await ctx.sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${PARTITION_LOCK})`;
     for (const d of missing) {
-      await tx.unsafe(INGEST_SQL.ensurePartition, [dayString(d), ctx.tz]);
+      const [r] = await tx.unsafe<{ part: string | null }[]>(
+        INGEST_SQL.ensurePartition,
+        [dayString(d), ctx.tz],
+      );
+      if (r?.part) tables.set(d, r.part);
+      else tables.delete(d);
     }
   });
   for (const d of missing) ctx.knownDays.add(d);
@@ -69,24 +99,37 @@ class AlreadyCommitted extends Error {}
 export async function commitBatch(
   ctx: WriterContext,
   batch: BatchData,
-  options: { after?: Promise<unknown> } = {},
+  options: { after?: Promise<unknown>; onRebase?: (shift: number) => void } = {},
 ): Promise<CommitOutcome> {
   const started = Date.now();
   for (let attempt = 1;; attempt++) {
+    const moved = { shift: 0 };
     try {
       await ensurePartitions(ctx, batch.days);
       const t0 = performance.now();
-      const outcome = await ctx.sql.begin((tx) => writeBatch(tx, ctx, batch, options.after));
+      const outcome = await ctx.sql.begin((tx) => writeBatch(tx, ctx, batch, options.after, moved));
       ctx.onCommit?.({ seconds: (performance.now() - t0) / 1000, rows: batch.counts.rows });
+      ctx.faults?.resume();
+      if (moved.shift !== 0) options.onRebase?.(moved.shift);
       return outcome;
     } catch (error) {
-      if (error instanceof AlreadyCommitted) return "already-committed";
-      if (!isTransientDbError(error) || ctx.signal?.aborted) throw error;
+      if (error instanceof AlreadyCommitted) {
+        ctx.faults?.resume();
+        return "already-committed";
+      }
+      const fault = classifyFault(error);
+      // A partition may have gone (retention, a restore): look the days up again.
+      ctx.knownDays.clear();
+      ctx.dayTables?.clear();
+      if (fault.kind === "fatal" || ctx.signal?.aborted) throw error;
+      // Another process moved this file's checkpoint: the caller reads it again.
+      if (error instanceof CheckpointConflictError) throw error;
+      if (!fault.transient && !ctx.pauseOnFaults) throw error;
       if (Date.now() - started > (ctx.retryForMs ?? 300_000)) throw error;
-      const delayMs = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7)) *
-        (0.75 + Math.random() / 2);
+      const delayMs = backoffMs(attempt + 1);
+      ctx.faults?.pause(fault, delayMs);
       ctx.onRetry?.({ attempt, delayMs, error });
-      await new Promise((r) => setTimeout(r, delayMs));
+      await sleep(delayMs, ctx.signal);
     }
   }
 }
@@ -96,12 +139,14 @@ async function writeBatch(
   ctx: WriterContext,
   batch: BatchData,
   after: Promise<unknown> | undefined,
+  moved: { shift: number },
 ): Promise<CommitOutcome> {
   const src = batch.source;
-  // The batch's COMMIT need not wait for its WAL to reach the disk: if the server crashes
+  // A file's batch need not wait for its WAL to reach the disk: if the server crashes
   // before it does, the rows and the checkpoint are lost together and are read again from
-  // the log file. Exactly-once holds; only the wait per batch goes.
-  await tx`set local synchronous_commit = off`;
+  // the log file. Exactly-once holds; only the wait per batch goes. A socket cannot be read
+  // again: its batch counts as stored only once it is on disk.
+  if (!ctx.socket) await tx`set local synchronous_commit = off`;
   // The rows go first, before the node's lock: the previous batch may still be committing
   // on another connection, and both COPYs then run at once. Everything after the lock sees
   // that batch's outcome; if the checkpoint does not continue it, this transaction rolls
@@ -109,7 +154,8 @@ async function writeBatch(
   if (batch.counts.rows > 0) {
     const rows = batch.rows;
     if ("blocks" in rows) {
-      await copyIn(tx, copyTarget(batch.days), batch.rowColumns ?? COPY_COLUMNS, rows.blocks);
+      const target = copyTarget(batch.days, ctx.dayTables);
+      await copyIn(tx, target, batch.rowColumns ?? COPY_COLUMNS, rows.blocks);
     } else await insertRowsUnnest(tx, rows.columns);
   }
   if (after) await after.catch(() => {});
@@ -122,7 +168,10 @@ async function writeBatch(
   if (current >= batch.endOffset && batch.endOffset > src.startOffset) {
     throw new AlreadyCommitted();
   }
-  if (current !== src.startOffset) {
+  if (current !== src.startOffset && ctx.socket) {
+    // Frames have no position to read again: they continue the count the database has.
+    moved.shift = current - src.startOffset;
+  } else if (current !== src.startOffset) {
     throw new CheckpointConflictError(
       `${src.path} is at byte ${current} in the database, but this batch starts at ` +
         `${src.startOffset}: the batch before it did not commit, or another dns-analytics ` +
@@ -159,7 +208,7 @@ async function writeBatch(
     ctx.nodeId,
     src.fingerprint,
     src.path,
-    batch.endOffset,
+    batch.endOffset + moved.shift,
     c.lines,
     rowsAdded,
     c.rejected,
@@ -196,12 +245,12 @@ async function settleDnstap(
 
 /**
  * The table a batch's COPY goes to: the day's partition itself when all rows are of one day
- * (nearly every batch), which spares the server routing each row; dns_queries otherwise.
- * Partition names are those dnsa_ensure_day_partition gives.
+ * (nearly every batch) and one partition holds that whole day, which spares the server
+ * routing each row; dns_queries otherwise.
  */
-function copyTarget(days: Iterable<number>): string {
+function copyTarget(days: Iterable<number>, tables: Map<number, string> | undefined): string {
   const all = [...days];
-  return all.length === 1 ? `dns_queries_p${dayString(all[0]).replaceAll("-", "")}` : "dns_queries";
+  return (all.length === 1 ? tables?.get(all[0]) : undefined) ?? "dns_queries";
 }
 
 /** Insert the rows with `unnest`, at most 25 000 per statement. */

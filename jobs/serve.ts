@@ -86,17 +86,10 @@ export async function serve(
     });
     options.onListen?.(http.url);
   }
-  const onRetry = (
-    { attempt, delayMs, error }: { attempt: number; delayMs: number; error: unknown },
-  ) => {
-    metrics.countDatabaseError();
-    log.warn("database unavailable, retrying batch", {
-      job: "serve",
-      attempt,
-      delay_ms: Math.round(delayMs),
-      error,
-    });
-  };
+  // A fault pauses reading (lib/fault.ts): logged once when it starts, changes reason or
+  // ends, counted on every retry, shown in /metrics.
+  const onRetry = () => metrics.countDatabaseError();
+  const faults = metrics.faults.reporter(config.source, log);
   const onCommit = ({ seconds }: { seconds: number }) => metrics.observeCommit(seconds);
   log.info("serve started", {
     job: "serve",
@@ -142,6 +135,8 @@ export async function serve(
         knownDays: new Set<number>(),
         copy: ctx.copy,
         retryForMs: Infinity,
+        pauseOnFaults: true,
+        faults,
         signal: options.signal,
         onRetry,
         onCommit,
@@ -167,7 +162,11 @@ export async function serve(
             hint: "its output queue was full: this program read too slowly or was stopped",
           });
         }
-        if (named) dropped = named.dropped;
+        if (named) {
+          dropped = named.dropped;
+          metrics.dnstap.namedDropped = named.dropped;
+          metrics.dnstap.namedSent = named.success;
+        }
         log.info("serve summary", {
           job: "serve",
           source: "dnstap",
@@ -192,6 +191,7 @@ export async function serve(
               batches: x.batches,
               lastCommitAt: x.lastCommitAt,
             });
+            metrics.dnstap.protocolErrors = x.protocolErrors ?? 0;
           },
         });
         await jobs;
@@ -213,6 +213,8 @@ export async function serve(
       knownDays: new Set(),
       copy: ctx.copy,
       retryForMs: Infinity, // a long outage pauses reading; the log files are the queue
+      pauseOnFaults: true,
+      faults,
       signal: options.signal,
       onRetry,
       onCommit,

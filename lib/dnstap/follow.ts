@@ -7,6 +7,8 @@
  *
  * @module
  */
+import { classifyFault } from "../db/connect.ts";
+import { backoffMs } from "../fault.ts";
 import type { WriterContext } from "../ingest/commit.ts";
 import { listRotatedSet } from "../ingest/file_set.ts";
 import type { Logger } from "../log.ts";
@@ -91,22 +93,41 @@ export async function followDnstap(
     batches: 0,
     lastCommitAt: null,
   };
-  const assembler = new DnstapAssembler({ nodeId: ctx.nodeId, clock: createZoneClock(ctx.tz) });
+  const newAssembler = () =>
+    new DnstapAssembler({ nodeId: ctx.nodeId, clock: createZoneClock(ctx.tz) });
+  let assembler = newAssembler();
   log.info("following dnstap file", { path: target });
   let warned = false;
+  let outage = 0;
   while (!signal.aborted) {
     const files = await listRotatedSet(target).catch(() => []);
     if (files.length === 0 && !warned) {
       log.warn("dnstap file not found yet, waiting", { path: target });
       warned = true;
     }
-    const r = await ingestDnstapFiles(ctx, files, {
-      log,
-      signal,
-      assembler,
-      vanishedOk: true,
-      finishAtStop: true,
-    });
+    let r;
+    try {
+      r = await ingestDnstapFiles(ctx, files, {
+        log,
+        signal,
+        assembler,
+        vanishedOk: true,
+        finishAtStop: true,
+      });
+      outage = 0;
+      ctx.faults?.resume();
+    } catch (error) {
+      // The fault policy (lib/fault.ts): pause, retry, and read again from the checkpoints;
+      // the frames read since the last commit are read again, so their joins start afresh.
+      const fault = classifyFault(error);
+      if (fault.kind === "fatal" || signal.aborted) throw error;
+      const delayMs = backoffMs(++outage, { baseMs: 500 });
+      if (ctx.faults) ctx.faults.pause(fault, delayMs);
+      else log.warn("database unavailable, reading paused", { reason: fault.reason });
+      assembler = newAssembler();
+      await sleep(delayMs, signal);
+      continue;
+    }
     stats.frames += r.frames;
     stats.rows += r.rows;
     stats.rejected += r.rejected;

@@ -15,7 +15,8 @@ import { dirname } from "node:path";
 import type { Logger } from "../log.ts";
 import { addCounts, type Counts, zeroCounts } from "./batch.ts";
 import type { WriterContext } from "./commit.ts";
-import { isTransientDbError } from "../db/connect.ts";
+import { classifyFault } from "../db/connect.ts";
+import { backoffMs } from "../fault.ts";
 import { sleep } from "../sleep.ts";
 import { listRotatedSet } from "./file_set.ts";
 import { ingestFiles } from "./ingest_files.ts";
@@ -129,14 +130,21 @@ export async function follow(
           signal: options.signal,
         });
         outage = 0;
+        ctx.faults?.resume();
       } catch (error) {
-        if (!isTransientDbError(error) || options.signal.aborted) throw error;
-        // The database went away outside a batch (a checkpoint look-up): pause and retry.
-        const delayMs = Math.min(30_000, 500 * 2 ** Math.min(outage++, 6));
-        options.log.warn("database unavailable, reading paused", {
-          error: error instanceof Error ? error.message : String(error),
-          retry_in_ms: delayMs,
-        });
+        // The fault policy (lib/fault.ts): only a configuration error ends serve; a database
+        // fault outside a batch (a checkpoint look-up, a conflict) pauses reading and retries.
+        const fault = classifyFault(error);
+        if (fault.kind === "fatal" || options.signal.aborted) throw error;
+        const delayMs = backoffMs(++outage, { baseMs: 500 });
+        if (ctx.faults) ctx.faults.pause(fault, delayMs);
+        else {
+          options.log.warn("database unavailable, reading paused", {
+            error: fault.message,
+            reason: fault.reason,
+            retry_in_ms: delayMs,
+          });
+        }
         for (const f of changed) seen.delete(f);
         await sleep(delayMs, options.signal); // new log lines must not cut the pause short
         continue;

@@ -135,7 +135,7 @@ export async function ingestFiles(
   try {
     for (const path of ordered) {
       if (options.signal?.aborted) break;
-      const result = await ingestOne(ctx, path, state, options, progress);
+      const result = await ingestResolvingConflicts(ctx, path, state, options, progress);
       if (result.status === "vanished") continue;
       summary.files.push(result);
       if (result.status === "failed") {
@@ -153,14 +153,60 @@ export async function ingestFiles(
   return summary;
 }
 
-async function ingestOne(
+/**
+ * {@linkcode ingestOne}, again from the database's checkpoint when another process (a serve
+ * following the file an ingest reads, or the reverse) committed part of it first: its batch
+ * rolled back, so nothing is stored twice and nothing is skipped. Bounded: each round, one of
+ * the processes moved the checkpoint forward.
+ */
+async function ingestResolvingConflicts(
   ctx: WriterContext,
   path: string,
   state: RunState,
   options: IngestFilesOptions,
   progress: ReturnType<typeof createProgress>,
 ): Promise<FileResult> {
-  const result = emptyFileResult(path);
+  let total: FileResult | null = null;
+  for (let round = 1;; round++) {
+    const into = emptyFileResult(path); // counts what committed even when a later batch fails
+    try {
+      const r = await ingestOne(ctx, path, state, options, progress, into);
+      return total ? mergeResults(total, r) : r;
+    } catch (error) {
+      if (!(error instanceof CheckpointConflictError) || round >= 50) throw error;
+      if (options.signal?.aborted) throw error;
+      options.log.info(
+        "another process committed this file first; continuing from its checkpoint",
+        {
+          path,
+        },
+      );
+      total = total ? mergeResults(total, into) : into;
+      await new Promise((r) => setTimeout(r, 20 * round));
+    }
+  }
+}
+
+function mergeResults(a: FileResult, b: FileResult): FileResult {
+  const m = { ...b, startOffset: a.startOffset, reasons: { ...b.reasons } };
+  m.lines += a.lines;
+  m.rows += a.rows;
+  m.errorLines += a.errorLines;
+  m.rejected += a.rejected;
+  m.skipped += a.skipped;
+  m.batches += a.batches;
+  for (const [k, v] of Object.entries(a.reasons)) m.reasons[k] = (m.reasons[k] ?? 0) + v;
+  return m;
+}
+
+async function ingestOne(
+  ctx: WriterContext,
+  path: string,
+  state: RunState,
+  options: IngestFilesOptions,
+  progress: ReturnType<typeof createProgress>,
+  result: FileResult = emptyFileResult(path),
+): Promise<FileResult> {
   let batch: Batch | null = null;
   let file: SourceFile | null = null;
   // Up to COMMITS_IN_FLIGHT commits run while the next batch is parsed (the parser and the

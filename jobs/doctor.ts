@@ -12,7 +12,7 @@ import { type Config, describeDatabase } from "../lib/config.ts";
 import { explainDbError, openDatabase } from "../lib/db/connect.ts";
 import { checksumOf, MIGRATIONS } from "../lib/db/migrate.ts";
 import { checkNamedConf, type Finding } from "../lib/doctor.ts";
-import { isDnstapFileTarget } from "../lib/dnstap/follow.ts";
+import { checkServePaused } from "../lib/doctor_pause.ts";
 import { loadNamedConf } from "../lib/named_conf.ts";
 
 /** BIND's configuration on Debian and Ubuntu. */
@@ -61,6 +61,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     const reader = await fileReader(options.serviceUser);
     if (reader.note) findings.push(reader.note);
     findings.push(...await checkSources(config, reader));
+    findings.push(await checkServePaused(config));
   }
   findings.push(...await checkNamed(config, options.namedConf));
   return { findings, failed: findings.some((f) => f.level === "FAIL") };
@@ -296,11 +297,12 @@ async function checkSources(config: Readonly<Config>, reader: FileReader): Promi
     return [{
       level: "FAIL",
       check,
-      message: "DNSA_SOURCE=dnstap needs DNSA_DNSTAP: the socket named's dnstap-output unix " +
-        "names (e.g. /run/dns-analytics/dnstap.sock) or the file of dnstap-output file",
+      message: "DNSA_SOURCE=dnstap needs DNSA_DNSTAP: unix: and the socket named's " +
+        "dnstap-output unix names (e.g. unix:/run/dns-analytics/dnstap.sock), or the file of " +
+        "dnstap-output file",
     }];
   }
-  if (await isDnstapFileTarget(config.dnstap)) return checkLogFile(config.dnstap, check, reader);
+  if (config.dnstapKind !== "socket") return checkLogFile(config.dnstap, check, reader);
   const dir = dirname(config.dnstap);
   const access = await reader.probe(dir, "dir");
   if (access !== "ok") {
@@ -341,6 +343,7 @@ async function checkNamed(config: Readonly<Config> | null, explicit?: string): P
       queryLog: config?.queryLog,
       errorLog: config?.errorLog,
       dnstap: config?.dnstap,
+      dnstapKind: config?.dnstapKind ?? undefined,
     }),
   ];
 }

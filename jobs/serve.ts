@@ -8,7 +8,7 @@
  * The scheduled jobs (jobs/schedule.ts) run beside the tailer: once at start to catch up,
  * then on their schedules.
  *
- * With DNSA_SOURCE=dnstap it follows DNSA_DNSTAP (socket or file, lib/dnstap/follow.ts)
+ * With DNSA_SOURCE=dnstap it follows DNSA_DNSTAP (`unix:` socket or file, lib/dnstap/follow.ts)
  * instead of the logs.
  *
  * It also serves HTTP on DNSA_HTTP (lib/http/server.ts): the dashboard, the JSON API and
@@ -54,8 +54,8 @@ export async function serve(
   const { config, log } = ctx;
   if (config.source === "dnstap" && !config.dnstap) {
     throw new ConfigError(
-      "DNSA_SOURCE=dnstap needs DNSA_DNSTAP: the unix socket named writes to " +
-        "(dnstap-output unix) or the dnstap file it writes (dnstap-output file)",
+      "DNSA_SOURCE=dnstap needs DNSA_DNSTAP: unix:/path for the unix socket named writes to " +
+        "(dnstap-output unix), or the path of the dnstap file it writes (dnstap-output file)",
     );
   }
   const nodeId = await nodeIdOf(ctx.sql, config.node);
@@ -178,6 +178,7 @@ export async function serve(
       }, options.summaryMs ?? 60_000);
       try {
         const s = await followDnstap(writer, config.dnstap!, {
+          kind: config.dnstapKind ?? "file",
           log,
           signal: options.signal,
           pollMs: config.pollMs,

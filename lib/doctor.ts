@@ -107,6 +107,8 @@ export interface NamedConfCheckOptions {
   queryLog?: string;
   errorLog?: string;
   dnstap?: string | null;
+  /** What DNSA_DNSTAP names (`unix:` = socket); checked against named's dnstap-output. */
+  dnstapKind?: "socket" | "file";
 }
 
 /** Every named.conf finding: logging, rotation, rate limiting, dnstap. */
@@ -357,6 +359,8 @@ function checkDnstap(
           "make them the same path",
       };
     }
+    const mismatch = dnstapKindMismatch(output ? argsOf(output)[0] : undefined, options);
+    if (mismatch) return { level: "FAIL", check, message: mismatch };
     return { level: "ok", check, message: `client responses → ${outputPath}` };
   }
   if (hasResponseLog) {
@@ -376,4 +380,22 @@ function checkDnstap(
     message: "no dnstap: the query log never says NXDOMAIN, so NXDOMAIN counts stay empty; " +
       `they need dnstap (${example}) or BIND >= 9.20.3 response logging`,
   };
+}
+
+/**
+ * named's `dnstap-output unix|file` against DNSA_DNSTAP's kind (`unix:` = socket): a socket
+ * named writes to that this program follows as a file (or the reverse) is never read.
+ */
+export function dnstapKindMismatch(
+  mode: string | undefined,
+  options: { dnstap?: string | null; dnstapKind?: "socket" | "file" },
+): string | null {
+  if (!options.dnstapKind || !options.dnstap || !mode) return null;
+  const named = mode.toLowerCase() === "unix" ? "socket" : "file";
+  if (named === options.dnstapKind) return null;
+  return named === "socket"
+    ? `named writes dnstap to the unix socket ${options.dnstap}, but DNSA_DNSTAP has no ` +
+      `"unix:" and names a file to follow: set DNSA_DNSTAP=unix:${options.dnstap}`
+    : `named writes dnstap to the file ${options.dnstap}, but DNSA_DNSTAP=unix:… listens on a ` +
+      `socket: set DNSA_DNSTAP=${options.dnstap}`;
 }

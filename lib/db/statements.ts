@@ -12,6 +12,7 @@ import applyRcodes from "../../sql/ingest/apply_rcodes.sql" with { type: "text" 
 import checkpointGet from "../../sql/ingest/checkpoint_get.sql" with { type: "text" };
 import checkpointPeek from "../../sql/ingest/checkpoint_peek.sql" with { type: "text" };
 import checkpointPut from "../../sql/ingest/checkpoint_put.sql" with { type: "text" };
+import acceptsWrites from "../../sql/ingest/accepts_writes.sql" with { type: "text" };
 import ensurePartition from "../../sql/ingest/ensure_partition.sql" with { type: "text" };
 import errorsUnmatched from "../../sql/ingest/errors_unmatched.sql" with { type: "text" };
 import insertErrors from "../../sql/ingest/insert_errors.sql" with { type: "text" };
@@ -59,6 +60,7 @@ import rollup_versions_backfill from "../../sql/rollup/versions_backfill.sql" wi
 
 /** The ingest statements by name. */
 export const INGEST_SQL = {
+  acceptsWrites,
   insertDnstapUnnest,
   dnstapExpire,
   dnstapWait,

@@ -67,11 +67,15 @@ const NODE_WRITE_LOCK = 424_312; // with the node_id as second key
  * Make sure partitions cover every day of `days` in the writer's zone (partitions made under
  * another zone are kept; the parts of a day they leave uncovered get partitions of their own).
  */
-export async function ensurePartitions(ctx: WriterContext, days: Iterable<number>) {
+export async function ensurePartitions(
+  ctx: WriterContext,
+  days: Iterable<number>,
+  options: { readWrite?: boolean } = {},
+) {
   const missing = [...days].filter((d) => !ctx.knownDays.has(d));
   if (missing.length === 0) return;
   const tables = ctx.dayTables ??= new Map();
-  await ctx.sql.begin(async (tx) => {
+  await begin(ctx.sql, options.readWrite, async (tx) => {
     await tx`select pg_advisory_xact_lock(${PARTITION_LOCK})`;
     for (const d of missing) {
       const [r] = await tx.unsafe<{ part: string | null }[]>(
@@ -102,12 +106,19 @@ export async function commitBatch(
   options: { after?: Promise<unknown>; onRebase?: (shift: number) => void } = {},
 ): Promise<CommitOutcome> {
   const started = Date.now();
+  // After a read-only fault, sessions opened meanwhile still carry the read-only default of
+  // their start; once the catalog says writes are taken again, transactions say READ WRITE.
+  let readWrite = false;
   for (let attempt = 1;; attempt++) {
     const moved = { shift: 0 };
     try {
-      await ensurePartitions(ctx, batch.days);
+      await ensurePartitions(ctx, batch.days, { readWrite });
       const t0 = performance.now();
-      const outcome = await ctx.sql.begin((tx) => writeBatch(tx, ctx, batch, options.after, moved));
+      const outcome = await begin(
+        ctx.sql,
+        readWrite,
+        (tx) => writeBatch(tx, ctx, batch, options.after, moved),
+      );
       ctx.onCommit?.({ seconds: (performance.now() - t0) / 1000, rows: batch.counts.rows });
       ctx.faults?.resume();
       if (moved.shift !== 0) options.onRebase?.(moved.shift);
@@ -130,7 +141,23 @@ export async function commitBatch(
       ctx.faults?.pause(fault, delayMs);
       ctx.onRetry?.({ attempt, delayMs, error });
       await sleep(delayMs, ctx.signal);
+      if (fault.reason === "read_only") readWrite = await acceptsWrites(ctx.sql);
     }
+  }
+}
+
+/** A transaction, READ WRITE when `readWrite` (see {@linkcode commitBatch}). */
+function begin<T>(sql: Sql, readWrite: boolean | undefined, fn: (tx: Tx) => Promise<T>) {
+  return (readWrite ? sql.begin("read write", fn) : sql.begin(fn)) as Promise<T>;
+}
+
+/** Whether the database takes writes now (false when that cannot be read). */
+async function acceptsWrites(sql: Sql): Promise<boolean> {
+  try {
+    const [r] = await sql.unsafe<{ ok: boolean }[]>(INGEST_SQL.acceptsWrites);
+    return r?.ok === true;
+  } catch {
+    return false;
   }
 }
 

@@ -141,7 +141,8 @@ export async function commitBatch(
       ctx.faults?.pause(fault, delayMs);
       ctx.onRetry?.({ attempt, delayMs, error });
       await sleep(delayMs, ctx.signal);
-      if (fault.reason === "read_only") readWrite = await acceptsWrites(ctx.sql);
+      // Whatever the fault was reported as, a session may be left read-only from its start.
+      if (!fault.transient) readWrite = await acceptsWrites(ctx.sql);
     }
   }
 }

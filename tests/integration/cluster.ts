@@ -124,6 +124,7 @@ export async function startCluster(): Promise<Cluster> {
     async destroy() {
       await Promise.allSettled(clients.map((c) => c.end({ timeout: 1 })));
       await asOwner("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]).catch(() => null);
+      await Deno.copyFile(join(dir, "server.log"), "/tmp/faults-server.log").catch(() => {});
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };

@@ -1,0 +1,115 @@
+/**
+ * Two processes reading the same log file for one node (an `ingest` run on the files `serve`
+ * follows): their batches race for the file's checkpoint. The one that loses continues from
+ * the checkpoint the other committed; neither fails, and every line is stored once.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import postgres from "postgres";
+import { nodeIdOf } from "../../lib/context.ts";
+import { migrate } from "../../lib/db/migrate.ts";
+import type { WriterContext } from "../../lib/ingest/commit.ts";
+import { ingestFiles } from "../../lib/ingest/ingest_files.ts";
+import { createLogger } from "../../lib/log.ts";
+import { NO_DELAY_OPTIONS } from "../../lib/db/socket.ts";
+import { createTestDb, startServe, stderrOf } from "./pg.ts";
+
+function lines(from: number, n: number): string {
+  let text = "";
+  for (let i = from; i < from + n; i++) {
+    text += `25-Nov-2026 20:${String(Math.floor(i / 6000) % 60).padStart(2, "0")}:` +
+      `${String(Math.floor(i / 100) % 60).padStart(2, "0")}.000 client @0x1 10.0.${
+        (i >> 8) & 255
+      }.` +
+      `${i & 255}#${1024 + (i % 60000)} (d${i}.example): query: d${i}.example IN A + (10.0.0.2)\n`;
+  }
+  return text;
+}
+
+Deno.test("two readers of one file for one node: the slower continues from the other's checkpoint", async () => {
+  const db = await createTestDb();
+  const dir = await Deno.makeTempDir({ prefix: "dnsa-conflict-" });
+  const clients: postgres.Sql[] = [];
+  try {
+    await migrate(db.sql);
+    const nodeId = await nodeIdOf(db.sql, "test");
+    const path = join(dir, "queries.log");
+    await Deno.writeTextFile(path, lines(0, 20_000));
+    const logged: string[] = [];
+    const log = createLogger({ write: (l) => logged.push(l) });
+    const writer = (copy: boolean): WriterContext => {
+      const sql = postgres(db.url, { max: 4, onnotice: () => {}, ...NO_DELAY_OPTIONS });
+      clients.push(sql);
+      return { sql, nodeId, tz: "UTC", knownDays: new Set(), copy };
+    };
+    // Batches of different sizes (COPY and INSERT batches are cut at different read blocks)
+    // on separate pools: their commits interleave and their boundaries differ, so a batch
+    // often starts where no checkpoint is.
+    const runs = await Promise.all([
+      ingestFiles(writer(false), [path], { log, batchRows: 300 }),
+      ingestFiles(writer(true), [path], { log, batchRows: 1000 }),
+      ingestFiles(writer(false), [path], { log, batchRows: 700 }),
+    ]);
+    for (const r of runs) assert.equal(r.failedFiles, 0);
+    const [c] = await db.sql<{ n: number; d: number }[]>`
+      select count(*)::int as n, count(distinct domain)::int as d from dns_queries`;
+    assert.deepEqual([c.n, c.d], [20_000, 20_000]);
+    // What each run committed adds up to the file.
+    assert.equal(runs.reduce((s, r) => s + r.rows, 0), 20_000);
+    const [cp] = await db.sql<
+      { o: string }[]
+    >`select byte_offset::text as o from ingest_checkpoints`;
+    assert.equal(Number(cp.o), (await Deno.stat(path)).size);
+  } finally {
+    await Promise.all(clients.map((c) => c.end({ timeout: 5 })));
+    await db.drop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ingest on the file serve follows: both go on, every line stored once", async () => {
+  const db = await createTestDb();
+  const dir = await Deno.makeTempDir({ prefix: "dnsa-conflict-" });
+  const path = join(dir, "queries.log");
+  await Deno.writeTextFile(path, lines(0, 30_000));
+  const env = {
+    DATABASE_URL: db.url,
+    DNSA_NODE: "test",
+    DNSA_LOG_TZ: "UTC",
+    DNSA_QUERY_LOG: path,
+    DNSA_ERROR_LOG: join(dir, "query-errors.log"),
+    DNSA_POLL_MS: "100",
+  };
+  const serve = startServe(env);
+  try {
+    let written = 30_000;
+    const ingests = [];
+    for (let round = 0; round < 3; round++) {
+      await Deno.writeTextFile(path, lines(written, 20_000), { append: true });
+      written += 20_000;
+      ingests.push(db.run(["ingest", path], env));
+    }
+    for (const r of await Promise.all(ingests)) assert.equal(r.code, 0, r.stderr);
+    const size = (await Deno.stat(path)).size;
+    const end = Date.now() + 60_000;
+    let n = 0;
+    while (Date.now() < end) {
+      const [cp] = await db.sql<{ o: string | null }[]>`
+        select max(byte_offset)::text as o from ingest_checkpoints`;
+      if (Number(cp.o ?? 0) === size) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const [c] = await db.sql<{ n: number; d: number }[]>`
+      select count(*)::int as n, count(distinct domain)::int as d from dns_queries`;
+    n = c.n;
+    assert.equal(n, written);
+    assert.equal(c.d, n, "no line stored twice");
+  } finally {
+    serve.kill("SIGTERM");
+    const status = await serve.status;
+    const err = await stderrOf(serve);
+    await db.drop();
+    await Deno.remove(dir, { recursive: true });
+    assert.equal(status.code, 0, err);
+  }
+});

@@ -130,7 +130,7 @@ export async function renderMetrics(deps: ScrapeDeps): Promise<string> {
   let up = 1;
   // The in-process counters (a paused source among them) are what matters most when the
   // database is in trouble: a scrape never waits long for the database part.
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const slow = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error("database too slow for a scrape")), 2500);
   });

@@ -89,11 +89,11 @@ and, when there are peers, federate every DNSA_FEDERATE_SCHEDULE (default
 '*/5 * * * *'), all UTC, and each once at start to catch up what was missed
 while it was down.
 
-With DNSA_SOURCE=dnstap it reads dnstap instead of the logs: DNSA_DNSTAP is a
-unix socket it listens on (named's dnstap-output unix), or a dnstap file it
-follows with its rotated versions (an existing file, or a name ending in
-.fstrm, .dnstap or .tap). DNSA_NAMED_STATS (named's statistics channel) adds
-named's count of dropped dnstap frames to the summary.
+With DNSA_SOURCE=dnstap it reads dnstap instead of the logs: DNSA_DNSTAP is
+unix:/path, a unix socket it listens on (named's dnstap-output unix), or else
+the path of a dnstap file it follows with its rotated versions (dnstap-output
+file). DNSA_NAMED_STATS (named's statistics channel) adds named's count of
+dropped dnstap frames to the summary and /metrics.
 
 HTTP: the dashboard at /, the JSON API under /api/, Prometheus metrics at
 /metrics and /healthz, on DNSA_HTTP (default 127.0.0.1:8053). Listening beyond

@@ -25,8 +25,8 @@ export interface Cluster {
   start(): Promise<void>;
   /** Run a command as the cluster's owner. */
   asOwner(cmd: string, args: string[]): Promise<Deno.CommandOutput>;
-  /** Stop the server and remove everything. */
-  destroy(): Promise<void>;
+  /** Stop the server and remove everything (`beforeRemove` runs in between). */
+  destroy(options?: { beforeRemove?: () => Promise<void> }): Promise<void>;
 }
 
 /** Why no cluster can be made here, or null when one can. */
@@ -121,10 +121,10 @@ export async function startCluster(): Promise<Cluster> {
       check("pg_ctl stop", asOwner("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"])),
     start,
     asOwner,
-    async destroy() {
+    async destroy(options = {}) {
       await Promise.allSettled(clients.map((c) => c.end({ timeout: 1 })));
       await asOwner("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]).catch(() => null);
-      await Deno.copyFile(join(dir, "server.log"), "/tmp/faults-server.log").catch(() => {});
+      await options.beforeRemove?.();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };

@@ -340,7 +340,6 @@ async function setupCluster(): Promise<Faults> {
   if (typeof disk === "string") console.error(`faults: the full-disk step is skipped (${disk})`);
   else {
     const pgDir = join(diskDir, "pg");
-    await cluster.asOwner("initdb", ["--version"]); // the owner's programs work
     await Deno.mkdir(pgDir);
     await new Deno.Command("chown", { args: ["postgres", pgDir] }).output();
     await admin.unsafe(`create tablespace small location '${pgDir}'`);
@@ -354,8 +353,11 @@ async function setupCluster(): Promise<Faults> {
     sql,
     smallDisk,
     async cleanup() {
-      await cluster.destroy();
-      if (typeof disk !== "string") await disk.unmount();
+      await cluster.destroy({
+        beforeRemove: async () => {
+          if (typeof disk !== "string") await disk.unmount();
+        },
+      });
     },
   };
 }

@@ -32,10 +32,11 @@ export interface WriterContext {
   tz: string;
   knownDays: Set<number>;
   /**
-   * The one partition that holds all of a known day, by day; a day missing here (its rows
-   * lie in partitions made under different zones) is copied into dns_queries.
+   * The one partition that holds all of a known day, by day; null for a day whose rows lie
+   * in partitions made under different zones (copied into dns_queries). A known day missing
+   * here is copied into the partition of its name.
    */
-  dayTables?: Map<number, string>;
+  dayTables?: Map<number, string | null>;
   /** The server takes COPY FROM STDIN (PostgreSQL); false for the embedded database. */
   copy?: boolean;
   /** Called before each retry after a transient failure. */
@@ -82,8 +83,7 @@ export async function ensurePartitions(
         INGEST_SQL.ensurePartition,
         [dayString(d), ctx.tz],
       );
-      if (r?.part) tables.set(d, r.part);
-      else tables.delete(d);
+      tables.set(d, r?.part ?? null);
     }
   });
   for (const d of missing) ctx.knownDays.add(d);
@@ -276,9 +276,15 @@ async function settleDnstap(
  * (nearly every batch) and one partition holds that whole day, which spares the server
  * routing each row; dns_queries otherwise.
  */
-function copyTarget(days: Iterable<number>, tables: Map<number, string> | undefined): string {
+function copyTarget(
+  days: Iterable<number>,
+  tables: Map<number, string | null> | undefined,
+): string {
   const all = [...days];
-  return (all.length === 1 ? tables?.get(all[0]) : undefined) ?? "dns_queries";
+  if (all.length !== 1) return "dns_queries";
+  const known = tables?.get(all[0]);
+  if (known !== undefined) return known ?? "dns_queries";
+  return `dns_queries_p${dayString(all[0]).replaceAll("-", "")}`;
 }
 
 /** Insert the rows with `unnest`, at most 25 000 per statement. */

@@ -114,7 +114,9 @@ Deno.test("retention drops the partitions of either zone once they end before th
   const db = await createTestDb();
   const dir = await Deno.makeTempDir({ prefix: "dnsa-zones-" });
   try {
-    const today = new Date().toISOString().slice(0, 10);
+    // Today as retention sees it: in DNSA_LOG_TZ.
+    const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Africa/Kampala" })
+      .format(new Date());
     const old = addDays(today, -40), recent = addDays(today, -5);
     // Old and recent days first under UTC, then under Kampala (gap partitions).
     ok(

@@ -56,7 +56,8 @@ begin
     'dns_nodes', 'dns_hourly_stats', 'dns_daily_stats', 'dns_daily_domains',
     'dns_daily_apexes', 'dns_daily_clients', 'dns_daily_qtypes', 'dns_hourly_totals',
     'dns_daily_totals', 'dns_domains_seen', 'rollup_dirty', 'job_runs',
-    'stats_versions', 'dnsa_settings', 'federated_days', 'federation_peers'
+    'stats_versions', 'dnsa_settings', 'federated_days', 'federation_peers',
+    'dns_server_counters'
   ] loop
     if to_regclass(format('public.%I', t)) is not null then
       execute format('grant select on public.%I to dns_reader', t);
@@ -66,6 +67,7 @@ end
 $$;
 
 -- Tables dns_user creates from now on (statistics of later migrations) are readable by
--- dns_reader. This includes the day partitions of dns_queries; revoke them if reports
--- must not see individual queries.
+-- dns_reader. Tables of individual queries are not: dns-analytics revokes dns_reader's
+-- privileges on dns_queries, each of its day partitions as it creates them, dns_query_errors,
+-- ingest_rejects and dnstap_pending (migration 0022_reader_raw_privileges).
 alter default privileges for role dns_user in schema public grant select on tables to dns_reader;

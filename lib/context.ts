@@ -3,12 +3,15 @@
  *
  * @module
  */
+import { backoffMs } from "./backoff.ts";
 import type { Config } from "./config.ts";
 import { isTransientDbError, openDatabase, type Sql } from "./db/connect.ts";
 import { migrate } from "./db/migrate.ts";
 import { INGEST_SQL } from "./db/statements.ts";
+import { errorText } from "./error_text.ts";
 import type { Logger } from "./log.ts";
 import { sleep } from "./sleep.ts";
+import { recordNodeMeta } from "./nodes.ts";
 
 /** What a job needs; passed in, never global. */
 export interface JobContext {
@@ -43,8 +46,13 @@ export async function openContext(
   };
   for (let attempt = 0; options.migrate !== false; attempt++) {
     try {
-      const result = await migrate(sql);
+      const result = await migrate(sql, { seed: { node: config.node, tz: config.logTz } });
       if (result.applied.length > 0) log.info("migrations applied", { applied: result.applied });
+      if (result.seed) log.info("seed tables converted", { ...result.seed });
+      await recordNodeMeta(sql, config).catch((error) => {
+        // A role that may only read (reports) leaves the registry to serve.
+        if ((error as { code?: string }).code !== "42501") throw error;
+      });
       break;
     } catch (error) {
       const wait = options.waitForDatabase;
@@ -52,9 +60,9 @@ export async function openContext(
         await close();
         throw error;
       }
-      const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+      const delayMs = backoffMs(attempt + 1);
       log.warn("database unavailable at start, waiting", {
-        error: error instanceof Error ? error.message : String(error),
+        error: errorText(error),
         retry_in_ms: delayMs,
       });
       await sleep(delayMs, wait);

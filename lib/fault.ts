@@ -142,21 +142,6 @@ export function classifyFault(error: unknown): Fault {
   return { kind: "pause", reason, code, transient, message };
 }
 
-/**
- * Backoff of attempt `n` (1, 2, …): doubling from `baseMs` up to `maxMs` (10 s: a database
- * back from a fault is used again within seconds), ±25 % jitter.
- */
-export function backoffMs(
-  attempt: number,
-  options: { baseMs?: number; maxMs?: number; random?: () => number } = {},
-): number {
-  const base = options.baseMs ?? 250;
-  const max = options.maxMs ?? 10_000;
-  const random = options.random ?? Math.random;
-  const plain = Math.min(max, base * 2 ** Math.min(Math.max(attempt - 1, 0), 20));
-  return Math.round(plain * (0.75 + random() / 2));
-}
-
 /** The paused state of one source. */
 export interface SourceState {
   paused: boolean;

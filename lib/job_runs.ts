@@ -6,7 +6,11 @@
  */
 import type postgres from "postgres";
 import type { Sql } from "./db/connect.ts";
+import { errorText } from "./error_text.ts";
 import type { Logger } from "./log.ts";
+
+/** {@linkcode errorText} of lib/error_text.ts, for the callers of job runs. */
+export { errorText };
 
 /** What started a run. */
 export type Trigger = "cron" | "manual" | "startup";
@@ -25,12 +29,6 @@ export interface JobRun extends JobOutcome {
   job: string;
   status: "ok" | "skipped";
   seconds: number;
-}
-
-/** The message of an error, without credentials that a connection string may carry. */
-export function errorText(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/(postgres(?:ql)?:\/\/[^:@/\s]*:)[^@\s]*@/g, "$1***@");
 }
 
 /**

@@ -22,9 +22,13 @@ export interface IngestSnapshot {
   /** Lines read (dnstap: frames). */
   lines: number;
   rows: number;
+  /** query-errors lines read (joined to their query or kept); 0 for dnstap. */
+  errorLines: number;
   rejected: number;
   reasons: Record<string, number>;
   skipped: number;
+  /** Lines (dnstap: frames) not stored by DNSA_EXCLUDE_CLIENTS / DNSA_EXCLUDE_DOMAINS. */
+  excluded?: number;
   pending: number;
   batches: number;
   retries: number;
@@ -59,6 +63,9 @@ export class MetricsRecorder {
     namedSent: number | null;
     namedDropped: number | null;
   } = { protocolErrors: 0, namedSent: null, namedDropped: null };
+  /** Readings of named's statistics channel stored, and those that failed. */
+  namedStatsReads = 0;
+  namedStatsFailures = 0;
 
   constructor(options: { source: "querylog" | "dnstap"; now?: number }) {
     this.startedAt = options.now ?? Date.now();
@@ -66,6 +73,7 @@ export class MetricsRecorder {
       source: options.source,
       lines: 0,
       rows: 0,
+      errorLines: 0,
       rejected: 0,
       reasons: {},
       skipped: 0,
@@ -76,6 +84,17 @@ export class MetricsRecorder {
       lastCommitAt: null,
     };
     this.faults.register(options.source);
+  }
+
+  /**
+   * Record the follower's counters since start (cumulative, not increments); fields left out
+   * keep their value. serve's ingest statistics (lib/serve/ingest_stats.ts) is the one caller.
+   */
+  recordIngest(progress: Partial<Omit<IngestSnapshot, "source">>): void {
+    const { reasons, behind, ...counts } = progress;
+    Object.assign(this.ingest, counts);
+    if (reasons) this.ingest.reasons = { ...reasons };
+    if (behind) this.ingest.behind = { ...behind };
   }
 
   /** Record one committed batch that took `seconds`. */
@@ -184,6 +203,13 @@ export function recorderFamilies(m: MetricsRecorder, options: { node: string }):
       help: "Query rows stored since start.",
       type: "counter",
       samples: [{ labels: node, value: i.rows }],
+    },
+    {
+      name: "dnsa_ingest_excluded_total",
+      help: "Lines (dnstap: frames) not stored because DNSA_EXCLUDE_CLIENTS or " +
+        "DNSA_EXCLUDE_DOMAINS names them, since start.",
+      type: "counter",
+      samples: [{ labels: node, value: i.excluded ?? 0 }],
     },
     {
       name: "dnsa_ingest_rejected_total",
@@ -304,6 +330,19 @@ export function recorderFamilies(m: MetricsRecorder, options: { node: string }):
       help: "dnstap frames named queued for output, as its statistics channel reports.",
       type: "counter",
       samples: named(m.dnstap.namedSent),
+    },
+    {
+      name: "dnsa_named_stats_reads_total",
+      help: "Readings of named's statistics channel (DNSA_NAMED_STATS) stored since start.",
+      type: "counter",
+      samples: [{ labels: node, value: m.namedStatsReads }],
+    },
+    {
+      name: "dnsa_named_stats_failures_total",
+      help: "Readings of named's statistics channel that failed since start (named down, " +
+        "channel off, timeout, database away).",
+      type: "counter",
+      samples: [{ labels: node, value: m.namedStatsFailures }],
     },
     {
       name: "dnsa_http_responses_total",

@@ -12,6 +12,7 @@
  * @module
  */
 import { dirname, isAbsolute, join } from "node:path";
+import { errorText } from "./error_text.ts";
 
 /** A word or quoted string of a statement, or a `{ … }` block. */
 export type ConfValue =
@@ -211,7 +212,7 @@ export async function loadNamedConf(
         try {
           text = await readFile(resolved);
         } catch (error) {
-          const why = error instanceof Error ? error.message : String(error);
+          const why = errorText(error);
           problems.push({ file: s.file, line: s.line, message: `cannot read ${resolved}: ${why}` });
           continue;
         }

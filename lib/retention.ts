@@ -10,7 +10,7 @@
  */
 import type { Sql } from "./db/connect.ts";
 import { INGEST_SQL, RETENTION_SQL } from "./db/statements.ts";
-import { rollupStatistics } from "./rollup.ts";
+import { rollupStatistics } from "./rollup/rollup.ts";
 import { createZoneClock, dayString } from "./time.ts";
 
 const PARTITION_LOCK = 4_243_120_002; // the lock ingest takes to create partitions

@@ -68,7 +68,7 @@ const FIXTURE_DIR = new URL("fixtures/bind-9.18/", import.meta.url);
 const FIXTURES = ["dnstap-1.fstrm.xz", "dnstap-2.fstrm.xz"];
 const DEFAULT_ADMIN_URL = "postgres://postgres:postgres@127.0.0.1:5432/postgres";
 const GNU_TIME = "/usr/bin/time";
-/** SourceFile's block size (lib/ingest/source_file.ts). */
+/** SourceFile's block size (lib/tail/source_file.ts). */
 const CHUNK = 1 << 16;
 const TARGET = 200_000;
 const CLIENT_QUERY = 5;
@@ -597,7 +597,7 @@ const stageWire: Stage = (bytes) => {
 };
 
 /**
- * (d): the row path of lib/dnstap/ingest.ts without the database: batches of `batchFrames`
+ * (d): the row path of lib/dnstap/file.ts without the database: batches of `batchFrames`
  * frames, each sealed and its COPY data taken; what commit.ts does with dnstap_pending
  * (answered keys deleted, waiting queries kept, those older than the cutoff become rows) is
  * emulated in a Map so the rows can be counted.

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { UsageError } from "../lib/cli.ts";
 import { ConfigError, loadConfig } from "../lib/config.ts";
 import { CheckpointConflictError } from "../lib/ingest/commit.ts";
-import { backoffMs, classifyFault } from "../lib/fault.ts";
+import { backoffMs } from "../lib/backoff.ts";
+import { classifyFault } from "../lib/fault.ts";
 import { createLogger } from "../lib/log.ts";
 import { formatExposition, MetricsRecorder, recorderFamilies } from "../lib/metrics.ts";
 

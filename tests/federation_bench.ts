@@ -10,7 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { migrate } from "../lib/db/migrate.ts";
-import { pullPeer } from "../lib/federation.ts";
+import { pullPeer } from "../lib/federation/pull.ts";
 import { createLogger } from "../lib/log.ts";
 import { createTestDb } from "./integration/pg.ts";
 import { bindNamed, clientIpSql, CLIENTS, statsSql } from "./rollup_bench_data.ts";

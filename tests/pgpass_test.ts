@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { matchPgpass, parsePgpassLine, pgpassPassword } from "../lib/pgpass.ts";
-import { describePeer, peerErrorText } from "../lib/federation_peer.ts";
+import { describePeer, peerErrorText } from "../lib/federation/peer.ts";
 
 const target = { host: "10.10.10.250", port: 5432, database: "dns_analytics", user: "dns_reader" };
 

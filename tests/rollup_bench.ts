@@ -4,7 +4,7 @@
  * Part 1, rollup vs a bare GROUP BY: N raw queries of one day of one node (generated in SQL,
  * tests/rollup_bench_data.ts) and a few thousand orphan query-errors lines; then
  * `deno run -A main.ts rollup --from D --to D` end to end (start-up included), and
- * `rollupStatistics` of lib/rollup.ts in-process twice (the second run replaces the same
+ * `rollupStatistics` of lib/rollup/rollup.ts in-process twice (the second run replaces the same
  * rows), with the time of each of its statements; against the reference of the same run: psql
  * running ONE `group by domain, apex_domain, qtype` of the seed's daily aggregates over the same
  * rows into a temp table, with `set work_mem = '64MB'` as the rollup sets in its transaction.
@@ -35,7 +35,7 @@ import postgres from "postgres";
 import { NO_DELAY_OPTIONS } from "../lib/db/socket.ts";
 import { ROLLUP_SQL } from "../lib/db/statements.ts";
 import { REPORTS, runReport } from "../lib/report.ts";
-import { rollupStatistics } from "../lib/rollup.ts";
+import { rollupStatistics } from "../lib/rollup/rollup.ts";
 import {
   bindNamed,
   clientIpSql,
@@ -50,7 +50,7 @@ const DEFAULT_ADMIN_URL = "postgres://postgres:postgres@127.0.0.1:5432/postgres"
 const PSQL = "/usr/bin/psql";
 const DAY = "2026-11-20";
 const STATS_FIRST_DAY = "2026-11-01";
-/** The rollup sets this in its window's transaction (lib/rollup.ts); the reference too. */
+/** The rollup sets this in its window's transaction (lib/rollup/rollup.ts); the reference too. */
 const WORK_MEM = "64MB";
 const TARGET_RATIO = 1.5;
 const TARGET_MS = 100;

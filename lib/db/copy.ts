@@ -1,11 +1,13 @@
 /**
- * COPY FROM STDIN through postgres.js, settled in every case (see {@linkcode copyIn}).
+ * COPY through postgres.js: FROM STDIN settled in every case ({@linkcode copyIn}), and TO
+ * STDOUT as a stream of chunks with backpressure ({@linkcode copyOut}). The data's format is
+ * lib/db/binary_copy.ts's.
  *
  * @module
  */
 import { once } from "node:events";
 import { setImmediate } from "node:timers";
-import type { Tx } from "./connect.ts";
+import type { Sql, Tx } from "./connect.ts";
 
 /**
  * COPY `blocks` (binary or text COPY data) into `table`. postgres.js settles the stream's `finish` only on CommandComplete: when the
@@ -82,4 +84,28 @@ export async function copyIn(
     }
     throw error;
   }
+}
+
+/**
+ * Run `text`, a `copy … to stdout`, on `conn`; `onChunk` sees each chunk of its data in turn
+ * and may return a promise, during which the stream is paused.
+ */
+export async function copyOut(
+  conn: Sql,
+  text: string,
+  onChunk: (chunk: Uint8Array) => Promise<void> | void,
+): Promise<void> {
+  const stream = await conn.unsafe(text).readable();
+  await new Promise<void>((resolve, reject) => {
+    stream.on("data", (chunk: Uint8Array) => {
+      const wait = onChunk(chunk);
+      if (wait) {
+        stream.pause();
+        wait.then(() => stream.resume(), (e) => stream.destroy(e));
+      }
+    });
+    stream.once("end", resolve);
+    stream.once("error", reject);
+    stream.once("close", () => resolve());
+  });
 }

@@ -9,9 +9,6 @@ import dnstapWait from "../../sql/ingest/dnstap_wait.sql" with { type: "text" };
 import dnstapExpire from "../../sql/ingest/dnstap_expire.sql" with { type: "text" };
 import insertDnstapUnnest from "../../sql/ingest/insert_dnstap_unnest.sql" with { type: "text" };
 import applyRcodes from "../../sql/ingest/apply_rcodes.sql" with { type: "text" };
-import checkpointGet from "../../sql/ingest/checkpoint_get.sql" with { type: "text" };
-import checkpointPeek from "../../sql/ingest/checkpoint_peek.sql" with { type: "text" };
-import checkpointPut from "../../sql/ingest/checkpoint_put.sql" with { type: "text" };
 import acceptsWrites from "../../sql/ingest/accepts_writes.sql" with { type: "text" };
 import ensurePartition from "../../sql/ingest/ensure_partition.sql" with { type: "text" };
 import errorsUnmatched from "../../sql/ingest/errors_unmatched.sql" with { type: "text" };
@@ -66,9 +63,6 @@ export const INGEST_SQL = {
   dnstapWait,
   dnstapAnswered,
   applyRcodes,
-  checkpointGet,
-  checkpointPeek,
-  checkpointPut,
   ensurePartition,
   errorsUnmatched,
   insertErrors,

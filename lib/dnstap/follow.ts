@@ -2,19 +2,18 @@
  * `serve` with `DNSA_SOURCE=dnstap`: the dnstap source named by `DNSA_DNSTAP`, said
  * explicitly (lib/config.ts): `unix:/path` is a socket the program listens on (named's
  * `dnstap-output unix`); anything else a file (named's `dnstap-output file`), followed with
- * its rotated versions exactly once like the logs.
+ * its rotated versions exactly once like the logs. A file is followed by the tail's follower
+ * (lib/tail/follower.ts) with the dnstap file source: the watcher, the fault policy's pauses
+ * and `--from-end` as for the logs.
  *
  * @module
  */
 import { ConfigError } from "../config.ts";
-import { classifyFault } from "../db/connect.ts";
-import { backoffMs } from "../fault.ts";
 import type { WriterContext } from "../ingest/commit.ts";
-import { listRotatedSet } from "../ingest/file_set.ts";
 import type { Logger } from "../log.ts";
-import { sleep } from "../sleep.ts";
+import { follow, type FollowStats } from "../tail/follower.ts";
 import { createZoneClock } from "../time.ts";
-import { ingestDnstapFiles } from "./ingest.ts";
+import { dnstapFileSource } from "./file.ts";
 import { listenDnstap } from "./listener.ts";
 import { DnstapAssembler } from "./rows.ts";
 
@@ -39,9 +38,17 @@ export interface DnstapFollowStats {
   rows: number;
   rejected: number;
   skipped: number;
+  /** Frames not stored by the exclusion lists. */
+  excluded?: number;
   batches: number;
   connections?: number;
   protocolErrors?: number;
+  /** Files: 1 when the last pass ended in a partial frame (named still writing). */
+  pending?: number;
+  /** Files: bytes not yet read, per file of the last pass. */
+  behind?: Record<string, number>;
+  /** Files: batches retried after a transient database failure. */
+  retries?: number;
   lastCommitAt: number | null;
 }
 
@@ -55,6 +62,8 @@ export async function followDnstap(
     log: Logger;
     signal: AbortSignal;
     pollMs: number;
+    /** Files never read before start at their end (`serve --from-end`). */
+    fromEnd?: boolean;
     onStats?: (s: DnstapFollowStats) => void;
   },
 ): Promise<DnstapFollowStats> {
@@ -71,6 +80,7 @@ export async function followDnstap(
           rows: l.rows,
           rejected: l.rejected,
           skipped: l.skipped,
+          excluded: l.excluded,
           batches: l.batches,
           connections: l.connections,
           protocolErrors: l.protocolErrors,
@@ -83,65 +93,42 @@ export async function followDnstap(
       rows: s.rows,
       rejected: s.rejected,
       skipped: s.skipped,
+      excluded: s.excluded,
       batches: s.batches,
       connections: s.connections,
       protocolErrors: s.protocolErrors,
       lastCommitAt: s.lastCommitAt,
     };
   }
-  const stats: DnstapFollowStats = {
-    mode: "file",
-    frames: 0,
-    rows: 0,
-    rejected: 0,
-    skipped: 0,
-    batches: 0,
-    lastCommitAt: null,
-  };
   await refuseSocketAsFile(target);
-  const newAssembler = () =>
-    new DnstapAssembler({ nodeId: ctx.nodeId, clock: createZoneClock(ctx.tz) });
-  let assembler = newAssembler();
+  const assembler = new DnstapAssembler({
+    nodeId: ctx.nodeId,
+    clock: createZoneClock(ctx.tz),
+    privacy: ctx.privacy,
+  });
   log.info("following dnstap file", { path: target });
-  let warned = false;
-  let outage = 0;
-  while (!signal.aborted) {
-    const files = await listRotatedSet(target).catch(() => []);
-    if (files.length === 0 && !warned) {
-      log.warn("dnstap file not found yet, waiting", { path: target });
-      warned = true;
-    }
-    let r;
-    try {
-      r = await ingestDnstapFiles(ctx, files, {
-        log,
-        signal,
-        assembler,
-        vanishedOk: true,
-        finishAtStop: true,
-      });
-      outage = 0;
-      ctx.faults?.resume();
-    } catch (error) {
-      // The fault policy (lib/fault.ts): pause, retry, and read again from the checkpoints;
-      // the frames read since the last commit are read again, so their joins start afresh.
-      const fault = classifyFault(error);
-      if (fault.kind === "fatal" || signal.aborted) throw error;
-      const delayMs = backoffMs(++outage, { baseMs: 500 });
-      if (ctx.faults) ctx.faults.pause(fault, delayMs);
-      else log.warn("database unavailable, reading paused", { reason: fault.reason });
-      assembler = newAssembler();
-      await sleep(delayMs, signal);
-      continue;
-    }
-    stats.frames += r.frames;
-    stats.rows += r.rows;
-    stats.rejected += r.rejected;
-    stats.skipped += r.skipped;
-    stats.batches += r.batches;
-    if (r.batches > 0) stats.lastCommitAt = Date.now();
-    options.onStats?.(stats);
-    await sleep(options.pollMs, signal);
-  }
-  return stats;
+  const fileStats = (f: FollowStats): DnstapFollowStats => ({
+    mode: "file",
+    frames: f.lines,
+    rows: f.rows,
+    rejected: f.rejected,
+    skipped: f.skipped,
+    excluded: f.excluded,
+    batches: f.batches,
+    pending: f.pending,
+    behind: { ...f.behind },
+    retries: f.retries,
+    lastCommitAt: f.lastCommitAt,
+  });
+  const s = await follow(ctx, {
+    // One assembler across passes: a response may come in the pass after its query.
+    source: () => dnstapFileSource(ctx, { log, assembler }),
+    paths: [target],
+    pollMs: options.pollMs,
+    fromEnd: options.fromEnd,
+    log,
+    signal,
+    onPass: (f) => options.onStats?.(fileStats(f)),
+  });
+  return fileStats(s);
 }

@@ -17,17 +17,19 @@
  *
  * @module
  */
-import { classifyFault } from "../db/connect.ts";
-import { INGEST_SQL } from "../db/statements.ts";
-import { backoffMs } from "../fault.ts";
+import { backoffMs } from "../backoff.ts";
+import { ConfigError } from "../config.ts";
+import { classifyFault } from "../fault.ts";
 import { Batch } from "../ingest/batch.ts";
 import { commitBatch, type WriterContext } from "../ingest/commit.ts";
-import { ConfigError } from "../config.ts";
 import type { Logger } from "../log.ts";
 import { sleep } from "../sleep.ts";
+import { peekCheckpoint } from "../tail/checkpoint.ts";
 import { createZoneClock } from "../time.ts";
 import { Control, DNSTAP_CONTENT_TYPE, encodeControl, FrameDecoder, FrameError } from "./fstrm.ts";
 import { DNSTAP_ANSWER_WINDOW_MS, DnstapAssembler } from "./rows.ts";
+import { countExcluded } from "../ingest/counts.ts";
+import { settleDnstap } from "./settle.ts";
 
 /** Counters of a listener. */
 export interface ListenerStats {
@@ -37,6 +39,8 @@ export interface ListenerStats {
   rows: number;
   rejected: number;
   skipped: number;
+  /** Frames not stored by the exclusion lists. */
+  excluded?: number;
   /** Connections closed for a protocol error (garbage, wrong content type, oversized frame). */
   protocolErrors: number;
   batches: number;
@@ -107,7 +111,11 @@ export async function listenDnstap(
   // Batches of a socket commit durably and continue the database's frame count (commit.ts).
   const wctx: WriterContext = { ...ctx, socket: true };
   let offset = await readCheckpoint(wctx, fingerprint, signal);
-  const assembler = new DnstapAssembler({ nodeId: ctx.nodeId, clock: createZoneClock(ctx.tz) });
+  const assembler = new DnstapAssembler({
+    nodeId: ctx.nodeId,
+    clock: createZoneClock(ctx.tz),
+    privacy: ctx.privacy,
+  });
   const format = ctx.copy === false ? "columns" : "binary";
   const newBatch = () =>
     new Batch({ path, fingerprint, startOffset: offset }, { format, dnstap: true });
@@ -127,6 +135,7 @@ export async function listenDnstap(
     // Nothing read since the last commit: waiting queries from a minute ago still become rows.
     if (b.endOffset === b.source.startOffset && assembler.lastFrameMs === 0) return;
     await commitBatch(wctx, b, {
+      settle: settleDnstap,
       onRebase: (shift) => {
         log.warn("dnstap socket checkpoint continued from the database's", {
           path,
@@ -184,6 +193,7 @@ export async function listenDnstap(
           stats.frames++;
           const outcome = assembler.addFrame(f.payload, offset, batch, samples > 0);
           if (outcome === "skipped") stats.skipped++;
+          else if (outcome === "excluded") countExcluded(stats);
           else if (outcome === "malformed") {
             stats.rejected++;
             samples--;
@@ -255,12 +265,9 @@ async function readCheckpoint(
 ): Promise<number> {
   for (let attempt = 1;; attempt++) {
     try {
-      const [cp] = await ctx.sql.unsafe<{ byte_offset: string }[]>(
-        INGEST_SQL.checkpointPeek,
-        [ctx.nodeId, fingerprint],
-      );
+      const offset = await peekCheckpoint(ctx.sql, { nodeId: ctx.nodeId, fingerprint });
       ctx.faults?.resume();
-      return cp ? Number(cp.byte_offset) : 0;
+      return offset ?? 0;
     } catch (error) {
       const fault = classifyFault(error);
       if (fault.kind === "fatal" || signal.aborted || !ctx.pauseOnFaults) throw error;

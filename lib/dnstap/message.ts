@@ -6,6 +6,7 @@
  */
 import protobuf from "protobufjs";
 import protoText from "./dnstap.proto" with { type: "text" };
+import { errorText } from "../error_text.ts";
 
 // resolveAll() makes the schema's `required` fields required when decoding.
 const DNSTAP = protobuf.parse(protoText).root.resolveAll().lookupType("dnstap.Dnstap");
@@ -76,7 +77,7 @@ export function decodeDnstap(payload: Uint8Array): DnstapRecord {
     d = DNSTAP.decode(payload) as unknown as Decoded;
   } catch (error) {
     throw new DnstapDecodeError(
-      `not a dnstap message: ${error instanceof Error ? error.message : String(error)}`,
+      `not a dnstap message: ${errorText(error)}`,
     );
   }
   const m = d.message;

@@ -15,6 +15,8 @@ import { apexDomain, normalizeDomain } from "../domain.ts";
 import type { Batch } from "../ingest/batch.ts";
 import { type DnstapRow, dnstapRowValues } from "../ingest/row_sink.ts";
 import type { ZoneClock } from "../time.ts";
+import type { PrivacyPolicy } from "../privacy/policy.ts";
+import { countExcluded } from "../ingest/counts.ts";
 import { decodeDnstap, DnstapDecodeError, type DnstapRecord, MessageType } from "./message.ts";
 import {
   addressText,
@@ -31,7 +33,9 @@ export const DNSTAP_ANSWER_WINDOW_MS = 60_000;
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 /** What happened to one frame. */
-export type FrameOutcome = "row" | "waiting" | "skipped" | "malformed";
+export type FrameOutcome = "row" | "waiting" | "skipped" | "malformed" | "excluded";
+
+const EXCLUDED = Symbol("excluded");
 
 /** BIND's flag string of a query: `+`/`-` (RD), `E(n)`, `T`, `D`, `C`, `K`. */
 function flagString(m: DnsSummary, tcp: boolean): string {
@@ -62,9 +66,12 @@ export class DnstapAssembler {
   /** The latest frame time seen, ms. */
   lastFrameMs = 0;
 
-  constructor(options: { nodeId: number; clock: ZoneClock }) {
+  readonly #privacy: PrivacyPolicy | null;
+
+  constructor(options: { nodeId: number; clock: ZoneClock; privacy?: PrivacyPolicy }) {
     this.#nodeId = options.nodeId;
     this.#clock = options.clock;
+    this.#privacy = options.privacy?.active ? options.privacy : null;
   }
 
   #name(qname: string): { domain: string; apex: string } {
@@ -78,15 +85,23 @@ export class DnstapAssembler {
     return n;
   }
 
-  #row(rec: DnstapRecord, m: DnsSummary, atUs: number): DnstapRow | null {
-    const client = rec.queryAddress ? addressText(rec.queryAddress) : null;
+  #row(rec: DnstapRecord, m: DnsSummary, atUs: number): DnstapRow | null | typeof EXCLUDED {
+    let client = rec.queryAddress ? addressText(rec.queryAddress) : null;
     if (client === null) return null;
     const names = m.qname === null ? null : this.#name(m.qname);
+    let domain = names?.domain ?? null, ecs = m.ecs;
+    if (this.#privacy) {
+      const r = this.#privacy.row({ client, domain, apex: names?.apex ?? null });
+      if (r === null) return EXCLUDED;
+      client = r.client;
+      domain = r.domain;
+      ecs = this.#privacy.subnet(ecs);
+    }
     return {
       atUs,
       client,
       port: rec.queryPort,
-      domain: names?.domain ?? null,
+      domain,
       apex: names?.apex ?? null,
       qtype: m.qtype === null ? null : typeName(m.qtype),
       flags: flagString(m, rec.transport === "tcp"),
@@ -97,7 +112,7 @@ export class DnstapAssembler {
       edns: m.edns >= 0 ? m.edns : null,
       dnssecOk: m.dnssecOk,
       cd: m.cd,
-      ecs: m.ecs,
+      ecs,
       server: rec.responseAddress ? addressText(rec.responseAddress) : null,
       rcode: null,
       latencyUs: null,
@@ -110,7 +125,10 @@ export class DnstapAssembler {
   #key(rec: DnstapRecord, id: number): string {
     const a = rec.queryAddress;
     let hex = "";
-    if (a) { for (let i = 0; i < a.length; i++) hex += HEX[a[i]]; }
+    // The key waits in dnstap_pending: it holds the address as stored, never more.
+    if (a && this.#privacy && this.#privacy.ingest.mode !== "full") {
+      hex = this.#privacy.ingest.text(addressText(a) ?? "") ?? "";
+    } else if (a) { for (let i = 0; i < a.length; i++) hex += HEX[a[i]]; }
     return `${hex}#${rec.queryPort ?? ""}#${rec.transport ?? ""}#${id}`;
   }
 
@@ -135,6 +153,7 @@ export class DnstapAssembler {
     const key = this.#key(rec, m.id);
     if (isQuery) {
       const row = this.#row(rec, m, timeUs);
+      if (row === EXCLUDED) return "excluded";
       if (!row) return "malformed";
       const earlier = this.#waiting.get(key);
       // The same client, port and id again before an answer: the earlier one stays unanswered.
@@ -150,8 +169,10 @@ export class DnstapAssembler {
       const respUs = rec.responseTimeUs ?? timeUs;
       row.latencyUs = Math.max(0, Math.round(respUs - query.atUs));
     } else {
+      const own = this.#row(rec, m, timeUs);
+      if (own === EXCLUDED) return "excluded";
       this.#answered.push(key);
-      row = this.#row(rec, m, timeUs);
+      row = own;
       if (!row) return "malformed";
       if (rec.queryTimeUs !== null && rec.responseTimeUs !== null) {
         row.latencyUs = Math.max(0, Math.round(rec.responseTimeUs - rec.queryTimeUs));
@@ -179,12 +200,16 @@ export class DnstapAssembler {
       outcome = "malformed";
     }
     if (outcome === "skipped") batch.counts.skipped++;
+    else if (outcome === "excluded") countExcluded(batch.counts);
     else if (outcome === "malformed") {
       batch.addReject({
         reason: "dnstap_undecodable",
         byteOffset: offset,
         length: payload.length,
-        sample: payload.slice(0, 512),
+        // A frame's addresses are binary and cannot be found to redact: no sample then.
+        sample: this.#privacy?.stored.mode === "full" || !this.#privacy
+          ? payload.slice(0, 512)
+          : new Uint8Array(),
       }, keepSample);
     }
     return outcome;
@@ -192,6 +217,15 @@ export class DnstapAssembler {
 
   #emit(row: DnstapRow, batch: Batch): void {
     batch.addDnstapRow(row, this.#wallDay(row.atUs));
+  }
+
+  /**
+   * Forget the queries and answers taken since the last {@linkcode seal}: their frames are
+   * read again (a failed commit, a checkpoint another process moved).
+   */
+  reset(): void {
+    this.#waiting = new Map();
+    this.#answered = [];
   }
 
   /**

@@ -9,6 +9,7 @@
  */
 import { type Config, isLoopbackHost } from "../config.ts";
 import { isTransientDbError, type Sql } from "../db/connect.ts";
+import { errorText } from "../error_text.ts";
 import type { Logger } from "../log.ts";
 import type { MetricsRecorder } from "../metrics.ts";
 import {
@@ -18,7 +19,9 @@ import {
   nodesEndpoint,
   reportEndpoint,
 } from "./api.ts";
-import { isAuthorized, loginPage, tokenCookie, tokenEquals } from "./auth.ts";
+import { loginPage, tokenCookie } from "./auth.ts";
+import { LoginLimiter } from "./login_limit.ts";
+import { accessOf, guardClientAccess, tokenAccess } from "../privacy/http_access.ts";
 import { renderMetrics } from "./metrics_page.ts";
 import { html, json, jsonError, secure, seeOther, text, TYPES } from "./respond.ts";
 import { HTTP_SQL } from "./statements.ts";
@@ -32,22 +35,37 @@ export interface Asset {
 /** What the handler needs; all passed in. */
 export interface HttpDeps {
   sql: Sql;
-  config: Pick<Config, "node" | "logTz" | "source" | "httpToken">;
+  config: Pick<Config, "node" | "logTz" | "source" | "httpToken"> & {
+    /** DNSA_HTTP_STATS_TOKEN: aggregates only (lib/privacy/http_access.ts). */
+    httpStatsToken?: string | null;
+  };
   metrics: MetricsRecorder;
   log: Logger;
   /** The dashboard's files by URL path (`/`, `/assets/app.js`, ...). */
   assets: ReadonlyMap<string, Asset>;
   now?: () => Date;
+  /** Redacts addresses in the filters of the client-data access log (privacy modes). */
+  redact?: (text: string) => string;
+  /** Wrong tokens at /login per client address; the handler makes one when none is given. */
+  loginLimiter?: LoginLimiter;
+}
+
+/** Where a request came from (Deno.serve's handler info); absent in tests that call directly. */
+export interface RequestInfo {
+  remoteAddr?: { hostname?: string };
 }
 
 const MAX_FORM_BYTES = 4096;
 
 /** A handler for `Deno.serve`. */
-export function createHandler(deps: HttpDeps): (req: Request) => Promise<Response> {
-  return async (req) => {
+export function createHandler(
+  deps: HttpDeps,
+): (req: Request, info?: RequestInfo) => Promise<Response> {
+  const limiter = deps.loginLimiter ?? new LoginLimiter();
+  return async (req, info) => {
     let res: Response;
     try {
-      res = await route(req, deps);
+      res = await route(req, deps, { limiter, client: info?.remoteAddr?.hostname ?? "" });
     } catch (error) {
       res = failure(error, deps, req);
     }
@@ -71,13 +89,17 @@ function failure(error: unknown, deps: HttpDeps, req: Request): Response {
   }
   deps.log.error("http: request failed", {
     path,
-    error: error instanceof Error ? error.message : String(error),
+    error: errorText(error),
     ...(typeof code === "string" ? { code } : {}),
   });
   return jsonError(500, "internal error (see the server log)");
 }
 
-async function route(req: Request, deps: HttpDeps): Promise<Response> {
+async function route(
+  req: Request,
+  deps: HttpDeps,
+  from: { limiter: LoginLimiter; client: string },
+): Promise<Response> {
   const url = new URL(req.url);
   const path = url.pathname;
   const method = req.method === "HEAD" ? "GET" : req.method;
@@ -92,7 +114,7 @@ async function route(req: Request, deps: HttpDeps): Promise<Response> {
     if (method !== "GET") return notAllowed("GET, HEAD");
     return await healthz(deps);
   }
-  if (path === "/login") return await login(req, method, deps);
+  if (path === "/login") return await login(req, method, deps, from);
   if (path.startsWith("/assets/")) {
     if (method !== "GET") return notAllowed("GET, HEAD");
     const asset = deps.assets.get(path);
@@ -101,13 +123,16 @@ async function route(req: Request, deps: HttpDeps): Promise<Response> {
       headers: { "content-type": asset.type, "cache-control": "no-cache" },
     });
   }
-  if (token !== null && !isAuthorized(req, token)) {
+  const access = accessOf(req, deps.config);
+  if (access === null) {
     if (path === "/" && method === "GET") return seeOther("/login");
     return json({ error: "unauthorized: send Authorization: Bearer <DNSA_HTTP_TOKEN>" }, 401, {
       "www-authenticate": 'Bearer realm="dns-analytics"',
     });
   }
   if (method !== "GET") return notAllowed("GET, HEAD");
+  const denied = guardClientAccess(access, url, { log: deps.log, redact: deps.redact });
+  if (denied) return denied;
   if (path === "/") {
     const page = deps.assets.get("/");
     if (!page) return text("the dashboard is not part of this build\n", 404);
@@ -150,7 +175,12 @@ async function healthz(deps: HttpDeps): Promise<Response> {
   }
 }
 
-async function login(req: Request, method: string, deps: HttpDeps): Promise<Response> {
+async function login(
+  req: Request,
+  method: string,
+  deps: HttpDeps,
+  from: { limiter: LoginLimiter; client: string },
+): Promise<Response> {
   const token = deps.config.httpToken;
   const node = deps.config.node;
   if (method === "GET") {
@@ -159,6 +189,13 @@ async function login(req: Request, method: string, deps: HttpDeps): Promise<Resp
   }
   if (method !== "POST") return notAllowed("GET, HEAD, POST");
   if (token === null) return seeOther("/");
+  const wait = from.limiter.retryAfter(from.client);
+  if (wait > 0) {
+    await req.body?.cancel();
+    return json({ error: "too many wrong tokens from this address; try again later" }, 429, {
+      "retry-after": String(wait),
+    });
+  }
   const type = req.headers.get("content-type") ?? "";
   if (!type.startsWith("application/x-www-form-urlencoded")) {
     return jsonError(415, "send the form as application/x-www-form-urlencoded");
@@ -166,11 +203,24 @@ async function login(req: Request, method: string, deps: HttpDeps): Promise<Resp
   const body = await readLimited(req, MAX_FORM_BYTES);
   if (body === null) return jsonError(413, "form too large");
   const given = new URLSearchParams(body).get("token") ?? "";
-  if (!tokenEquals(given, token)) {
+  if (tokenAccess(given, deps.config) === null) {
+    from.limiter.failed(from.client);
     deps.log.warn("http: wrong token at login", {});
     return html(loginPage({ node, failed: true }), 401);
   }
-  return seeOther("/", { "set-cookie": tokenCookie(token) });
+  return seeOther("/", { "set-cookie": tokenCookie(given, { secure: cameOverTls(req) }) });
+}
+
+/**
+ * True when the browser reached us over TLS: an https request URL, or a reverse proxy that
+ * says so (X-Forwarded-Proto or Forwarded proto=https). The header needs no trust here: it
+ * only makes the cookie Secure, which a client can only do to its own cookie.
+ */
+function cameOverTls(req: Request): boolean {
+  if (new URL(req.url).protocol === "https:") return true;
+  const proto = req.headers.get("x-forwarded-proto")?.split(",")[0].trim().toLowerCase();
+  if (proto === "https") return true;
+  return /(^|[;,\s])proto="?https"?($|[;,\s])/i.test(req.headers.get("forwarded") ?? "");
 }
 
 /** The request body as text, or null when it is longer than `max` bytes. */

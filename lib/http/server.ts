@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+import { errorText } from "../error_text.ts";
 import { createHandler, type HttpDeps } from "./router.ts";
 
 /** A running server. */
@@ -44,7 +45,7 @@ export function startHttpServer(
         onListen: () => {},
         onError: (error) => {
           deps.log.error("http: handler failed", {
-            error: error instanceof Error ? error.message : String(error),
+            error: errorText(error),
           });
           return new Response("internal error\n", { status: 500 });
         },

@@ -8,13 +8,13 @@
  */
 import type { ErrorLine, QueryLine, RateLimitLine, ResponseLine } from "../parse/types.ts";
 import { isIpAddress } from "./address.ts";
+import { BinaryCopySink, type FastRow } from "./binary_sink.ts";
+import { type Counts, zeroCounts } from "./counts.ts";
 import {
-  BinaryCopySink,
   ColumnSink,
   COPY_COLUMNS,
   DNSTAP_COLUMNS,
   type DnstapRow,
-  type FastRow,
   type RowExtras,
 } from "./row_sink.ts";
 
@@ -39,31 +39,6 @@ export interface RejectSample {
   byteOffset: number;
   length: number;
   sample: Uint8Array;
-}
-
-/** Counters of one batch (and, summed, of a file and a run). */
-export interface Counts {
-  lines: number;
-  rows: number;
-  errorLines: number;
-  skipped: number;
-  rejected: number;
-  reasons: Record<string, number>;
-}
-
-/** Fresh zeroed {@linkcode Counts}. */
-export function zeroCounts(): Counts {
-  return { lines: 0, rows: 0, errorLines: 0, skipped: 0, rejected: 0, reasons: {} };
-}
-
-/** Add `b` into `a`. */
-export function addCounts(a: Counts, b: Counts): void {
-  a.lines += b.lines;
-  a.rows += b.rows;
-  a.errorLines += b.errorLines;
-  a.skipped += b.skipped;
-  a.rejected += b.rejected;
-  for (const [k, v] of Object.entries(b.reasons)) a.reasons[k] = (a.reasons[k] ?? 0) + v;
 }
 
 /** The rcode a query-errors reason means: REFUSED → REFUSED, everything else SERVFAIL. */
@@ -111,6 +86,8 @@ export interface BatchData {
   rowColumns: readonly string[];
   /** dnstap queries still waiting for their response, and what to settle (see commit.ts). */
   dnstap?: DnstapPending;
+  /** Set by the commit: rows its source's settle step added beyond the batch's own. */
+  settledRows?: number;
 }
 
 /** The dnstap part of a batch: the joins a commit finishes in the database. */
@@ -143,6 +120,8 @@ export class Batch {
   readonly rowColumns: readonly string[];
   /** Set for a batch of dnstap frames. */
   dnstap?: DnstapPending;
+  /** Set by the commit: rows its source's settle step added beyond the batch's own. */
+  settledRows = 0;
 
   constructor(
     source: BatchSource,

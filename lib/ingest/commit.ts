@@ -1,24 +1,28 @@
 /**
- * Committing a batch: its rows (COPY), its query-errors lines, the joins, its reject samples
- * and its checkpoint, in one transaction. A crash before COMMIT leaves nothing; after it,
+ * Committing a batch: its rows (COPY), its reject samples, its source's settle step (the
+ * query log's error-line join, dnstap's query/response pairing) and its checkpoint, in one
+ * transaction. A crash before COMMIT leaves nothing; after it,
  * everything. When the connection drops around COMMIT the outcome is unknown, so every
  * attempt first reads the checkpoint back: if it already covers the batch, the earlier
  * attempt landed and nothing is written again.
  *
  * @module
  */
-import type { Queryable, Sql, Tx } from "../db/connect.ts";
+import type { Sql, Tx } from "../db/connect.ts";
 import { classifyFault } from "../db/connect.ts";
+import { acceptsWrites } from "../db/read_only.ts";
 import type { FaultReporter } from "../fault.ts";
-import { backoffMs } from "../fault.ts";
 import { sleep } from "../sleep.ts";
 import { copyIn } from "../db/copy.ts";
 import { INGEST_SQL } from "../db/statements.ts";
-import { apexDomain } from "../domain.ts";
+import { backoffMs } from "../backoff.ts";
+import { lockCheckpoint, putCheckpoint } from "../tail/checkpoint.ts";
 import { dayString } from "../time.ts";
-import { type BatchData, TimeFormatter } from "./batch.ts";
+import type { BatchData } from "./batch.ts";
 import { COPY_COLUMNS } from "./row_sink.ts";
-import { MATCH_WINDOW_MS, matchErrors } from "./error_matcher.ts";
+import { settleQueryErrors } from "./error_matcher.ts";
+import { replaceSeedRows } from "../seed/replace.ts";
+import type { PrivacyPolicy } from "../privacy/policy.ts";
 
 /** Two processes wrote the same file at once with different batch boundaries. */
 export class CheckpointConflictError extends Error {
@@ -58,7 +62,14 @@ export interface WriterContext {
    * differs from the batch's start is continued from rather than a conflict.
    */
   socket?: boolean;
+  /**
+   * Set once a batch met a read-only session: from then on each commit reads whether the
+   * database takes writes (see {@linkcode commitBatch}).
+   */
+  readOnlySeen?: boolean;
   signal?: AbortSignal;
+  /** What is stored of clients and names (lib/privacy/); absent = everything. */
+  privacy?: PrivacyPolicy;
 }
 
 const PARTITION_LOCK = 4_243_120_002;
@@ -89,6 +100,20 @@ export async function ensurePartitions(
   for (const d of missing) ctx.knownDays.add(d);
 }
 
+/** What a source's settle step did in a batch's transaction. */
+export interface Settled {
+  /** Rows it added beyond the batch's own (dnstap queries that will never be answered). */
+  rows: number;
+  /** The span of time (epoch ms) whose rows changed and must be rolled up again, or null. */
+  dirty: { from: number; to: number } | null;
+}
+
+/**
+ * A source's part of a commit: the joins its batch needs, run in the batch's transaction
+ * after the rows are in and the checkpoint is locked (so the batch before has committed).
+ */
+export type SettleStep = (tx: Tx, batch: BatchData, nodeId: number) => Promise<Settled>;
+
 /** What {@linkcode commitBatch} did. */
 export type CommitOutcome = "committed" | "already-committed";
 
@@ -98,17 +123,25 @@ class AlreadyCommitted extends Error {}
 /**
  * Commit `batch`, retrying transient failures with bounded backoff and jitter. `after` is the
  * commit of the batch before it when that one is still running: this batch's rows are sent
- * meanwhile, but its checkpoint step waits for it.
+ * meanwhile, but its checkpoint step waits for it. `settle` is the source's step (default:
+ * the query log's, {@linkcode settleQueryErrors}).
  */
 export async function commitBatch(
   ctx: WriterContext,
   batch: BatchData,
-  options: { after?: Promise<unknown>; onRebase?: (shift: number) => void } = {},
+  options: {
+    after?: Promise<unknown>;
+    settle?: SettleStep;
+    /** A socket's batch continued the database's count, `shift` frames on (see `socket`). */
+    onRebase?: (shift: number) => void;
+  } = {},
 ): Promise<CommitOutcome> {
+  const settle = options.settle ?? settleQueryErrors;
   const started = Date.now();
   // After a read-only fault, sessions opened meanwhile still carry the read-only default of
-  // their start; once the catalog says writes are taken again, transactions say READ WRITE.
-  let readWrite = false;
+  // their start (for as long as the pool keeps them); while the catalog says writes are
+  // taken, transactions say READ WRITE. Before any such fault, nothing is read.
+  let readWrite = ctx.readOnlySeen ? await acceptsWrites(ctx.sql) : false;
   for (let attempt = 1;; attempt++) {
     const moved = { shift: 0 };
     try {
@@ -117,7 +150,7 @@ export async function commitBatch(
       const outcome = await begin(
         ctx.sql,
         readWrite,
-        (tx) => writeBatch(tx, ctx, batch, options.after, moved),
+        (tx) => writeBatch(tx, ctx, batch, { after: options.after, settle, moved }),
       );
       ctx.onCommit?.({ seconds: (performance.now() - t0) / 1000, rows: batch.counts.rows });
       ctx.faults?.resume();
@@ -142,32 +175,22 @@ export async function commitBatch(
       ctx.onRetry?.({ attempt, delayMs, error });
       await sleep(delayMs, ctx.signal);
       // Whatever the fault was reported as, a session may be left read-only from its start.
+      if (fault.reason === "read_only") ctx.readOnlySeen = true;
       if (!fault.transient) readWrite = await acceptsWrites(ctx.sql);
     }
   }
 }
 
 /** A transaction, READ WRITE when `readWrite` (see {@linkcode commitBatch}). */
-function begin<T>(sql: Sql, readWrite: boolean | undefined, fn: (tx: Tx) => Promise<T>) {
+export function begin<T>(sql: Sql, readWrite: boolean | undefined, fn: (tx: Tx) => Promise<T>) {
   return (readWrite ? sql.begin("read write", fn) : sql.begin(fn)) as Promise<T>;
-}
-
-/** Whether the database takes writes now (false when that cannot be read). */
-async function acceptsWrites(sql: Sql): Promise<boolean> {
-  try {
-    const [r] = await sql.unsafe<{ ok: boolean }[]>(INGEST_SQL.acceptsWrites);
-    return r?.ok === true;
-  } catch {
-    return false;
-  }
 }
 
 async function writeBatch(
   tx: Tx,
   ctx: WriterContext,
   batch: BatchData,
-  after: Promise<unknown> | undefined,
-  moved: { shift: number },
+  step: { after: Promise<unknown> | undefined; settle: SettleStep; moved: { shift: number } },
 ): Promise<CommitOutcome> {
   const src = batch.source;
   // A file's batch need not wait for its WAL to reach the disk: if the server crashes
@@ -186,19 +209,15 @@ async function writeBatch(
       await copyIn(tx, target, batch.rowColumns ?? COPY_COLUMNS, rows.blocks);
     } else await insertRowsUnnest(tx, rows.columns);
   }
-  if (after) await after.catch(() => {});
+  if (step.after) await step.after.catch(() => {});
   await tx`select pg_advisory_xact_lock(${NODE_WRITE_LOCK}, ${ctx.nodeId})`;
-  const [cp] = await tx.unsafe<{ byte_offset: string }[]>(
-    INGEST_SQL.checkpointGet,
-    [ctx.nodeId, src.fingerprint],
-  );
-  const current = cp ? Number(cp.byte_offset) : 0;
+  const current = await lockCheckpoint(tx, { nodeId: ctx.nodeId, fingerprint: src.fingerprint });
   if (current >= batch.endOffset && batch.endOffset > src.startOffset) {
     throw new AlreadyCommitted();
   }
   if (current !== src.startOffset && ctx.socket) {
     // Frames have no position to read again: they continue the count the database has.
-    moved.shift = current - src.startOffset;
+    step.moved.shift = current - src.startOffset;
   } else if (current !== src.startOffset) {
     throw new CheckpointConflictError(
       `${src.path} is at byte ${current} in the database, but this batch starts at ` +
@@ -206,69 +225,30 @@ async function writeBatch(
         "process is reading the same file for this node (run one ingest per node at a time).",
     );
   }
-  if (batch.errors.length > 0) await insertErrors(tx, ctx.nodeId, batch);
-  if (batch.rejects.length > 0) await insertRejects(tx, ctx.nodeId, batch);
-  // Query-errors lines only meet query-log rows; a dnstap batch carries its own rcodes.
-  let touched = batch.dnstap
-    ? (batch.counts.rows > 0 ? { from: batch.minAt, to: batch.maxAt } : null)
-    : await joinErrors(tx, ctx.nodeId, batch);
-  let rowsAdded = batch.counts.rows;
-  if (batch.dnstap) {
-    const expired = await settleDnstap(tx, ctx.nodeId, batch.dnstap);
-    batch.dnstap.expiredRows = expired.n;
-    rowsAdded += expired.n;
-    if (expired.n > 0) {
-      const from = Math.min(touched?.from ?? Infinity, expired.firstAt!.getTime());
-      const to = Math.max(touched?.to ?? -Infinity, expired.lastAt!.getTime());
-      touched = { from, to };
-    }
+  // Rows read from BIND replace the seed ingestor's rows of the same span (lib/seed/).
+  if (batch.counts.rows > 0) {
+    await replaceSeedRows(tx, ctx.nodeId, { fromMs: batch.minAt, toMs: batch.maxAt });
   }
-  if (touched) {
+  if (batch.rejects.length > 0) await insertRejects(tx, ctx.nodeId, batch);
+  const settled = await step.settle(tx, batch, ctx.nodeId);
+  batch.settledRows = settled.rows;
+  if (settled.dirty) {
     await tx.unsafe(INGEST_SQL.markDirty, [
       ctx.nodeId,
-      new Date(touched.from - MATCH_WINDOW_MS),
-      new Date(touched.to),
+      new Date(settled.dirty.from),
+      new Date(settled.dirty.to),
       ctx.tz,
     ]);
   }
-  const c = batch.counts;
-  await tx.unsafe(INGEST_SQL.checkpointPut, [
-    ctx.nodeId,
-    src.fingerprint,
-    src.path,
-    batch.endOffset + moved.shift,
-    c.lines,
-    rowsAdded,
-    c.rejected,
-    c.skipped,
-    JSON.stringify(c.reasons),
-    batch.lastLineAt === null ? null : new Date(batch.lastLineAt),
-  ]);
+  await putCheckpoint(tx, {
+    nodeId: ctx.nodeId,
+    fingerprint: src.fingerprint,
+    path: src.path,
+    offset: batch.endOffset + step.moved.shift,
+    counts: { ...batch.counts, rows: batch.counts.rows + settled.rows },
+    lastLineAt: batch.lastLineAt,
+  });
   return "committed";
-}
-
-/**
- * The dnstap joins a batch leaves to the database: responses answering queries an earlier
- * batch left waiting, this batch's unanswered queries, and waiting queries old enough to
- * count as never answered (they become rows).
- */
-async function settleDnstap(
-  tx: Tx,
-  nodeId: number,
-  d: NonNullable<BatchData["dnstap"]>,
-): Promise<{ n: number; firstAt: Date | null; lastAt: Date | null }> {
-  if (d.answered.length > 0) await tx.unsafe(INGEST_SQL.dnstapAnswered, [nodeId, d.answered]);
-  if (d.waiting.length > 0) {
-    const json = JSON.stringify(
-      d.waiting.map((w) => ({ k: w.key, t: w.values[0], v: w.values })),
-    );
-    await tx.unsafe(INGEST_SQL.dnstapWait, [nodeId, json]);
-  }
-  const [r] = await tx.unsafe<{ n: number; first_at: Date | null; last_at: Date | null }[]>(
-    INGEST_SQL.dnstapExpire,
-    [nodeId, d.expireBefore],
-  );
-  return { n: r.n, firstAt: r.first_at, lastAt: r.last_at };
 }
 
 /**
@@ -298,27 +278,6 @@ async function insertRowsUnnest(tx: Tx, columns: (string | null)[][]): Promise<v
   }
 }
 
-async function insertErrors(tx: Tx, nodeId: number, batch: BatchData): Promise<void> {
-  const e = batch.errors;
-  const ts = new TimeFormatter();
-  await tx.unsafe(INGEST_SQL.insertErrors, [
-    nodeId,
-    batch.source.fingerprint,
-    e.map((r) => ts.format(r.loggedAt)),
-    e.map((r) => r.kind),
-    e.map((r) => r.clientIp),
-    e.map((r) => r.clientPort),
-    e.map((r) => r.domain),
-    e.map((r) => r.qclass),
-    e.map((r) => r.qtype),
-    e.map((r) => r.view),
-    e.map((r) => r.reason),
-    e.map((r) => r.rcode),
-    e.map((r) => r.byteOffset),
-    e.map((r) => (r.domain === null ? null : apexDomain(r.domain))),
-  ]);
-}
-
 async function insertRejects(tx: Tx, nodeId: number, batch: BatchData): Promise<void> {
   const r = batch.rejects;
   const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
@@ -331,28 +290,4 @@ async function insertRejects(tx: Tx, nodeId: number, batch: BatchData): Promise<
     r.map((x) => x.length),
     r.map((x) => hex(x.sample)),
   ]);
-}
-
-/**
- * Join this batch's error lines, and older unmatched lines that this batch's query rows
- * may belong to (their query arrived after them). Returns the span of time (epoch ms) whose
- * rows or error lines changed, null when none did.
- */
-async function joinErrors(
-  tx: Queryable,
-  nodeId: number,
-  batch: BatchData,
-): Promise<{ from: number; to: number } | null> {
-  let from = Infinity, to = -Infinity;
-  for (const e of batch.errors) {
-    if (e.loggedAt < from) from = e.loggedAt;
-    if (e.loggedAt > to) to = e.loggedAt;
-  }
-  if (batch.counts.rows > 0) {
-    from = Math.min(from, batch.minAt);
-    to = Math.max(to, batch.maxAt + MATCH_WINDOW_MS);
-  }
-  if (from > to) return null;
-  await matchErrors(tx, { nodeId, from: new Date(from), to: new Date(to) });
-  return { from, to };
 }

@@ -10,10 +10,16 @@
  * Rate-limit lines are stored but never join: they repeat a query that already has its
  * `query failed` line.
  *
+ * {@linkcode settleQueryErrors} is the query log's settle step of a commit: it stores the
+ * batch's error lines and runs the join.
+ *
  * @module
  */
-import type { Queryable } from "../db/connect.ts";
+import type { Queryable, Tx } from "../db/connect.ts";
 import { INGEST_SQL } from "../db/statements.ts";
+import { apexDomain } from "../domain.ts";
+import { type BatchData, TimeFormatter } from "./batch.ts";
+import type { Settled } from "./commit.ts";
 
 /** How long after its query an error line may be written (the resolver's timeouts). */
 export const MATCH_WINDOW_MS = 60_000;
@@ -42,6 +48,53 @@ interface CandidateRow {
 
 const keyOf = (r: { ip: string; port: number; domain: string; qtype: string }) =>
   `${r.ip}|${r.port}|${r.qtype}|${r.domain}`;
+
+/**
+ * The query log's settle step: store the batch's query-errors lines, then join them, and
+ * older unmatched lines that this batch's query rows may belong to (their query arrived
+ * after them). Marks dirty the span whose rows or error lines changed, from a match window
+ * before it.
+ */
+export async function settleQueryErrors(
+  tx: Tx,
+  batch: BatchData,
+  nodeId: number,
+): Promise<Settled> {
+  if (batch.errors.length > 0) await insertErrors(tx, nodeId, batch);
+  let from = Infinity, to = -Infinity;
+  for (const e of batch.errors) {
+    if (e.loggedAt < from) from = e.loggedAt;
+    if (e.loggedAt > to) to = e.loggedAt;
+  }
+  if (batch.counts.rows > 0) {
+    from = Math.min(from, batch.minAt);
+    to = Math.max(to, batch.maxAt + MATCH_WINDOW_MS);
+  }
+  if (from > to) return { rows: 0, dirty: null };
+  await matchErrors(tx, { nodeId, from: new Date(from), to: new Date(to) });
+  return { rows: 0, dirty: { from: from - MATCH_WINDOW_MS, to } };
+}
+
+async function insertErrors(tx: Tx, nodeId: number, batch: BatchData): Promise<void> {
+  const e = batch.errors;
+  const ts = new TimeFormatter();
+  await tx.unsafe(INGEST_SQL.insertErrors, [
+    nodeId,
+    batch.source.fingerprint,
+    e.map((r) => ts.format(r.loggedAt)),
+    e.map((r) => r.kind),
+    e.map((r) => r.clientIp),
+    e.map((r) => r.clientPort),
+    e.map((r) => r.domain),
+    e.map((r) => r.qclass),
+    e.map((r) => r.qtype),
+    e.map((r) => r.view),
+    e.map((r) => r.reason),
+    e.map((r) => r.rcode),
+    e.map((r) => r.byteOffset),
+    e.map((r) => (r.domain === null ? null : apexDomain(r.domain))),
+  ]);
+}
 
 /** Join the unmatched lines logged in [from, to]; returns how many were joined. */
 export async function matchErrors(

@@ -9,11 +9,13 @@
  *
  * @module
  */
-import { apexDomain } from "../domain.ts";
 import type { ZoneClock } from "../time.ts";
-import { ipv6BytesOf } from "./address.ts";
+import { Inet } from "./address.ts";
+import { ApexCache } from "./apex_cache.ts";
 import type { Batch } from "./batch.ts";
-import { type FastRow, Inet } from "./row_sink.ts";
+import type { FastRow } from "./binary_sink.ts";
+import { countExcluded } from "./counts.ts";
+import type { PrivacyPolicy } from "../privacy/policy.ts";
 
 const NL = 10, SP = 32, COLON = 58, HASH = 35, LPAREN = 40, RPAREN = 41, BACKSLASH = 92;
 const CLIENT = [99, 108, 105, 101, 110, 116, 32]; // "client "
@@ -24,7 +26,6 @@ const MONTHS: Record<number, number> = {};
 ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"].forEach(
   (m, i) => MONTHS[(m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2)] = i,
 );
-const ENCODER = new TextEncoder();
 
 function digit(d: Uint8Array, i: number): number {
   const c = d[i] - 48;
@@ -42,101 +43,6 @@ function matches(d: Uint8Array, at: number, word: number[]): boolean {
   return true;
 }
 
-/**
- * A cache of domain → apex keyed by the lower-cased name bytes: open addressing over one
- * typed array of slots, keys and apexes packed in one byte arena (each key followed by its
- * apex). Allocating a typed array costs several hundred ns here, more than the lookup, and
- * real traffic has many names seen once (CDN labels, NXDOMAIN probes), so a miss allocates
- * nothing. A slot's four fields sit side by side and the table starts small and doubles as
- * it fills: a lookup then touches one cache line of the table and one of the arena, where
- * separate arrays per field cost a cache miss each (most of the lookup on large name sets).
- */
-class ApexCache {
-  /** Where the last {@linkcode get} found the apex: arena[apexStart, apexEnd). */
-  arena = new Uint8Array(1 << 23);
-  apexStart = 0;
-  apexEnd = 0;
-  #used = 0;
-  #size = 0;
-  #mask: number;
-  #maxBits: number;
-  /** Per slot: hash, key offset in the arena, key length (0 = empty), apex length. */
-  #slots: Int32Array;
-
-  constructor(maxBits = 18, bits = 12) {
-    this.#maxBits = maxBits;
-    this.#mask = (1 << bits) - 1;
-    this.#slots = new Int32Array(4 << bits);
-  }
-
-  #clear(): void {
-    this.#slots.fill(0);
-    this.#size = 0;
-    this.#used = 0;
-  }
-
-  /** Double the table, keeping its entries. */
-  #grow(): void {
-    const old = this.#slots;
-    const mask = (this.#mask << 1) | 1;
-    const slots = new Int32Array(4 * (mask + 1));
-    for (let o = 0; o < old.length; o += 4) {
-      if (old[o + 2] === 0) continue;
-      let i = old[o] & mask;
-      while (slots[4 * i + 2] !== 0) i = (i + 1) & mask;
-      slots.set(old.subarray(o, o + 4), 4 * i);
-    }
-    this.#slots = slots;
-    this.#mask = mask;
-  }
-
-  /** Find (or compute) the apex of the name in name[0, len); see apexStart/apexEnd. */
-  get(name: Uint8Array, len: number, hash: number): void {
-    const arena = this.arena, slots = this.#slots, mask = this.#mask;
-    let i = hash & mask;
-    for (;;) {
-      const o = 4 * i;
-      const kl = slots[o + 2];
-      if (kl === 0) break;
-      if (kl === len && slots[o] === hash) {
-        const at = slots[o + 1];
-        let j = 0;
-        while (j < len && arena[at + j] === name[j]) j++;
-        if (j === len) {
-          this.apexStart = at + len;
-          this.apexEnd = at + len + slots[o + 3];
-          return;
-        }
-      }
-      i = (i + 1) & mask;
-    }
-    if (this.#size >= (mask >> 1)) {
-      if (mask < (1 << this.#maxBits) - 1) this.#grow();
-      else this.#clear();
-      return this.get(name, len, hash);
-    }
-    if (this.#used + 4 * len + 16 > arena.length) {
-      this.#clear();
-      return this.get(name, len, hash);
-    }
-    let text = "";
-    for (let j = 0; j < len; j++) text += String.fromCharCode(name[j]);
-    const keyAt = this.#used;
-    for (let j = 0; j < len; j++) arena[keyAt + j] = name[j];
-    const apexAt = keyAt + len;
-    const written = ENCODER.encodeInto(apexDomain(text), arena.subarray(apexAt)).written;
-    this.#used = apexAt + written;
-    const o = 4 * i;
-    slots[o] = hash;
-    slots[o + 1] = keyAt;
-    slots[o + 2] = len;
-    slots[o + 3] = written;
-    this.#size++;
-    this.apexStart = apexAt;
-    this.apexEnd = apexAt + written;
-  }
-}
-
 /** Reads common query lines from bytes into a batch; see the module doc. */
 export class FastQueryPath {
   #clock: ZoneClock;
@@ -147,9 +53,11 @@ export class FastQueryPath {
   #minuteKey = new Uint8Array(17);
   #minuteWall = NaN;
   #dayWall = NaN;
+  #privacy: PrivacyPolicy | null;
 
-  constructor(options: { clock: ZoneClock; nodeId: number }) {
+  constructor(options: { clock: ZoneClock; nodeId: number; privacy?: PrivacyPolicy | null }) {
     this.#clock = options.clock;
+    this.#privacy = options.privacy ?? null;
     this.#nodeId = options.nodeId;
     this.#row = {
       us: 0,
@@ -244,7 +152,7 @@ export class FastQueryPath {
     const port = num(d, hash + 1, peerEnd - hash - 1);
     if (port < 0 || port > 65535) return false;
     const row = this.#row;
-    if (!readAddress(d, p, hash, row.client)) return false;
+    if (!row.client.parseBytes(d, p, hash)) return false;
     row.port = port;
     // " (NAME): " — an escaped name could hold "\)": leave it to the general parser.
     p = peerEnd + 1;
@@ -318,7 +226,7 @@ export class FastQueryPath {
     const flagsEnd = q;
     if (d[q] !== SP || d[q + 1] !== LPAREN) return false;
     const serverEnd = find(d, RPAREN, q + 2, e);
-    if (serverEnd < 0 || !readAddress(d, q + 2, serverEnd, row.server)) {
+    if (serverEnd < 0 || !row.server.parseBytes(d, q + 2, serverEnd)) {
       return false;
     }
     const end = serverEnd + 1;
@@ -343,7 +251,7 @@ export class FastQueryPath {
       if (bitsAt <= sub || slash - bitsAt - 1 < 1 || slash - bitsAt - 1 > 3) return false;
       const bits = num(d, bitsAt + 1, slash - bitsAt - 1);
       const ecs = this.#ecs ??= new Inet();
-      if (bits < 0 || !readAddress(d, sub, bitsAt, ecs)) return false;
+      if (bits < 0 || !ecs.parseBytes(d, sub, bitsAt)) return false;
       if (bits > (ecs.family === 2 ? 32 : 128)) return false;
       ecs.bits = bits;
       row.ecs = ecs;
@@ -372,7 +280,8 @@ export class FastQueryPath {
     row.edns = edns;
     row.dnssecOk = dnssecOk;
     row.cd = cd;
-    batch.addFastQuery(row, at, Math.floor(wall / 86_400_000));
+    if (this.#privacy && !this.#privacy.fast(row)) countExcluded(batch.counts);
+    else batch.addFastQuery(row, at, Math.floor(wall / 86_400_000));
     return true;
   }
 
@@ -400,32 +309,4 @@ function mnemonicEnd(d: Uint8Array, p: number, e: number): number {
     else break;
   }
   return q === p || q > p + 20 ? -1 : q;
-}
-
-/** Parse the address in d[s, e) (IPv4 or IPv6, no zone) into `out`. */
-function readAddress(d: Uint8Array, s: number, e: number, out: Inet): boolean {
-  // Dotted-quad IPv4 in one pass; anything else takes the IPv6 reader (which refuses what
-  // is neither).
-  let parts = 0, digits = 0, value = 0, i = s;
-  for (; i < e; i++) {
-    const c = d[i];
-    if (c === 46) {
-      if (digits === 0 || parts === 3) break;
-      out.bytes[parts++] = value;
-      digits = value = 0;
-    } else if (c >= 48 && c <= 57) {
-      value = value * 10 + c - 48;
-      if (++digits > 3 || value > 255) break;
-    } else break;
-  }
-  if (i === e && parts === 3 && digits > 0) {
-    out.bytes[3] = value;
-    out.family = 2;
-    out.bits = 32;
-    return true;
-  }
-  if (!ipv6BytesOf(d, s, e, out.bytes, 0)) return false;
-  out.family = 3;
-  out.bits = 128;
-  return true;
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Cell } from "./table_writer.ts";
+import type { Cell } from "./write_table.ts";
 
 /** Latency histogram: bucket i holds latencies in [2^(i/4), 2^((i+1)/4)) µs (0 for 0-1 µs). */
 export const LATENCY_BUCKETS_PER_OCTAVE = 4;

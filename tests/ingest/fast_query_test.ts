@@ -3,7 +3,7 @@ import { gunzipSync } from "node:zlib";
 import { apexDomain, normalizeDomain } from "../../lib/domain.ts";
 import { Batch } from "../../lib/ingest/batch.ts";
 import { FastQueryPath } from "../../lib/ingest/fast_query.ts";
-import type { BinaryCopySink } from "../../lib/ingest/row_sink.ts";
+import type { BinaryCopySink } from "../../lib/ingest/binary_sink.ts";
 import { parseBindLine } from "../../lib/parse/bind_line.ts";
 import { createZoneClock } from "../../lib/time.ts";
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { parseBindLine } from "../../lib/parse/bind_line.ts";
 import type { QueryLine } from "../../lib/parse/types.ts";
-import { BinaryCopySink, ColumnSink, COPY_COLUMNS } from "../../lib/ingest/row_sink.ts";
+import { BinaryCopySink } from "../../lib/ingest/binary_sink.ts";
+import { ColumnSink, COPY_COLUMNS } from "../../lib/ingest/row_sink.ts";
 
 const LINES = [
   "25-Nov-2026 20:43:16.780 client @0x7fd4ba26d098 127.0.0.10#35728 (youtube.com): query: youtube.com IN A +E(0)K (127.0.0.1)",

@@ -9,7 +9,7 @@ import postgres from "postgres";
 import { nodeIdOf } from "../../lib/context.ts";
 import { migrate } from "../../lib/db/migrate.ts";
 import type { WriterContext } from "../../lib/ingest/commit.ts";
-import { ingestFiles } from "../../lib/ingest/ingest_files.ts";
+import { ingestLogFiles } from "../../lib/ingest/query_log.ts";
 import { createLogger } from "../../lib/log.ts";
 import { NO_DELAY_OPTIONS } from "../../lib/db/socket.ts";
 import { createTestDb, startServe, stderrOf } from "./pg.ts";
@@ -46,9 +46,9 @@ Deno.test("two readers of one file for one node: the slower continues from the o
     // on separate pools: their commits interleave and their boundaries differ, so a batch
     // often starts where no checkpoint is.
     const runs = await Promise.all([
-      ingestFiles(writer(false), [path], { log, batchRows: 300 }),
-      ingestFiles(writer(true), [path], { log, batchRows: 1000 }),
-      ingestFiles(writer(false), [path], { log, batchRows: 700 }),
+      ingestLogFiles(writer(false), [path], { log, batchRows: 300 }),
+      ingestLogFiles(writer(true), [path], { log, batchRows: 1000 }),
+      ingestLogFiles(writer(false), [path], { log, batchRows: 700 }),
     ]);
     for (const r of runs) assert.equal(r.failedFiles, 0);
     const [c] = await db.sql<{ n: number; d: number }[]>`

@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { STATISTICS_TABLES } from "../../lib/rollup.ts";
+import { STATISTICS_TABLES } from "../../lib/rollup/rollup.ts";
 import { createTestDb, type RunResult, startProxy, type TestDb, viaProxy } from "./pg.ts";
 
 const FIXTURES = new URL("../fixtures/bind-9.18/", import.meta.url).pathname;
@@ -405,7 +405,7 @@ Deno.test("federation: a read-only peer role (as dns_reader) suffices; unique cl
 });
 
 Deno.test("federation: an interrupted pull is completed by the next; days past retention stay out", async () => {
-  const { pullPeer } = await import("../../lib/federation.ts");
+  const { pullPeer } = await import("../../lib/federation/pull.ts");
   const { createLogger } = await import("../../lib/log.ts");
   const dir = await Deno.makeTempDir({ prefix: "dnsa-fed-" });
   const d1 = await createTestDb(), d2 = await createTestDb(), d3 = await createTestDb();

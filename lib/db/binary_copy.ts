@@ -1,0 +1,376 @@
+/**
+ * PostgreSQL's binary COPY format, both ways. {@linkcode BinaryCopyWriter} encodes rows
+ * (ingest's query rows, dnstap's, the rollup's statistics), {@linkcode BinaryCopyReader} splits
+ * `COPY … TO STDOUT (format binary)` data into tuples (the rollup's reading of a day), and the
+ * `inet` helpers encode and decode addresses. Integers are big-endian; a timestamptz is
+ * microseconds since 2000-01-01, a date days since then.
+ *
+ * The writer's buffer, view and position are public so that a row encoder that runs once per
+ * line (lib/ingest/binary_sink.ts) can make room for a whole row once and write through locals.
+ *
+ * ```ts
+ * const w = new BinaryCopyWriter({ grow: true });
+ * w.fields(2);
+ * w.int4(7);
+ * w.text("example.com");
+ * const data = w.take(); // header, one tuple, trailer
+ * ```
+ *
+ * @module
+ */
+
+/** Milliseconds from the Unix epoch to PostgreSQL's (2000-01-01T00:00:00Z). */
+export const PG_EPOCH_MS = 946_684_800_000;
+/** Microseconds from the Unix epoch to PostgreSQL's. */
+export const PG_EPOCH_US = PG_EPOCH_MS * 1000;
+const PG_EPOCH_DAY = 10_957; // 2000-01-01 in days since 1970-01-01
+const INT8_OID = 20;
+const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
+/** Signature, flags (0) and header extension length (0). */
+const HEADER_BYTES = 19;
+const ENCODER = new TextEncoder();
+const BLOCK = 1 << 20;
+
+/** An address as binary `inet` holds it: family 2 (IPv4) or 3 (IPv6), bytes, prefix bits. */
+export interface InetBytes {
+  family: number;
+  bits: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * Blocks of COPY data already sent, refilled by the next writers. A fresh 1 MiB array is
+ * zeroed, costs the kernel a page fault per 4 KiB and the collector a turn: on a large
+ * backfill that was hundreds of MB per minute of churn. At most 64 (64 MiB) wait here.
+ */
+const spareBlocks: Uint8Array[] = [];
+const MAX_SPARE_BLOCKS = 64;
+
+function newBlock(bytes: number): Uint8Array {
+  return bytes === BLOCK ? spareBlocks.pop() ?? new Uint8Array(BLOCK) : new Uint8Array(bytes);
+}
+
+/** Write `a` as a binary `inet` value (length word included) at buf[p]; returns the end. */
+export function writeInet(buf: Uint8Array, v: DataView, p: number, a: InetBytes): number {
+  const nb = a.family === 2 ? 4 : 16;
+  v.setInt32(p, 4 + nb);
+  buf[p + 4] = a.family;
+  buf[p + 5] = a.bits;
+  buf[p + 6] = 0; // inet, not cidr
+  buf[p + 7] = nb;
+  const bytes = a.bytes;
+  for (let i = 0; i < nb; i++) buf[p + 8 + i] = bytes[i];
+  return p + 8 + nb;
+}
+
+/**
+ * Rows as binary COPY data: the header at once, then each row as {@linkcode fields} followed
+ * by one value per field. The data is kept either in blocks of about 1 MiB handed out by
+ * {@linkcode blocks} (the default: a batch of any size without copying), or, with `grow`, in
+ * one buffer that doubles as needed and is handed out whole by {@linkcode take}.
+ */
+export class BinaryCopyWriter {
+  /** The current block; bytes [0, pos) are written. */
+  buf: Uint8Array;
+  view: DataView;
+  pos = 0;
+  /** Rows begun. */
+  rows = 0;
+  #blocks: Uint8Array[] = [];
+  readonly #blockBytes: number;
+  readonly #grow: boolean;
+  #released = false;
+
+  /**
+   * `blockBytes`: size of a block (default 1 MiB; small in tests), or the first size of the
+   * buffer with `grow`.
+   */
+  constructor(options: { blockBytes?: number; grow?: boolean } = {}) {
+    this.#grow = options.grow ?? false;
+    this.#blockBytes = options.blockBytes ?? (this.#grow ? 1 << 16 : BLOCK);
+    this.buf = this.#grow ? new Uint8Array(this.#blockBytes) : newBlock(this.#blockBytes);
+    this.view = new DataView(this.buf.buffer);
+    this.#header();
+  }
+
+  #header(): void {
+    this.buf.set(SIGNATURE, 0);
+    this.view.setInt32(11, 0); // flags
+    this.view.setInt32(15, 0); // header extension length
+    this.pos = HEADER_BYTES;
+    this.rows = 0;
+  }
+
+  /** Make room for `n` more bytes at {@linkcode pos} (a new block, or a larger buffer). */
+  room(n: number): void {
+    if (this.pos + n > this.buf.length) this.#more(n);
+  }
+
+  #more(n: number): void {
+    if (this.#grow) {
+      let size = this.buf.length * 2;
+      while (size < this.pos + n) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.buf.subarray(0, this.pos));
+      this.buf = next;
+    } else {
+      this.#blocks.push(this.buf.subarray(0, this.pos));
+      this.buf = newBlock(Math.max(this.#blockBytes, n));
+      this.pos = 0;
+    }
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  /** Begin a row of `count` fields. */
+  fields(count: number): void {
+    this.room(2);
+    this.view.setInt16(this.pos, count);
+    this.pos += 2;
+    this.rows++;
+  }
+
+  /** A NULL field. */
+  nul(): void {
+    this.room(4);
+    this.view.setInt32(this.pos, -1);
+    this.pos += 4;
+  }
+
+  /** A text field as UTF-8 (NULL for null). */
+  text(s: string | null): void {
+    if (s === null) return this.nul();
+    const n = s.length;
+    this.room(n * 3 + 4);
+    const buf = this.buf;
+    const start = this.pos + 4;
+    let pos = start;
+    // ASCII byte by byte (most names); the rest of the string at its first other character.
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 128) buf[pos++] = c;
+      else {
+        pos += ENCODER.encodeInto(s.slice(i), buf.subarray(pos)).written;
+        break;
+      }
+    }
+    this.view.setInt32(this.pos, pos - start);
+    this.pos = pos;
+  }
+
+  /** A smallint field. */
+  int2(v: number): void {
+    this.room(6);
+    this.view.setInt32(this.pos, 2);
+    this.view.setInt16(this.pos + 4, v);
+    this.pos += 6;
+  }
+
+  /** An integer field. */
+  int4(v: number): void {
+    this.room(8);
+    this.view.setInt32(this.pos, 4);
+    this.view.setInt32(this.pos + 4, v);
+    this.pos += 8;
+  }
+
+  /** A bigint field (a safe integer: the value is split into its high and low words). */
+  int8(v: number): void {
+    this.room(12);
+    const hi = Math.floor(v / 4294967296);
+    this.view.setInt32(this.pos, 8);
+    this.view.setInt32(this.pos + 4, hi);
+    this.view.setUint32(this.pos + 8, v - hi * 4294967296);
+    this.pos += 12;
+  }
+
+  /** A boolean field (NULL for null). */
+  bool(b: boolean | null): void {
+    if (b === null) return this.nul();
+    this.room(5);
+    this.view.setInt32(this.pos, 1);
+    this.buf[this.pos + 4] = b ? 1 : 0;
+    this.pos += 5;
+  }
+
+  /** A timestamptz field from epoch microseconds. */
+  time(us: number): void {
+    this.int8(us - PG_EPOCH_US);
+  }
+
+  /** A date field from days since 1970-01-01. */
+  date(days: number): void {
+    this.int4(days - PG_EPOCH_DAY);
+  }
+
+  /** An inet field. */
+  inet(a: InetBytes): void {
+    this.room(24);
+    this.pos = writeInet(this.buf, this.view, this.pos, a);
+  }
+
+  /**
+   * A bigint[] field of the values `idx` picks: element i is the 64-bit value whose high
+   * (signed) and low words are `hi[idx[i]]` and `lo[idx[i]]`.
+   */
+  int8Array(idx: Int32Array, hi: Int32Array, lo: Uint32Array): void {
+    const k = idx.length;
+    const bytes = k === 0 ? 12 : 20 + 12 * k;
+    this.room(4 + bytes);
+    const v = this.view;
+    let at = this.pos;
+    v.setInt32(at, bytes);
+    v.setInt32(at + 4, k === 0 ? 0 : 1); // dimensions
+    v.setInt32(at + 8, 0); // no NULLs
+    v.setInt32(at + 12, INT8_OID);
+    at += 16;
+    if (k > 0) {
+      v.setInt32(at, k);
+      v.setInt32(at + 4, 1); // lower bound
+      at += 8;
+      for (let i = 0; i < k; i++) {
+        const c = idx[i];
+        v.setInt32(at, 8);
+        v.setInt32(at + 4, hi[c]);
+        v.setUint32(at + 8, lo[c]);
+        at += 12;
+      }
+    }
+    this.pos = at;
+  }
+
+  /** The COPY data in blocks: header, rows, trailer. */
+  blocks(): Uint8Array[] {
+    if (this.#released) throw new Error("BinaryCopyWriter: blocks() after release()");
+    const trailer = new Uint8Array([0xff, 0xff]);
+    return [...this.#blocks, this.buf.subarray(0, this.pos), trailer];
+  }
+
+  /**
+   * Hand the blocks back for later writers to fill. Only once nothing reads them any more:
+   * after the COPY that sent them has completed (the driver copies each block as it is
+   * written to the stream).
+   */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    for (const b of [...this.#blocks, this.buf]) {
+      if (b.buffer.byteLength !== BLOCK || spareBlocks.length >= MAX_SPARE_BLOCKS) continue;
+      spareBlocks.push(new Uint8Array(b.buffer));
+    }
+    this.#blocks = [];
+  }
+
+  /**
+   * With `grow`: the rows so far with the trailer, in one buffer; the writer starts again
+   * empty at once, with a new buffer of the same size.
+   */
+  take(): Uint8Array {
+    if (!this.#grow) throw new Error("BinaryCopyWriter: take() needs the grow option");
+    this.room(2);
+    this.view.setInt16(this.pos, -1);
+    const data = this.buf.subarray(0, this.pos + 2);
+    this.buf = new Uint8Array(this.buf.length);
+    this.view = new DataView(this.buf.buffer);
+    this.#header();
+    return data;
+  }
+}
+
+/** The signed 32-bit integer at b[at]. */
+export function int32(b: Uint8Array, at: number): number {
+  return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
+}
+
+/** The unsigned 32-bit integer at b[at]. */
+export function uint32(b: Uint8Array, at: number): number {
+  return int32(b, at) >>> 0;
+}
+
+/** The epoch microseconds of the timestamptz value (without its length word) at b[at]. */
+export function readTime(b: Uint8Array, at: number): number {
+  return int32(b, at) * 4294967296 + uint32(b, at + 4) + PG_EPOCH_US;
+}
+
+/**
+ * A key for the `inet` value (without its length word) of `len` bytes at b[at]: an IPv4 host
+ * as a number, anything else as hex text. Equal addresses give equal keys.
+ */
+export function inetKey(b: Uint8Array, at: number, len: number): number | string {
+  if (len === 8 && b[at + 1] === 32 && b[at + 2] === 0) {
+    return ((b[at + 4] << 24) >>> 0) + (b[at + 5] << 16) + (b[at + 6] << 8) + b[at + 7];
+  }
+  let k = "";
+  for (let i = 0; i < len; i++) k += b[at + i].toString(16).padStart(2, "0");
+  return k;
+}
+
+/** The text of the `inet` value (without its length word) at b[at], as PostgreSQL reads it. */
+export function inetText(b: Uint8Array, at: number): string {
+  const bits = b[at + 1], nb = b[at + 3];
+  let text: string;
+  if (nb === 4) text = `${b[at + 4]}.${b[at + 5]}.${b[at + 6]}.${b[at + 7]}`;
+  else {
+    const groups: string[] = [];
+    for (let i = 0; i < nb; i += 2) {
+      groups.push(((b[at + 4 + i] << 8) | b[at + 5 + i]).toString(16));
+    }
+    text = groups.join(":");
+  }
+  return bits === nb * 8 ? text : `${text}/${bits}`;
+}
+
+/**
+ * Splits binary COPY data into tuples: calls `onTuple(bytes, start)` with the offset of each
+ * tuple's first field length; a tuple may span chunks.
+ */
+export class BinaryCopyReader {
+  #carry: Uint8Array | null = null;
+  #header = true;
+  /** The trailer was read. */
+  done = false;
+
+  constructor(readonly onTuple: (b: Uint8Array, start: number) => void) {}
+
+  /** Take `chunk[from, to)`, the next bytes of the COPY data. */
+  push(chunk: Uint8Array, from = 0, to = chunk.length): void {
+    let b = chunk, at = from, end0 = to;
+    if (this.#carry) {
+      b = new Uint8Array(this.#carry.length + to - from);
+      b.set(this.#carry);
+      b.set(chunk.subarray(from, to), this.#carry.length);
+      this.#carry = null;
+      at = 0;
+      end0 = b.length;
+    }
+    if (this.#header) {
+      if (end0 - at < HEADER_BYTES) {
+        this.#carry = b.slice(at, end0);
+        return;
+      }
+      at += HEADER_BYTES + int32(b, at + 15);
+      this.#header = false;
+    }
+    while (at + 2 <= end0) {
+      const count = ((b[at] << 8) | b[at + 1]) << 16 >> 16;
+      if (count === -1) {
+        this.done = true;
+        return;
+      }
+      // The tuple's end: walk its field lengths.
+      let end = at + 2;
+      let complete = true;
+      for (let f = 0; f < count; f++) {
+        if (end + 4 > end0) {
+          complete = false;
+          break;
+        }
+        const len = int32(b, end);
+        end += 4 + (len > 0 ? len : 0);
+      }
+      if (!complete || end > end0) break;
+      this.onTuple(b, at + 2);
+      at = end;
+    }
+    if (at < end0) this.#carry = b.slice(at, end0);
+  }
+}

@@ -177,3 +177,66 @@ Deno.test("retention drops the partitions of either zone once they end before th
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a privacy tier rewrites every partition of an old day, those made under another zone too", async () => {
+  const db = await createTestDb();
+  const dir = await Deno.makeTempDir({ prefix: "dnsa-zones-" });
+  try {
+    const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Africa/Kampala" })
+      .format(new Date());
+    const old = addDays(today, -10);
+    const tier = {
+      DNSA_CLIENT_IP: "truncate",
+      DNSA_CLIENT_IP_PREFIX: "24,56",
+      DNSA_CLIENT_IP_FULL_DAYS: "1",
+    };
+    // The day under UTC first; then under Kampala its first hours (before 00:00 UTC) need a
+    // partition of their own beside the UTC one.
+    ok(
+      await db.run(["ingest", await writeLog(dir, "utc.log", [line(old, "12:00:00", 1)])], {
+        ...tier,
+        DNSA_LOG_TZ: "UTC",
+      }),
+      "UTC",
+    );
+    ok(
+      await db.run(
+        ["ingest", await writeLog(dir, "kla.log", [line(old, "01:00:00", 2)])],
+        { ...tier, ...KAMPALA },
+      ),
+      "Kampala",
+    );
+    const parts = await db.sql<{ name: string }[]>`
+      select name from dnsa_partition_bounds()
+      where name like ${"dns_queries_p" + old.replaceAll("-", "") + "%"} order by lo`;
+    assert.equal(parts.length, 2, "the day's rows lie in two partitions");
+    assert.equal(
+      await count(
+        db.sql,
+        "select count(*)::int as n from dns_queries where host(client_ip) = '10.0.0.1'",
+      ),
+      2,
+      "full addresses at ingest",
+    );
+    const r = ok(await db.run(["retention"], { ...tier, ...KAMPALA }), "retention");
+    assert.equal(r.status, "ok");
+    const rows = await db.sql<{ c: string; n: number }[]>`
+      select host(client_ip) as c, count(*)::int as n from dns_queries group by 1 order by 1`;
+    assert.deepEqual(rows.map((x) => [x.c, x.n]), [["10.0.0.0", 2]]);
+    // Both partitions are still there, each with its own bounds, and the day is recorded.
+    const after = await db.sql<{ name: string }[]>`
+      select name from dnsa_partition_bounds()
+      where name like ${"dns_queries_p" + old.replaceAll("-", "") + "%"} order by lo`;
+    assert.deepEqual(after.map((p) => p.name), parts.map((p) => p.name));
+    assert.equal(
+      await count(
+        db.sql,
+        `select count(*)::int as n from privacy_rewritten_days where day = '${old}'`,
+      ),
+      1,
+    );
+  } finally {
+    await db.drop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

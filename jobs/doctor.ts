@@ -27,6 +27,8 @@ export const doctorCommand: CommandRecord = {
               print-time yes, a separate query-errors channel, 'size' with every
               'versions', rate-limit on a resolver without exempt-clients, dnstap
               (the query log never says NXDOMAIN)
+  serve       a serve answering on DNSA_HTTP: whether reading is paused by a
+              database fault, with the reason and what to do
 
 Read-only: nothing is created, migrated or written. Exit status 1 when any
 check FAILs, else 0 (warnings included).

@@ -5,11 +5,16 @@
  * DNSA_PEERS or in the node registry). Deno.cron never overlaps a job with itself and does not catch up
  * runs missed while the program was down, so the scheduler runs each job once at start, and the
  * jobs are idempotent and watermark-driven (rollup marks, partition days). Failed runs are
- * recorded and logged, not retried in a loop: the next slot runs again.
+ * recorded and logged, not retried in a loop: the next slot runs again. One exception: a run
+ * that failed because its session was read-only while the database takes writes again (the
+ * pool's sessions opened during a read-only episode keep that default) renews the pool's
+ * sessions (lib/db/read_only.ts) and runs once more.
  *
  * @module
  */
 import type { JobContext } from "../lib/context.ts";
+import { acceptsWrites, renewSessions } from "../lib/db/read_only.ts";
+import { classifyFault } from "../lib/fault.ts";
 import { listPeers } from "../lib/federation/peer.ts";
 import { closeAbandonedRuns, errorText, type Trigger } from "../lib/job_runs.ts";
 import type { Service } from "../lib/serve/service.ts";
@@ -22,6 +27,31 @@ export interface ScheduledJob {
   name: string;
   schedule: string;
   run: (trigger: Trigger, signal: AbortSignal) => Promise<unknown>;
+}
+
+/**
+ * Run `job`; when it fails on a read-only session while the database takes writes, renew the
+ * sessions of the pool and run it once more.
+ */
+export async function runRecovering(
+  ctx: JobContext,
+  job: ScheduledJob,
+  trigger: Trigger,
+  signal: AbortSignal,
+): Promise<unknown> {
+  try {
+    return await job.run(trigger, signal);
+  } catch (error) {
+    if (classifyFault(error).reason !== "read_only" || signal.aborted) throw error;
+    if (!await acceptsWrites(ctx.sql)) throw error;
+    const renewed = await renewSessions(ctx.sql);
+    ctx.log.info("database takes writes again: sessions renewed, job run again", {
+      job: job.name,
+      trigger,
+      sessions: renewed,
+    });
+    return await job.run(trigger, signal);
+  }
 }
 
 /** The scheduled jobs of `ctx`'s configuration; `federate` only with `peers`. */
@@ -65,7 +95,7 @@ export function createScheduler(ctx: JobContext): Service {
   const runOnce = (job: ScheduledJob, trigger: Trigger) => {
     // One run of a job at a time in this process (a cron slot during the start-up run).
     if (running.has(job.name) || signal.aborted) return running.get(job.name);
-    const p = job.run(trigger, signal).catch((error) => {
+    const p = runRecovering(ctx, job, trigger, signal).catch((error) => {
       ctx.log.error("scheduled job failed", { job: job.name, trigger, error: errorText(error) });
     }).finally(() => running.delete(job.name));
     running.set(job.name, p);

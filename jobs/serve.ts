@@ -10,7 +10,10 @@
  * - **tailer**: follows DNSA_QUERY_LOG and DNSA_ERROR_LOG (or, with DNSA_SOURCE=dnstap, a
  *   dnstap file) through the same parse → batch → commit-with-checkpoint path as `ingest`, so
  *   it continues from the checkpoints `ingest` left, and `ingest` from its; or instead the
- *   **dnstap listener** on the unix socket DNSA_DNSTAP names.
+ *   **dnstap listener** on the unix socket DNSA_DNSTAP names (`unix:/path`).
+ *
+ * Only a configuration error ends serve: every database or source fault pauses reading and
+ * is retried (lib/fault.ts), shown in `/metrics`, the log and `doctor`.
  *
  * Returns when `signal` aborts, after committing what it read; a failing tailer stops the
  * other services and its error is thrown.
@@ -21,7 +24,7 @@ import { type CommandRecord, withStopSignal } from "../lib/cli.ts";
 import { ConfigError } from "../lib/config.ts";
 import { type JobContext, nodeIdOf } from "../lib/context.ts";
 import { guardCopyWriteRace } from "../lib/db/connect.ts";
-import { type DnstapFollowStats, isDnstapFileTarget } from "../lib/dnstap/follow.ts";
+import type { DnstapFollowStats } from "../lib/dnstap/follow.ts";
 import type { ListenerStats } from "../lib/dnstap/listener.ts";
 import type { FollowStats } from "../lib/tail/follower.ts";
 import { MetricsRecorder } from "../lib/metrics.ts";
@@ -62,8 +65,8 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Ser
   const dnstap = config.source === "dnstap" ? config.dnstap : null;
   if (config.source === "dnstap" && !dnstap) {
     throw new ConfigError(
-      "DNSA_SOURCE=dnstap needs DNSA_DNSTAP: the unix socket named writes to " +
-        "(dnstap-output unix) or the dnstap file it writes (dnstap-output file)",
+      "DNSA_SOURCE=dnstap needs DNSA_DNSTAP: unix:/path for the unix socket named writes to " +
+        "(dnstap-output unix), or the path of the dnstap file it writes (dnstap-output file)",
     );
   }
   const nodeId = await nodeIdOf(ctx.sql, config.node);
@@ -74,7 +77,7 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Ser
   const live = { nodeId, stats, privacy };
   const source: IngestService<ServeResult> = dnstap === null
     ? createLogTailer(ctx, { ...live, fromEnd: options.fromEnd })
-    : await isDnstapFileTarget(dnstap)
+    : config.dnstapKind !== "socket"
     ? createDnstapFileTailer(ctx, { ...live, path: dnstap, fromEnd: options.fromEnd })
     : createDnstapListener(ctx, { ...live, path: dnstap });
   const services: Service[] = [
@@ -161,8 +164,9 @@ under their new names. On first start a file without a checkpoint is read from
 its start; with --from-end, files never read before start at their end instead
 (what is already in them is not stored). The directory is watched (inotify) and polled every DNSA_POLL_MS
 (default 1000; polling alone works, e.g. on NFS). While PostgreSQL is down,
-reading pauses and the batch is retried with backoff; nothing is lost or
-stored twice. SIGTERM or SIGINT: the batch read so far is committed and serve
+or refuses the batch (disk full, read-only, a timeout, a missing table),
+reading pauses and the batch is retried with backoff; /metrics, the log and
+doctor say why, and nothing is lost or stored twice. SIGTERM or SIGINT: the batch read so far is committed and serve
 exits 0. A JSON summary is logged every minute.
 
 The scheduled jobs run beside it: rollup every DNSA_ROLLUP_SCHEDULE (default
@@ -171,11 +175,11 @@ and, when there are peers, federate every DNSA_FEDERATE_SCHEDULE (default
 '*/5 * * * *'), all UTC, and each once at start to catch up what was missed
 while it was down.
 
-With DNSA_SOURCE=dnstap it reads dnstap instead of the logs: DNSA_DNSTAP is a
-unix socket it listens on (named's dnstap-output unix), or a dnstap file it
-follows with its rotated versions (an existing file, or a name ending in
-.fstrm, .dnstap or .tap). DNSA_NAMED_STATS (named's statistics channel) adds
-named's count of dropped dnstap frames to the summary.
+With DNSA_SOURCE=dnstap it reads dnstap instead of the logs: DNSA_DNSTAP is
+unix:/path, a unix socket it listens on (named's dnstap-output unix), or else
+the path of a dnstap file it follows with its rotated versions (dnstap-output
+file). DNSA_NAMED_STATS (named's statistics channel) adds named's count of
+dropped dnstap frames to the summary and /metrics.
 
 HTTP: the dashboard at /, the JSON API under /api/, Prometheus metrics at
 /metrics and /healthz, on DNSA_HTTP (default 127.0.0.1:8053). Listening beyond

@@ -32,7 +32,14 @@ export interface Config {
   source: "querylog" | "dnstap";
   queryLog: string;
   errorLog: string;
+  /** The dnstap path (without its `unix:` prefix). */
   dnstap: string | null;
+  /**
+   * What DNSA_DNSTAP names: `unix:/path` a unix socket to listen on (named's
+   * `dnstap-output unix`), anything else a file to follow (`dnstap-output file`).
+   */
+  dnstapKind: "socket" | "file" | null;
+  /** named's statistics channel, read for its count of dropped dnstap frames. */
   /** named's statistics channel: server counters (rcodes, RRL, cache), dnstap drops. */
   namedStats: string | null;
   /** This node's registry entry (dns_nodes node_ip, location, network); null = not set. */
@@ -88,6 +95,23 @@ const KNOWN_DNSA_KEYS = [
 ] as const;
 
 const optionalText = z.string().trim().min(1).optional();
+
+/**
+ * DNSA_DNSTAP: `unix:/run/dns-analytics/dnstap.sock` is a socket to listen on; anything else
+ * (`/var/log/named/dnstap.fstrm`, optionally `file:` before it) a file to follow. Nothing is
+ * guessed from what exists at the path or from its name.
+ */
+export function parseDnstapTarget(
+  value: string | undefined,
+): { dnstap: string | null; dnstapKind: "socket" | "file" | null } {
+  if (value === undefined) return { dnstap: null, dnstapKind: null };
+  const m = /^(unix|file):(.*)$/.exec(value);
+  const path = (m ? m[2] : value).trim();
+  if (path === "") {
+    throw new ConfigError(`DNSA_DNSTAP=${value}: a path must follow "${m?.[1]}:"`);
+  }
+  return { dnstap: path, dnstapKind: m?.[1] === "unix" ? "socket" : "file" };
+}
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -338,7 +362,7 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
     source: v.DNSA_SOURCE,
     queryLog: v.DNSA_QUERY_LOG,
     errorLog: v.DNSA_ERROR_LOG,
-    dnstap: v.DNSA_DNSTAP ?? null,
+    ...parseDnstapTarget(v.DNSA_DNSTAP),
     namedStats: v.DNSA_NAMED_STATS ?? null,
     nodeMeta: Object.freeze({
       ip: v.DNSA_NODE_IP ?? null,

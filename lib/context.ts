@@ -60,7 +60,7 @@ export async function openContext(
         await close();
         throw error;
       }
-      const delayMs = Math.round(backoffMs(attempt));
+      const delayMs = backoffMs(attempt + 1);
       log.warn("database unavailable at start, waiting", {
         error: errorText(error),
         retry_in_ms: delayMs,

@@ -14,6 +14,7 @@
  * ```
  * @module
  */
+import { FaultBoard } from "./fault.ts";
 
 /** What the follower has done since start, as `/api/health` and `/metrics` show it. */
 export interface IngestSnapshot {
@@ -53,6 +54,15 @@ export class MetricsRecorder {
   databaseErrors = 0;
   /** HTTP responses by status code. */
   readonly httpResponses = new Map<number, number>();
+  /** The paused state of each source (lib/fault.ts). */
+  readonly faults = new FaultBoard();
+  /** dnstap loss: connections closed for a protocol error, and named's own counters. */
+  readonly dnstap: {
+    protocolErrors: number;
+    /** From named's statistics channel; null until it was read. */
+    namedSent: number | null;
+    namedDropped: number | null;
+  } = { protocolErrors: 0, namedSent: null, namedDropped: null };
   /** Readings of named's statistics channel stored, and those that failed. */
   namedStatsReads = 0;
   namedStatsFailures = 0;
@@ -73,6 +83,7 @@ export class MetricsRecorder {
       behind: {},
       lastCommitAt: null,
     };
+    this.faults.register(options.source);
   }
 
   /**
@@ -172,6 +183,8 @@ export function recorderFamilies(m: MetricsRecorder, options: { node: string }):
       sets.set(base, (sets.get(base) ?? 0) + 1);
     }
   }
+  const states = [...m.faults.states()];
+  const named = (v: number | null) => v === null ? [] : [{ labels: node, value: v }];
   return [
     {
       name: "dnsa_process_start_time_seconds",
@@ -271,6 +284,52 @@ export function recorderFamilies(m: MetricsRecorder, options: { node: string }):
       help: "Database errors since start: batches retried, HTTP queries that failed.",
       type: "counter",
       samples: [{ labels: node, value: m.databaseErrors }],
+    },
+    {
+      name: "dnsa_source_paused",
+      help: "1 while reading the source is paused by a database or source fault (retried " +
+        "with backoff; the reason is in dnsa_source_pause_reason), else 0.",
+      type: "gauge",
+      samples: states.map(([source, s]) => ({
+        labels: { ...node, source },
+        value: s.paused ? 1 : 0,
+      })),
+    },
+    {
+      name: "dnsa_source_pause_reason",
+      help: "1 for the reason of the current pause of a source (disk_full, read_only, " +
+        "statement_timeout, relation_missing, connection_lost, …); absent while reading.",
+      type: "gauge",
+      samples: states.filter(([, s]) => s.paused).map(([source, s]) => ({
+        labels: { ...node, source, reason: s.reason ?? "unknown" },
+        value: 1,
+      })),
+    },
+    {
+      name: "dnsa_source_pauses_total",
+      help: "Pauses of reading a source since start.",
+      type: "counter",
+      samples: states.map(([source, s]) => ({ labels: { ...node, source }, value: s.pauses })),
+    },
+    {
+      name: "dnsa_dnstap_protocol_errors_total",
+      help: "dnstap connections closed since start for a protocol error (garbage, a wrong " +
+        "content type, an oversized frame): what they carried after the error is lost.",
+      type: "counter",
+      samples: [{ labels: node, value: m.dnstap.protocolErrors }],
+    },
+    {
+      name: "dnsa_named_dnstap_dropped_total",
+      help: "dnstap frames named dropped (its output queue was full), as its statistics " +
+        "channel (DNSA_NAMED_STATS) reports; absent until it was read.",
+      type: "counter",
+      samples: named(m.dnstap.namedDropped),
+    },
+    {
+      name: "dnsa_named_dnstap_sent_total",
+      help: "dnstap frames named queued for output, as its statistics channel reports.",
+      type: "counter",
+      samples: named(m.dnstap.namedSent),
     },
     {
       name: "dnsa_named_stats_reads_total",

@@ -70,11 +70,16 @@ export async function applyRetention(
     statsDaysDeleted: [],
     rolledUp: 0,
   };
-  // Statistics first need every pending window whose raw rows are about to go.
-  const partitions = await sql.unsafe<{ name: string; day: string }[]>(
+  const [rawCut] = await sql.unsafe<{ t: Date }[]>(
+    "select ($1::date::timestamp at time zone $2::text) as t",
+    [rawKeep, options.tz],
+  );
+  // Statistics first need every pending window whose raw rows are about to go. A partition
+  // goes when it ends before the first kept day, whatever zone made it.
+  const partitions = await sql.unsafe<{ name: string; day: string; lo: Date; hi: Date }[]>(
     RETENTION_SQL.rawPartitions,
   );
-  const old = partitions.filter((p) => p.day < rawKeep);
+  const old = partitions.filter((p) => p.hi.getTime() <= rawCut.t.getTime());
   if (old.length > 0) {
     const r = await rollupStatistics(sql, {
       tz: options.tz,
@@ -87,19 +92,10 @@ export async function applyRetention(
     if (options.signal?.aborted) return result;
     await sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(${PARTITION_LOCK})`;
-      const [b] = await tx.unsafe<{ lo: Date; hi: Date }[]>(
-        "select ($1::date::timestamp at time zone $2::text) as lo, " +
-          "(($1::date + 1)::timestamp at time zone $2::text) as hi",
-        [p.day, options.tz],
-      );
-      await tx.unsafe(RETENTION_SQL.dropPartition, [p.name, b.lo, b.hi]);
+      await tx.unsafe(RETENTION_SQL.dropPartition, [p.name, options.tz]);
     });
-    result.droppedDays.push(p.day);
+    if (!result.droppedDays.includes(p.day)) result.droppedDays.push(p.day);
   }
-  const [rawCut] = await sql.unsafe<{ t: Date }[]>(
-    "select ($1::date::timestamp at time zone $2::text) as t",
-    [rawKeep, options.tz],
-  );
   result.errorLinesDeleted = await repeatDelete(sql, RETENTION_SQL.deleteOldErrors, rawCut.t);
   result.rejectsDeleted = await repeatDelete(sql, RETENTION_SQL.deleteOldRejects, rawCut.t);
 
@@ -118,14 +114,13 @@ export async function applyRetention(
   );
   await sql.unsafe(RETENTION_SQL.deleteOldSeen, [statsCut.t]);
 
+  // Every day ahead is ensured: after a change of zone a day may be covered only in part.
   const have = new Set(partitions.map((p) => p.day));
-  const ahead = [today, today + 1, today + 2].map(dayString).filter((d) => !have.has(d));
-  if (ahead.length > 0) {
-    await sql.begin(async (tx) => {
-      await tx`select pg_advisory_xact_lock(${PARTITION_LOCK})`;
-      for (const d of ahead) await tx.unsafe(INGEST_SQL.ensurePartition, [d, options.tz]);
-    });
-    result.createdDays = ahead;
-  }
+  const ahead = [today, today + 1, today + 2].map(dayString);
+  await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${PARTITION_LOCK})`;
+    for (const d of ahead) await tx.unsafe(INGEST_SQL.ensurePartition, [d, options.tz]);
+  });
+  result.createdDays = ahead.filter((d) => !have.has(d));
   return result;
 }

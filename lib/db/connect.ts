@@ -127,27 +127,9 @@ export function openReadOnlyPool(
   });
 }
 
-/** True for errors that mean "the server is unreachable or restarting": retry later. */
-export function isTransientDbError(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  if (typeof code !== "string") return false;
-  return [
-    "ECONNREFUSED",
-    "ECONNRESET",
-    "ETIMEDOUT",
-    "EPIPE",
-    "CONNECTION_CLOSED",
-    "CONNECTION_ENDED",
-    "CONNECTION_DESTROYED",
-    "CONNECT_TIMEOUT",
-    "57P01", // admin_shutdown
-    "57P02", // crash_shutdown
-    "57P03", // cannot_connect_now
-    "53300", // too_many_connections
-    "40001", // serialization_failure
-    "40P01", // deadlock_detected
-  ].includes(code) || code.startsWith("08");
-}
+// The fault policy (lib/fault.ts) decides what pauses and what ends the program; the
+// followers and the commit loop reach it through this module.
+export { classifyFault, type Fault, isTransientDbError } from "../fault.ts";
 
 /** Describe a connection failure with the target (never the password) and a next step. */
 export function explainDbError(config: Config, err: unknown): string {

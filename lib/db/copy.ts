@@ -22,8 +22,21 @@ export async function copyIn(
   blocks: Iterable<Uint8Array>,
   format: "binary" | "text" = "binary",
 ): Promise<void> {
-  const w = await tx.unsafe(`copy ${table} (${columns.join(", ")}) from stdin (format ${format})`)
-    .writable();
+  const query = tx.unsafe(`copy ${table} (${columns.join(", ")}) from stdin (format ${format})`);
+  // The server's own error (disk full, read-only, a constraint) arrives after CopyDone, when
+  // postgres.js has already resolved the query with the stream and only calls the query's
+  // reject (a no-op then). Keep it, so a failed COPY says why (its SQLSTATE) rather than only
+  // "transaction aborted" from the probe below.
+  let refused: unknown = null;
+  const q = query as unknown as { reject?: (error: unknown) => unknown };
+  const reject = q.reject;
+  if (typeof reject === "function") {
+    q.reject = (error: unknown) => {
+      refused ??= error;
+      return reject.call(query, error);
+    };
+  }
+  const w = await query.writable();
   const finished = new Promise<void>((resolve, reject) => {
     w.once("finish", resolve);
     w.once("error", reject);
@@ -33,7 +46,7 @@ export async function copyIn(
       () => reject(Object.assign(new Error("COPY stream closed"), { code: "CONNECTION_CLOSED" })),
     );
   });
-  finished.catch(() => {});
+  finished.catch((error) => refused ??= error);
   const list = [...blocks];
   for (let i = 0; i < list.length - 1; i++) {
     if (!w.write(list[i])) await Promise.race([once(w, "drain"), finished]);
@@ -61,6 +74,8 @@ export async function copyIn(
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "25P02") {
+      const real = (refused as { code?: unknown } | null)?.code;
+      if (typeof real === "string" && real !== "25P02") throw refused;
       throw new Error(
         "PostgreSQL refused the rows of a batch (COPY failed; its log has the reason). " +
           "This is a bug in dns-analytics: please report it with that log line.",

@@ -9,6 +9,7 @@ import dnstapWait from "../../sql/ingest/dnstap_wait.sql" with { type: "text" };
 import dnstapExpire from "../../sql/ingest/dnstap_expire.sql" with { type: "text" };
 import insertDnstapUnnest from "../../sql/ingest/insert_dnstap_unnest.sql" with { type: "text" };
 import applyRcodes from "../../sql/ingest/apply_rcodes.sql" with { type: "text" };
+import acceptsWrites from "../../sql/ingest/accepts_writes.sql" with { type: "text" };
 import ensurePartition from "../../sql/ingest/ensure_partition.sql" with { type: "text" };
 import errorsUnmatched from "../../sql/ingest/errors_unmatched.sql" with { type: "text" };
 import insertErrors from "../../sql/ingest/insert_errors.sql" with { type: "text" };
@@ -56,6 +57,7 @@ import rollup_versions_backfill from "../../sql/rollup/versions_backfill.sql" wi
 
 /** The ingest statements by name. */
 export const INGEST_SQL = {
+  acceptsWrites,
   insertDnstapUnnest,
   dnstapExpire,
   dnstapWait,

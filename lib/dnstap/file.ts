@@ -122,6 +122,7 @@ export function dnstapFileSource(ctx: WriterContext, options: DnstapSourceOption
       return last;
     },
     seal: (batch) => assembler.seal(batch),
+    reset: () => assembler.reset(),
     settle: settleDnstap,
     async finish(ctx) {
       const stop = last?.stoppedAt;

@@ -1,14 +1,14 @@
 /**
- * `serve` with `DNSA_SOURCE=dnstap`: the dnstap source named by `DNSA_DNSTAP`, either a unix
- * socket to listen on or a file to follow. How it is recognised: an existing regular file, or
- * a name ending in `.fstrm`, `.dnstap`, `.tap` (optionally `.gz`), is a file (named's
- * `dnstap-output file`), followed with its rotated versions exactly once like the logs;
- * anything else is a socket path the program listens on (named's `dnstap-output unix`).
- * A file is followed by the tail's follower (lib/tail/follower.ts) with the dnstap file
- * source: the watcher, the outage backoff and `--from-end` as for the logs.
+ * `serve` with `DNSA_SOURCE=dnstap`: the dnstap source named by `DNSA_DNSTAP`, said
+ * explicitly (lib/config.ts): `unix:/path` is a socket the program listens on (named's
+ * `dnstap-output unix`); anything else a file (named's `dnstap-output file`), followed with
+ * its rotated versions exactly once like the logs. A file is followed by the tail's follower
+ * (lib/tail/follower.ts) with the dnstap file source: the watcher, the fault policy's pauses
+ * and `--from-end` as for the logs.
  *
  * @module
  */
+import { ConfigError } from "../config.ts";
 import type { WriterContext } from "../ingest/commit.ts";
 import type { Logger } from "../log.ts";
 import { follow, type FollowStats } from "../tail/follower.ts";
@@ -17,15 +17,18 @@ import { dnstapFileSource } from "./file.ts";
 import { listenDnstap } from "./listener.ts";
 import { DnstapAssembler } from "./rows.ts";
 
-/** Whether `target` names a dnstap file (true) or a socket to listen on (false). */
-export async function isDnstapFileTarget(target: string): Promise<boolean> {
-  try {
-    const info = await Deno.stat(target);
-    if (info.isFile) return true;
-  } catch {
-    // not there yet: decided by its name
+/**
+ * A bare DNSA_DNSTAP path where a socket exists: before `unix:` was required, such a path
+ * meant "listen here". Following it as a file would read nothing, so say what to write.
+ */
+async function refuseSocketAsFile(path: string): Promise<void> {
+  const info = await Deno.lstat(path).catch(() => null);
+  if (info?.isSocket) {
+    throw new ConfigError(
+      `DNSA_DNSTAP=${path} is a unix socket, but a path without "unix:" names a dnstap file ` +
+        `to follow: write DNSA_DNSTAP=unix:${path} to listen on the socket`,
+    );
   }
-  return /\.(fstrm|dnstap|tap)(\.gz)?$/.test(target);
 }
 
 /** Counters of a dnstap follower, for the periodic summary. */
@@ -54,6 +57,8 @@ export async function followDnstap(
   ctx: WriterContext,
   target: string,
   options: {
+    /** `socket` (DNSA_DNSTAP=unix:…) or `file`. */
+    kind: "socket" | "file";
     log: Logger;
     signal: AbortSignal;
     pollMs: number;
@@ -63,7 +68,7 @@ export async function followDnstap(
   },
 ): Promise<DnstapFollowStats> {
   const { log, signal } = options;
-  if (!(await isDnstapFileTarget(target))) {
+  if (options.kind === "socket") {
     const s = await listenDnstap(ctx, {
       path: target,
       log,
@@ -95,6 +100,7 @@ export async function followDnstap(
       lastCommitAt: s.lastCommitAt,
     };
   }
+  await refuseSocketAsFile(target);
   const assembler = new DnstapAssembler({
     nodeId: ctx.nodeId,
     clock: createZoneClock(ctx.tz),

@@ -3,16 +3,23 @@
  * ACCEPT, named sends START and data frames, and STOP (answered by FINISH) when it closes. A
  * dropped or restarted named simply connects again. Frames from every connection go into one
  * batch that commits every `flushMs` (with a checkpoint counting frames, so a commit whose
- * acknowledgement was lost is not applied twice). Frames read from the socket but not yet
- * committed are lost if the process is killed: the socket has no replay. While the database
- * is down the batch grows to `maxFrames`, then reading pauses, so named's own buffer fills and
- * named drops frames (it counts them; we cannot see them).
+ * acknowledgement was lost is not applied twice). The socket has no replay, so a batch counts
+ * as stored only once it is on the database's disk (synchronous commit), and a checkpoint the
+ * database holds that differs from the batch's start (a crash lost a commit, another process
+ * wrote) is continued from, never fatal. Frames read but not yet committed are lost if the
+ * process is killed. While the database fails (the fault policy, lib/fault.ts: down, full,
+ * read-only…) the commit is retried with backoff, the batch grows to `maxFrames`, then reading
+ * pauses, so named's own buffer fills and named drops frames (its statistics channel counts
+ * them: dnsa_named_dnstap_dropped_total).
  *
  * Garbage, a wrong content type, an oversized or truncated frame: the connection is logged and
  * closed; the listener keeps running.
  *
  * @module
  */
+import { backoffMs } from "../backoff.ts";
+import { ConfigError } from "../config.ts";
+import { classifyFault } from "../fault.ts";
 import { Batch } from "../ingest/batch.ts";
 import { commitBatch, type WriterContext } from "../ingest/commit.ts";
 import type { Logger } from "../log.ts";
@@ -49,17 +56,30 @@ export interface ListenOptions {
   flushMs?: number;
   /** Frames buffered before reading pauses. Default 200 000. */
   maxFrames?: number;
-  /** Called after each commit. */
+  /** Called after each commit and each connection closed for a protocol error. */
   onCommit?: (stats: ListenerStats) => void;
 }
 
-/** Remove a stale socket at `path` (never a regular file or a directory). */
+/**
+ * Remove a stale socket at `path` (left by a process that was killed); never a regular file
+ * or a directory, and never the socket of a process that still listens on it.
+ */
 async function removeStaleSocket(path: string): Promise<void> {
   try {
     const info = await Deno.lstat(path);
     if (info.isFile || info.isDirectory) {
-      throw new Error(
+      throw new ConfigError(
         `DNSA_DNSTAP: ${path} exists and is not a socket; remove it or choose another path`,
+      );
+    }
+    const live = await Deno.connect({ transport: "unix", path }).then((c) => {
+      c.close();
+      return true;
+    }, () => false);
+    if (live) {
+      throw new ConfigError(
+        `DNSA_DNSTAP: another process listens on ${path} (a second serve for this socket?); ` +
+          "stop it or choose another path",
       );
     }
     await Deno.remove(path);
@@ -88,7 +108,9 @@ export async function listenDnstap(
     lastCommitAt: null,
   };
   const fingerprint = `socket:${path}`;
-  let offset = await peekCheckpoint(ctx.sql, { nodeId: ctx.nodeId, fingerprint }) ?? 0;
+  // Batches of a socket commit durably and continue the database's frame count (commit.ts).
+  const wctx: WriterContext = { ...ctx, socket: true };
+  let offset = await readCheckpoint(wctx, fingerprint, signal);
   const assembler = new DnstapAssembler({
     nodeId: ctx.nodeId,
     clock: createZoneClock(ctx.tz),
@@ -112,7 +134,17 @@ export async function listenDnstap(
     assembler.seal(b, new Date(final ? Date.now() : Date.now() - DNSTAP_ANSWER_WINDOW_MS));
     // Nothing read since the last commit: waiting queries from a minute ago still become rows.
     if (b.endOffset === b.source.startOffset && assembler.lastFrameMs === 0) return;
-    await commitBatch(ctx, b, { settle: settleDnstap });
+    await commitBatch(wctx, b, {
+      settle: settleDnstap,
+      onRebase: (shift) => {
+        log.warn("dnstap socket checkpoint continued from the database's", {
+          path,
+          frames_moved: shift,
+        });
+        offset += shift;
+        batch.source.startOffset += shift;
+      },
+    });
     stats.rows += b.counts.rows + (b.dnstap?.expiredRows ?? 0);
     stats.batches++;
     stats.lastCommitAt = Date.now();
@@ -174,6 +206,7 @@ export async function listenDnstap(
     } catch (error) {
       if (error instanceof FrameError) {
         stats.protocolErrors++;
+        options.onCommit?.(stats);
         log.warn("dnstap connection closed: not a valid dnstap stream", {
           path,
           error: error.message,
@@ -222,4 +255,25 @@ export async function listenDnstap(
   await Deno.remove(path).catch(() => {});
   log.info("dnstap socket closed", { path, frames: stats.frames, rows: stats.rows });
   return stats;
+}
+
+/** The socket's checkpoint (frames stored so far); retried while the database fails. */
+async function readCheckpoint(
+  ctx: WriterContext,
+  fingerprint: string,
+  signal: AbortSignal,
+): Promise<number> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      const offset = await peekCheckpoint(ctx.sql, { nodeId: ctx.nodeId, fingerprint });
+      ctx.faults?.resume();
+      return offset ?? 0;
+    } catch (error) {
+      const fault = classifyFault(error);
+      if (fault.kind === "fatal" || signal.aborted || !ctx.pauseOnFaults) throw error;
+      const delayMs = backoffMs(attempt + 1);
+      ctx.faults?.pause(fault, delayMs);
+      await sleep(delayMs, signal);
+    }
+  }
 }

@@ -220,6 +220,15 @@ export class DnstapAssembler {
   }
 
   /**
+   * Forget the queries and answers taken since the last {@linkcode seal}: their frames are
+   * read again (a failed commit, a checkpoint another process moved).
+   */
+  reset(): void {
+    this.#waiting = new Map();
+    this.#answered = [];
+  }
+
+  /**
    * End `batch`: its unanswered queries wait in the database, and queries waiting since
    * before `expireBefore` become rows (default: 60 s before the latest frame).
    */

@@ -16,6 +16,7 @@ import { checkDatabase } from "./database.ts";
 import { fileReader } from "./file_access.ts";
 import type { Finding } from "./finding.ts";
 import { checkNamed } from "./named_conf.ts";
+import { checkServePaused } from "./serve_paused.ts";
 import { checkSources } from "./sources.ts";
 
 /** Options of {@linkcode doctor}. */
@@ -58,6 +59,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     const reader = await fileReader(options.serviceUser);
     if (reader.note) findings.push(reader.note);
     findings.push(...await checkSources(config, reader));
+    findings.push(await checkServePaused(config));
   }
   findings.push(...await checkNamed(config, options.namedConf));
   return { findings, failed: findings.some((f) => f.level === "FAIL") };

@@ -42,6 +42,8 @@ const LAN_EXAMPLE = "exempt-clients { 192.168.238.0/24; 10.10.10.0/24; 127.0.0.0
 /** Options of {@linkcode checkNamedConf}: what the program is configured to read. */
 export interface NamedConfCheckOptions extends LogTargets {
   dnstap?: string | null;
+  /** What DNSA_DNSTAP names (`unix:` = socket); checked against named's dnstap-output. */
+  dnstapKind?: "socket" | "file";
 }
 
 /** Every named.conf finding: logging, rotation, rate limiting, dnstap. */
@@ -142,6 +144,8 @@ function checkDnstap(
           "make them the same path",
       };
     }
+    const mismatch = dnstapKindMismatch(output ? argsOf(output)[0] : undefined, options);
+    if (mismatch) return { level: "FAIL", check, message: mismatch };
     return { level: "ok", check, message: `client responses → ${outputPath}` };
   }
   if (hasResponseLog) {
@@ -191,7 +195,26 @@ export async function checkNamed(
       queryLog: config?.queryLog,
       errorLog: config?.errorLog,
       dnstap: config?.dnstap,
+      dnstapKind: config?.dnstapKind ?? undefined,
     }),
     ...(config ? await checkStatsChannel(config, { conf }) : []),
   ];
+}
+
+/**
+ * named's `dnstap-output unix|file` against DNSA_DNSTAP's kind (`unix:` = socket): a socket
+ * named writes to that this program follows as a file (or the reverse) is never read.
+ */
+export function dnstapKindMismatch(
+  mode: string | undefined,
+  options: { dnstap?: string | null; dnstapKind?: "socket" | "file" },
+): string | null {
+  if (!options.dnstapKind || !options.dnstap || !mode) return null;
+  const named = mode.toLowerCase() === "unix" ? "socket" : "file";
+  if (named === options.dnstapKind) return null;
+  return named === "socket"
+    ? `named writes dnstap to the unix socket ${options.dnstap}, but DNSA_DNSTAP has no ` +
+      `"unix:" and names a file to follow: set DNSA_DNSTAP=unix:${options.dnstap}`
+    : `named writes dnstap to the file ${options.dnstap}, but DNSA_DNSTAP=unix:… listens on a ` +
+      `socket: set DNSA_DNSTAP=${options.dnstap}`;
 }

@@ -6,7 +6,6 @@
  */
 import { dirname } from "node:path";
 import type { Config } from "../config.ts";
-import { isDnstapFileTarget } from "../dnstap/follow.ts";
 import { aclHint, type FileReader, SERVICE_USER } from "./file_access.ts";
 import type { Finding } from "./finding.ts";
 
@@ -81,11 +80,12 @@ export async function checkSources(
     return [{
       level: "FAIL",
       check,
-      message: "DNSA_SOURCE=dnstap needs DNSA_DNSTAP: the socket named's dnstap-output unix " +
-        "names (e.g. /run/dns-analytics/dnstap.sock) or the file of dnstap-output file",
+      message: "DNSA_SOURCE=dnstap needs DNSA_DNSTAP: unix: and the socket named's " +
+        "dnstap-output unix names (e.g. unix:/run/dns-analytics/dnstap.sock), or the file of " +
+        "dnstap-output file",
     }];
   }
-  if (await isDnstapFileTarget(config.dnstap)) return checkLogFile(config.dnstap, check, reader);
+  if (config.dnstapKind !== "socket") return checkLogFile(config.dnstap, check, reader);
   const dir = dirname(config.dnstap);
   const access = await reader.probe(dir, "dir");
   if (access !== "ok") {

@@ -128,11 +128,21 @@ async function databaseFamilies(deps: ScrapeDeps): Promise<MetricFamily[]> {
 export async function renderMetrics(deps: ScrapeDeps): Promise<string> {
   const families = recorderFamilies(deps.metrics, { node: deps.config.node });
   let up = 1;
+  // The in-process counters (a paused source among them) are what matters most when the
+  // database is in trouble: a scrape never waits long for the database part.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const slow = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("database too slow for a scrape")), 2500);
+  });
   try {
-    families.push(...await databaseFamilies(deps));
+    const db = databaseFamilies(deps);
+    db.catch(() => {});
+    families.push(...await Promise.race([db, slow]));
   } catch {
     deps.metrics.countDatabaseError();
     up = 0;
+  } finally {
+    clearTimeout(timer);
   }
   families.push({
     name: "dnsa_database_up",

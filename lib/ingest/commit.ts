@@ -9,7 +9,10 @@
  * @module
  */
 import type { Sql, Tx } from "../db/connect.ts";
-import { isTransientDbError } from "../db/connect.ts";
+import { classifyFault } from "../db/connect.ts";
+import { acceptsWrites } from "../db/read_only.ts";
+import type { FaultReporter } from "../fault.ts";
+import { sleep } from "../sleep.ts";
 import { copyIn } from "../db/copy.ts";
 import { INGEST_SQL } from "../db/statements.ts";
 import { backoffMs } from "../backoff.ts";
@@ -32,6 +35,12 @@ export interface WriterContext {
   nodeId: number;
   tz: string;
   knownDays: Set<number>;
+  /**
+   * The one partition that holds all of a known day, by day; null for a day whose rows lie
+   * in partitions made under different zones (copied into dns_queries). A known day missing
+   * here is copied into the partition of its name.
+   */
+  dayTables?: Map<number, string | null>;
   /** The server takes COPY FROM STDIN (PostgreSQL); false for the embedded database. */
   copy?: boolean;
   /** Called before each retry after a transient failure. */
@@ -40,6 +49,24 @@ export interface WriterContext {
   onCommit?: (info: { seconds: number; rows: number }) => void;
   /** Give up after this long of failures (ms). Default 5 min. */
   retryForMs?: number;
+  /**
+   * Retry every fault the policy pauses on (lib/fault.ts), not only a lost connection: a
+   * long-running reader (serve) waits out a full disk, a read-only server, a missing table.
+   */
+  pauseOnFaults?: boolean;
+  /** Told of each failed attempt and of the first one that works after it. */
+  faults?: FaultReporter;
+  /**
+   * The source is a socket (no replay): each batch is durable when its COMMIT returns
+   * (synchronous_commit on), and its checkpoint counts frames, so a database checkpoint that
+   * differs from the batch's start is continued from rather than a conflict.
+   */
+  socket?: boolean;
+  /**
+   * Set once a batch met a read-only session: from then on each commit reads whether the
+   * database takes writes (see {@linkcode commitBatch}).
+   */
+  readOnlySeen?: boolean;
   signal?: AbortSignal;
   /** What is stored of clients and names (lib/privacy/); absent = everything. */
   privacy?: PrivacyPolicy;
@@ -48,14 +75,26 @@ export interface WriterContext {
 const PARTITION_LOCK = 4_243_120_002;
 const NODE_WRITE_LOCK = 424_312; // with the node_id as second key
 
-/** Make sure the day partitions of `days` exist. */
-export async function ensurePartitions(ctx: WriterContext, days: Iterable<number>) {
+/**
+ * Make sure partitions cover every day of `days` in the writer's zone (partitions made under
+ * another zone are kept; the parts of a day they leave uncovered get partitions of their own).
+ */
+export async function ensurePartitions(
+  ctx: WriterContext,
+  days: Iterable<number>,
+  options: { readWrite?: boolean } = {},
+) {
   const missing = [...days].filter((d) => !ctx.knownDays.has(d));
   if (missing.length === 0) return;
-  await ctx.sql.begin(async (tx) => {
+  const tables = ctx.dayTables ??= new Map();
+  await begin(ctx.sql, options.readWrite, async (tx) => {
     await tx`select pg_advisory_xact_lock(${PARTITION_LOCK})`;
     for (const d of missing) {
-      await tx.unsafe(INGEST_SQL.ensurePartition, [dayString(d), ctx.tz]);
+      const [r] = await tx.unsafe<{ part: string | null }[]>(
+        INGEST_SQL.ensurePartition,
+        [dayString(d), ctx.tz],
+      );
+      tables.set(d, r?.part ?? null);
     }
   });
   for (const d of missing) ctx.knownDays.add(d);
@@ -90,41 +129,75 @@ class AlreadyCommitted extends Error {}
 export async function commitBatch(
   ctx: WriterContext,
   batch: BatchData,
-  options: { after?: Promise<unknown>; settle?: SettleStep } = {},
+  options: {
+    after?: Promise<unknown>;
+    settle?: SettleStep;
+    /** A socket's batch continued the database's count, `shift` frames on (see `socket`). */
+    onRebase?: (shift: number) => void;
+  } = {},
 ): Promise<CommitOutcome> {
   const settle = options.settle ?? settleQueryErrors;
   const started = Date.now();
+  // After a read-only fault, sessions opened meanwhile still carry the read-only default of
+  // their start (for as long as the pool keeps them); while the catalog says writes are
+  // taken, transactions say READ WRITE. Before any such fault, nothing is read.
+  let readWrite = ctx.readOnlySeen ? await acceptsWrites(ctx.sql) : false;
   for (let attempt = 1;; attempt++) {
+    const moved = { shift: 0 };
     try {
-      await ensurePartitions(ctx, batch.days);
+      await ensurePartitions(ctx, batch.days, { readWrite });
       const t0 = performance.now();
-      const outcome = await ctx.sql.begin((tx) =>
-        writeBatch(tx, ctx, batch, { after: options.after, settle })
+      const outcome = await begin(
+        ctx.sql,
+        readWrite,
+        (tx) => writeBatch(tx, ctx, batch, { after: options.after, settle, moved }),
       );
       ctx.onCommit?.({ seconds: (performance.now() - t0) / 1000, rows: batch.counts.rows });
+      ctx.faults?.resume();
+      if (moved.shift !== 0) options.onRebase?.(moved.shift);
       return outcome;
     } catch (error) {
-      if (error instanceof AlreadyCommitted) return "already-committed";
-      if (!isTransientDbError(error) || ctx.signal?.aborted) throw error;
+      if (error instanceof AlreadyCommitted) {
+        ctx.faults?.resume();
+        return "already-committed";
+      }
+      const fault = classifyFault(error);
+      // A partition may have gone (retention, a restore): look the days up again.
+      ctx.knownDays.clear();
+      ctx.dayTables?.clear();
+      if (fault.kind === "fatal" || ctx.signal?.aborted) throw error;
+      // Another process moved this file's checkpoint: the caller reads it again.
+      if (error instanceof CheckpointConflictError) throw error;
+      if (!fault.transient && !ctx.pauseOnFaults) throw error;
       if (Date.now() - started > (ctx.retryForMs ?? 300_000)) throw error;
-      const delayMs = backoffMs(attempt - 1);
+      const delayMs = backoffMs(attempt + 1);
+      ctx.faults?.pause(fault, delayMs);
       ctx.onRetry?.({ attempt, delayMs, error });
-      await new Promise((r) => setTimeout(r, delayMs));
+      await sleep(delayMs, ctx.signal);
+      // Whatever the fault was reported as, a session may be left read-only from its start.
+      if (fault.reason === "read_only") ctx.readOnlySeen = true;
+      if (!fault.transient) readWrite = await acceptsWrites(ctx.sql);
     }
   }
+}
+
+/** A transaction, READ WRITE when `readWrite` (see {@linkcode commitBatch}). */
+export function begin<T>(sql: Sql, readWrite: boolean | undefined, fn: (tx: Tx) => Promise<T>) {
+  return (readWrite ? sql.begin("read write", fn) : sql.begin(fn)) as Promise<T>;
 }
 
 async function writeBatch(
   tx: Tx,
   ctx: WriterContext,
   batch: BatchData,
-  step: { after: Promise<unknown> | undefined; settle: SettleStep },
+  step: { after: Promise<unknown> | undefined; settle: SettleStep; moved: { shift: number } },
 ): Promise<CommitOutcome> {
   const src = batch.source;
-  // The batch's COMMIT need not wait for its WAL to reach the disk: if the server crashes
+  // A file's batch need not wait for its WAL to reach the disk: if the server crashes
   // before it does, the rows and the checkpoint are lost together and are read again from
-  // the log file. Exactly-once holds; only the wait per batch goes.
-  await tx`set local synchronous_commit = off`;
+  // the log file. Exactly-once holds; only the wait per batch goes. A socket cannot be read
+  // again: its batch counts as stored only once it is on disk.
+  if (!ctx.socket) await tx`set local synchronous_commit = off`;
   // The rows go first, before the node's lock: the previous batch may still be committing
   // on another connection, and both COPYs then run at once. Everything after the lock sees
   // that batch's outcome; if the checkpoint does not continue it, this transaction rolls
@@ -132,7 +205,8 @@ async function writeBatch(
   if (batch.counts.rows > 0) {
     const rows = batch.rows;
     if ("blocks" in rows) {
-      await copyIn(tx, copyTarget(batch.days), batch.rowColumns ?? COPY_COLUMNS, rows.blocks);
+      const target = copyTarget(batch.days, ctx.dayTables);
+      await copyIn(tx, target, batch.rowColumns ?? COPY_COLUMNS, rows.blocks);
     } else await insertRowsUnnest(tx, rows.columns);
   }
   if (step.after) await step.after.catch(() => {});
@@ -141,7 +215,10 @@ async function writeBatch(
   if (current >= batch.endOffset && batch.endOffset > src.startOffset) {
     throw new AlreadyCommitted();
   }
-  if (current !== src.startOffset) {
+  if (current !== src.startOffset && ctx.socket) {
+    // Frames have no position to read again: they continue the count the database has.
+    step.moved.shift = current - src.startOffset;
+  } else if (current !== src.startOffset) {
     throw new CheckpointConflictError(
       `${src.path} is at byte ${current} in the database, but this batch starts at ` +
         `${src.startOffset}: the batch before it did not commit, or another dns-analytics ` +
@@ -167,7 +244,7 @@ async function writeBatch(
     nodeId: ctx.nodeId,
     fingerprint: src.fingerprint,
     path: src.path,
-    offset: batch.endOffset,
+    offset: batch.endOffset + step.moved.shift,
     counts: { ...batch.counts, rows: batch.counts.rows + settled.rows },
     lastLineAt: batch.lastLineAt,
   });
@@ -176,12 +253,18 @@ async function writeBatch(
 
 /**
  * The table a batch's COPY goes to: the day's partition itself when all rows are of one day
- * (nearly every batch), which spares the server routing each row; dns_queries otherwise.
- * Partition names are those dnsa_ensure_day_partition gives.
+ * (nearly every batch) and one partition holds that whole day, which spares the server
+ * routing each row; dns_queries otherwise.
  */
-function copyTarget(days: Iterable<number>): string {
+function copyTarget(
+  days: Iterable<number>,
+  tables: Map<number, string | null> | undefined,
+): string {
   const all = [...days];
-  return all.length === 1 ? `dns_queries_p${dayString(all[0]).replaceAll("-", "")}` : "dns_queries";
+  if (all.length !== 1) return "dns_queries";
+  const known = tables?.get(all[0]);
+  if (known !== undefined) return known ?? "dns_queries";
+  return `dns_queries_p${dayString(all[0]).replaceAll("-", "")}`;
 }
 
 /** Insert the rows with `unnest`, at most 25 000 per statement. */

@@ -56,23 +56,25 @@ export async function rewriteOldDays(sql: Sql, options: TierOptions): Promise<Ti
     createZoneClock(options.tz).toWall((options.now ?? new Date()).getTime()) / 86_400_000,
   );
   const firstFull = dayString(today - policy.fullDays);
-  const days = await sql.unsafe<{ name: string; day: string }[]>(tierDays, [firstFull, mode]);
+  // Each partition with its own bounds: after a change of DNSA_LOG_TZ a day's rows can lie in
+  // partitions made under another zone (migration 0026), and each is rewritten whole.
+  const parts = await sql.unsafe<{ name: string; day: string; lo: Date; hi: Date }[]>(
+    tierDays,
+    [firstFull, mode, options.tz],
+  );
   const { prefix4: p4, prefix6: p6 } = policy.stored;
-  for (const { name, day } of days) {
+  for (const { name, day, lo, hi } of parts) {
     if (options.signal?.aborted) break;
     const rows = await sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(${PARTITION_LOCK})`;
-      const [b] = await tx.unsafe<{ lo: Date; hi: Date }[]>(
-        "select ($1::date::timestamp at time zone $2::text) as lo, " +
-          "(($1::date + 1)::timestamp at time zone $2::text) as hi",
-        [day, options.tz],
-      );
       // Writers of this day wait until the swap is committed; readers go on.
-      if (!/^dns_queries_p[0-9]{8}$/.test(name)) throw new Error(`not a day partition: ${name}`);
+      if (!/^dns_queries_p[0-9]{8}(_[0-9]{8}t[0-9]{6}z)?$/.test(name)) {
+        throw new Error(`not a day partition: ${name}`);
+      }
       await tx.unsafe(`lock table "${name}" in share mode`);
       if (mode === "hash") {
         await tx.unsafe(mapCreate);
-        const found = await tx.unsafe<{ address: string }[]>(dayAddresses, [b.lo, b.hi]);
+        const found = await tx.unsafe<{ address: string }[]>(dayAddresses, [lo, hi]);
         for (let i = 0; i < found.length; i += MAP_CHUNK) {
           const addresses = found.slice(i, i + MAP_CHUNK).map((r) => r.address);
           const pseudonyms = addresses.map((a) => policy.stored.text(a) ?? a);
@@ -81,8 +83,8 @@ export async function rewriteOldDays(sql: Sql, options: TierOptions): Promise<Ti
       }
       const [r] = await tx.unsafe<{ rows: string }[]>(rewriteDay, [
         name,
-        b.lo,
-        b.hi,
+        lo,
+        hi,
         mode,
         p4,
         p6,
@@ -90,13 +92,15 @@ export async function rewriteOldDays(sql: Sql, options: TierOptions): Promise<Ti
       ]);
       return Number(r.rows);
     });
-    result.days.push(day);
+    if (!result.days.includes(day)) result.days.push(day);
     result.rows += rows;
+    // The statistics of every day (in DNSA_LOG_TZ) the partition held rows of.
+    const clock = createZoneClock(options.tz);
     const rolled = await rollupStatistics(sql, {
       tz: options.tz,
       copy: options.copy,
-      from: day,
-      to: day,
+      from: dayString(Math.floor(clock.toWall(lo.getTime()) / 86_400_000)),
+      to: dayString(Math.floor(clock.toWall(hi.getTime() - 1) / 86_400_000)),
       wait: true,
       signal: options.signal,
     });

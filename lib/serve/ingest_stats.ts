@@ -1,7 +1,9 @@
 /**
  * serve's ingest statistics: the one place that records what the tailer or the dnstap
  * listener did into the metrics (`/metrics`, `/api/health`), counts retried batches and commit
- * times, and logs the periodic `serve summary` line.
+ * times, holds the source's paused state (the fault policy, lib/fault.ts: `faults`, given to
+ * the writer), records dnstap loss (protocol errors, named's dropped frames) and logs the
+ * periodic `serve summary` line.
  *
  * @example
  * ```ts
@@ -12,6 +14,7 @@
  * @module
  */
 import type { Config } from "../config.ts";
+import type { FaultReporter } from "../fault.ts";
 import { readNamedDnstapCounters } from "../dnstap/named_stats.ts";
 import type { FollowStats } from "../tail/follower.ts";
 import type { Logger } from "../log.ts";
@@ -32,6 +35,8 @@ export interface DnstapCounters {
   behind?: Record<string, number>;
   pending?: number;
   retries?: number;
+  /** Socket: connections closed for a protocol error. */
+  protocolErrors?: number;
 }
 
 /** Options of {@linkcode IngestStatistics}. */
@@ -53,8 +58,15 @@ export class IngestStatistics implements Service {
   /** named's dropped dnstap frames at the last summary. */
   #dropped: number | null = null;
 
+  /**
+   * For the writer: the source's paused state (`dnsa_source_paused` and its reason in
+   * `/metrics`), logged once per change of state.
+   */
+  readonly faults: FaultReporter;
+
   constructor(options: IngestStatisticsOptions) {
     this.#options = options;
+    this.faults = options.metrics.faults.reporter(options.config.source, options.log);
   }
 
   /** For the writer: a batch is retried after a transient database error. */
@@ -117,6 +129,9 @@ export class IngestStatistics implements Service {
       lastCommitAt: s.lastCommitAt,
       ...(s.behind ? { behind: s.behind, pending: s.pending, retries: s.retries } : {}),
     });
+    if (s.protocolErrors !== undefined) {
+      this.#options.metrics.dnstap.protocolErrors = s.protocolErrors;
+    }
     this.#latest = { ...extra, ...s };
   }
 
@@ -159,7 +174,11 @@ export class IngestStatistics implements Service {
         hint: "its output queue was full: this program read too slowly or was stopped",
       });
     }
-    if (named) this.#dropped = named.dropped;
+    if (named) {
+      this.#dropped = named.dropped;
+      this.#options.metrics.dnstap.namedDropped = named.dropped;
+      this.#options.metrics.dnstap.namedSent = named.success;
+    }
     log.info("serve summary", {
       job: "serve",
       source: "dnstap",

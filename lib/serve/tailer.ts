@@ -1,9 +1,9 @@
 /**
  * serve's tailer: follows the query log and the query-errors log (lib/tail/follower.ts), or
  * with DNSA_SOURCE=dnstap a dnstap file (lib/dnstap/follow.ts), through the same
- * parse → batch → commit-with-checkpoint path as `ingest`. While the database is down,
- * reading pauses (the batch is retried with bounded backoff) and the rotated files hold the
- * backlog.
+ * parse → batch → commit-with-checkpoint path as `ingest`. While the database is down or
+ * refuses a batch (the fault policy, lib/fault.ts), reading pauses (the batch is retried with
+ * bounded backoff, the paused state is in `/metrics`) and the rotated files hold the backlog.
  *
  * @module
  */
@@ -26,7 +26,10 @@ export interface LiveSourceOptions {
   privacy: PrivacyPolicy;
 }
 
-/** The writer of a live source: it retries a batch for as long as the database is down. */
+/**
+ * The writer of a live source: it retries a batch for as long as the database is down or
+ * refuses it (any fault but a configuration error), reporting the pause to `stats`.
+ */
 export function liveWriter(
   ctx: JobContext,
   options: LiveSourceOptions,
@@ -40,6 +43,8 @@ export function liveWriter(
     copy: ctx.copy,
     privacy: options.privacy,
     retryForMs: Infinity, // a long outage pauses reading; the log files are the queue
+    pauseOnFaults: true,
+    faults: options.stats.faults,
     signal,
     onRetry: options.stats.onRetry,
     onCommit: options.stats.onCommit,
@@ -72,6 +77,7 @@ export function createDnstapFileTailer(
     "tailer",
     (signal) =>
       followDnstap(liveWriter(ctx, options, signal), options.path, {
+        kind: "file",
         log: ctx.log,
         signal,
         pollMs: ctx.config.pollMs,

@@ -3,7 +3,9 @@
  * dnstap file), each file continuing from its checkpoint through the file pipeline with the
  * source's decoder, woken by file-system events (watcher.ts) and by stat polling every
  * `pollMs` (the source of truth: on NFS no events arrive). While the database is away,
- * reading pauses with backoff; the files are the queue.
+ * or refuses a batch (the fault policy, lib/fault.ts: disk full, read-only, a timeout, a
+ * checkpoint another process moved), reading pauses with backoff and resumes from the
+ * checkpoints; the files are the queue. Only a configuration error ends it.
  *
  * Because every file is found by its fingerprint, a pass needs no memory of the last one to
  * be correct: BIND's rename rotation (`x` → `x.0`) finishes the renamed file and reads the
@@ -14,7 +16,7 @@
  * @module
  */
 import { backoffMs } from "../backoff.ts";
-import { isTransientDbError } from "../db/connect.ts";
+import { classifyFault } from "../fault.ts";
 import { addCounts, type Counts, zeroCounts } from "../ingest/counts.ts";
 import type { WriterContext } from "../ingest/commit.ts";
 import type { Logger } from "../log.ts";
@@ -131,22 +133,32 @@ export async function follow(
     }
     if (changed.length > 0) {
       let summary;
+      const source = options.source();
       try {
         summary = await readFiles(ctx, changed, {
-          source: options.source(),
+          source,
           log: options.log,
           vanishedOk: true,
           signal: options.signal,
         });
         outage = 0;
+        ctx.faults?.resume();
       } catch (error) {
-        if (!isTransientDbError(error) || options.signal.aborted) throw error;
-        // The database went away outside a batch (a checkpoint look-up): pause and retry.
-        const delayMs = Math.round(backoffMs(outage++));
-        options.log.warn("database unavailable, reading paused", {
-          error: error instanceof Error ? error.message : String(error),
-          retry_in_ms: delayMs,
-        });
+        // The fault policy (lib/fault.ts): only a configuration error ends the follower; a
+        // database fault outside a batch's retries (a checkpoint look-up) pauses reading.
+        const fault = classifyFault(error);
+        if (fault.kind === "fatal" || options.signal.aborted) throw error;
+        const delayMs = backoffMs(++outage + 1);
+        if (ctx.faults) ctx.faults.pause(fault, delayMs);
+        else {
+          options.log.warn("database unavailable, reading paused", {
+            error: fault.message,
+            reason: fault.reason,
+            retry_in_ms: delayMs,
+          });
+        }
+        // What was decoded past the last commit is read again from the checkpoints.
+        source.reset?.();
         for (const f of changed) seen.delete(f);
         await sleep(delayMs, options.signal); // new log lines must not cut the pause short
         continue;

@@ -92,7 +92,7 @@ export async function readFiles(
   try {
     for (const path of ordered) {
       if (options.signal?.aborted) break;
-      const result = await readFile(ctx, path, source, options, progress);
+      const result = await readFileResolvingConflicts(ctx, path, source, options, progress);
       if (result.status === "vanished") continue;
       summary.files.push(result);
       if (result.status === "failed") {
@@ -123,14 +123,56 @@ function emptyResult(path: string): FileResult {
   };
 }
 
-async function readFile(
+/**
+ * {@linkcode readFile}, again from the database's checkpoint when another process (a serve
+ * following the file an ingest reads, or the reverse; query log and dnstap file alike)
+ * committed part of it first: that batch rolled back, so nothing is stored twice and nothing
+ * is skipped. The source forgets what it decoded past its last commit. Bounded: each round,
+ * one of the processes moved the checkpoint forward.
+ */
+async function readFileResolvingConflicts(
   ctx: WriterContext,
   path: string,
   source: TailSource,
   options: ReadFilesOptions,
   progress: Progress,
 ): Promise<FileResult> {
-  const result = emptyResult(path);
+  let total: FileResult | null = null;
+  for (let round = 1;; round++) {
+    const into = emptyResult(path); // counts what committed even when a later batch fails
+    try {
+      const r = await readFile(ctx, path, source, options, progress, into);
+      return total ? mergeResults(total, r) : r;
+    } catch (error) {
+      if (!(error instanceof CheckpointConflictError) || round >= 50) throw error;
+      if (options.signal?.aborted) throw error;
+      source.reset?.();
+      const message = "another process committed this file first; continuing from its checkpoint";
+      options.log.info(message, {
+        path,
+      });
+      total = total ? mergeResults(total, into) : into;
+      await new Promise((r) => setTimeout(r, 20 * round));
+    }
+  }
+}
+
+/** `b` after `a`: the counts of both, the offsets from `a`'s start to `b`'s end. */
+function mergeResults(a: FileResult, b: FileResult): FileResult {
+  const m = { ...b, startOffset: a.startOffset, reasons: { ...b.reasons } };
+  addCounts(m, a); // the reasons too
+  m.batches += a.batches;
+  return m;
+}
+
+async function readFile(
+  ctx: WriterContext,
+  path: string,
+  source: TailSource,
+  options: ReadFilesOptions,
+  progress: Progress,
+  result: FileResult = emptyResult(path),
+): Promise<FileResult> {
   const commits = new CommitQueue(ctx, source, result);
   let file: SourceFile | null = null;
   let cursor: Cursor | null = null;

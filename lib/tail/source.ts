@@ -53,6 +53,12 @@ export interface TailSource {
   seal?(batch: Batch): void;
   /** The source's part of each commit. */
   readonly settle: SettleStep;
+  /**
+   * Reading a file stopped on a database failure or a checkpoint another process moved: it is
+   * read again from the database's checkpoint, so forget what was decoded past the last batch
+   * handed to the commit (dnstap: queries waiting for their response in memory).
+   */
+  reset?(): void;
   /** After the run's files: commit what their end settles; returns the rows it added. */
   finish?(ctx: WriterContext): Promise<number>;
   /** Offset after the last complete record of `file` (all of it when `final`). */

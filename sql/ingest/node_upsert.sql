@@ -1,11 +1,7 @@
 -- node_upsert: the node_id of this server's node name, registering it on first use.
+--   `do update` (a no-op change) rather than `do nothing`: when two processes register the
+--   name at once, the second waits for the first and still gets the row back.
 -- Parameters: $1 node_name. Safe to re-run.
-with ins as (
-  insert into dns_nodes (node_name) values ($1)
-  on conflict (node_name) do nothing
-  returning node_id
-)
-select node_id from ins
-union all
-select node_id from dns_nodes where node_name = $1
-limit 1
+insert into dns_nodes (node_name) values ($1)
+on conflict (node_name) do update set node_name = excluded.node_name
+returning node_id

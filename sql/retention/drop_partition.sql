@@ -1,4 +1,5 @@
--- drop_partition: drop one day partition of dns_queries and the rollup marks of its day.
--- Parameters: $1 partition name (from raw_partitions), $2 start of its day, $3 start of the
---   next day (timestamptz). Callers hold the partition lock. Safe to re-run.
-select dnsa_drop_day_partition($1::text, $2::timestamptz, $3::timestamptz)
+-- drop_partition: drop one partition of dns_queries (whatever zone made it) and the rollup
+--   marks of its span; the days of the zone it held rows of are recorded as dropped.
+-- Parameters: $1 partition name (from raw_partitions), $2 IANA zone. Callers hold the
+--   partition lock. Safe to re-run.
+select dnsa_drop_partition($1::text, $2::text)

@@ -1,7 +1,7 @@
--- raw_partitions: the day partitions of dns_queries with their day, oldest first.
+-- raw_partitions: the partitions of dns_queries with their bounds and the day their name
+--   carries (the day, in the zone that made it, it was made for), oldest first.
 -- Parameters: none. Read-only.
-select c.relname::text as name, to_date(substr(c.relname, 14), 'YYYYMMDD')::text as day
-from pg_inherits i
-join pg_class c on c.oid = i.inhrelid
-where i.inhparent = 'dns_queries'::regclass and c.relname ~ '^dns_queries_p[0-9]{8}$'
-order by c.relname
+select name, to_date(substr(name, 14, 8), 'YYYYMMDD')::text as day, lo, hi
+from dnsa_partition_bounds()
+where name ~ '^dns_queries_p[0-9]{8}(_[0-9]{8}t[0-9]{6}z)?$'
+order by lo

@@ -214,7 +214,7 @@ Deno.test("dnstap socket: garbage, a wrong content type and an oversized frame c
     DNSA_NODE: "tap",
     DNSA_LOG_TZ: "UTC",
     DNSA_SOURCE: "dnstap",
-    DNSA_DNSTAP: sock,
+    DNSA_DNSTAP: `unix:${sock}`,
   });
   try {
     assert.ok(
@@ -290,7 +290,7 @@ Deno.test({
       DNSA_NODE: "dns1",
       DNSA_LOG_TZ: "UTC",
       DNSA_SOURCE: "dnstap",
-      DNSA_DNSTAP: sock,
+      DNSA_DNSTAP: `unix:${sock}`,
     });
     try {
       assert.ok(

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createTestDb, startServe, stderrOf } from "./pg.ts";
+import postgres from "postgres";
+import { runRecovering, scheduledJobs } from "../../jobs/schedule.ts";
+import { loadConfig } from "../../lib/config.ts";
+import { createLogger } from "../../lib/log.ts";
+import { adminUrl, createTestDb, startServe, stderrOf } from "./pg.ts";
 
 const FIXTURES = new URL("../fixtures/bind-9.18/", import.meta.url).pathname;
 
@@ -107,5 +111,51 @@ Deno.test("serve: catches up the rollup and retention at start, then runs them o
   } finally {
     await db.drop();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a scheduled job after a read-only episode renews the pool's read-only sessions and runs", async () => {
+  const db = await createTestDb();
+  const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
+  const name = new URL(db.url).pathname.slice(1);
+  const pool = postgres(db.url, { max: 3, onnotice: () => {} });
+  try {
+    const ing = await db.run([
+      "ingest",
+      join(FIXTURES, "queries.log.gz"),
+      join(FIXTURES, "query-errors.log"),
+    ], { DNSA_NODE: "dns1" });
+    assert.equal(ing.code, 0, ing.stderr);
+    // Every session of the pool starts while the database is read-only (a failover, or
+    // ALTER DATABASE … SET default_transaction_read_only), then the database takes writes.
+    await admin.unsafe(`alter database ${name} set default_transaction_read_only = on`);
+    const sessions = () =>
+      Promise.all(
+        [1, 2, 3].map(() =>
+          pool<{ ro: string }[]>`select current_setting('default_transaction_read_only') as ro,
+          pg_sleep(0.2)`
+        ),
+      );
+    assert.deepEqual((await sessions()).map(([r]) => r.ro), ["on", "on", "on"]);
+    await admin.unsafe(`alter database ${name} reset default_transaction_read_only`);
+    const config = loadConfig({
+      env: { DATABASE_URL: db.url, DNSA_NODE: "dns1", DNSA_LOG_TZ: "UTC" },
+    });
+    const log = createLogger({ level: "error", write: () => {} });
+    const ctx = { config, sql: pool, copy: true, log, close: async () => {} };
+    const rollup = scheduledJobs(ctx).find((j) => j.name === "rollup")!;
+    // On those sessions the job itself cannot write.
+    await assert.rejects(rollup.run("cron", new AbortController().signal), { code: "25006" });
+    await runRecovering(ctx, rollup, "cron", new AbortController().signal);
+    const [runs] = await db.sql<{ n: number }[]>`
+      select count(*)::int as n from job_runs where job = 'rollup' and status = 'ok'`;
+    assert.equal(runs.n, 1);
+    const [totals] = await db.sql<{ n: number }[]>`select count(*)::int as n from dns_daily_totals`;
+    assert.ok(totals.n > 0, "the statistics were built");
+    assert.deepEqual((await sessions()).map(([r]) => r.ro), ["off", "off", "off"]);
+  } finally {
+    await pool.end({ timeout: 5 });
+    await admin.end({ timeout: 5 });
+    await db.drop();
   }
 });

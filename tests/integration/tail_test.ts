@@ -222,6 +222,7 @@ Deno.test("tail: a dnstap file is followed through a partial frame and rotations
     let last: { frames: number; behind?: Record<string, number>; rejected: number } | null = null;
     const stop = new AbortController();
     const run = followDnstap(ctx, x, {
+      kind: "file",
       log: quiet,
       signal: stop.signal,
       pollMs: 50,

@@ -60,7 +60,7 @@ dnstap:
       DNSA_NODE: "ub1",
       DNSA_LOG_TZ: "UTC",
       DNSA_SOURCE: "dnstap",
-      DNSA_DNSTAP: sock,
+      DNSA_DNSTAP: `unix:${sock}`,
     });
     let unbound: Deno.ChildProcess | null = null;
     try {

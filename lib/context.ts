@@ -6,7 +6,10 @@
 import { backoffMs } from "./backoff.ts";
 import type { Config } from "./config.ts";
 import { isTransientDbError, openDatabase, type Sql } from "./db/connect.ts";
-import { migrate } from "./db/migrate.ts";
+import { migrate, MigrationError } from "./db/migrate.ts";
+import { acceptsWrites, renewSessions } from "./db/read_only.ts";
+import { classifyFault } from "./fault.ts";
+import { SeedConversionError } from "./seed/convert.ts";
 import { INGEST_SQL } from "./db/statements.ts";
 import { errorText } from "./error_text.ts";
 import type { Logger } from "./log.ts";
@@ -55,17 +58,27 @@ export async function openContext(
       });
       break;
     } catch (error) {
+      // serve waits through every database fault (unreachable, read-only, disk full…); a
+      // changed migration or a seed database that cannot be converted needs the operator.
       const wait = options.waitForDatabase;
-      if (!wait || wait.aborted || !isTransientDbError(error)) {
+      const fatal = error instanceof MigrationError || error instanceof SeedConversionError ||
+        classifyFault(error).kind === "fatal";
+      if (!wait || wait.aborted || fatal) {
         await close();
         throw error;
       }
       const delayMs = backoffMs(attempt + 1);
-      log.warn("database unavailable at start, waiting", {
-        error: errorText(error),
-        retry_in_ms: delayMs,
-      });
+      log.warn(
+        isTransientDbError(error)
+          ? "database unavailable at start, waiting"
+          : "database fault at start, waiting",
+        { error: errorText(error), reason: classifyFault(error).reason, retry_in_ms: delayMs },
+      );
       await sleep(delayMs, wait);
+      // Sessions opened while the database was read-only stay so after it takes writes again.
+      if ((error as { code?: string }).code === "25006" && await acceptsWrites(sql)) {
+        await renewSessions(sql);
+      }
     }
   }
   return { config, sql, copy: db.copy, log, close };

@@ -13,6 +13,7 @@ import { DatabaseError, explainDbError } from "./lib/db/connect.ts";
 import { MigrationError } from "./lib/db/migrate.ts";
 import { HttpListenError } from "./lib/http/server.ts";
 import { createLogger } from "./lib/log.ts";
+import { runsWithoutDatabase, runWithoutDatabase } from "./lib/bus/commands.ts";
 
 const out = (text: string) => console.log(text);
 const fail = (text: string, code = 1) => {
@@ -43,6 +44,9 @@ export async function main(args: readonly string[]): Promise<number> {
     config = load();
     const log = createLogger();
     if (command === "demo") return await runDemoCommand(config, log, input);
+    if (runsWithoutDatabase(config, command)) {
+      return await runWithoutDatabase(command, config, log, input);
+    }
     // serve (under systemd) waits for a database that is not up yet; SIGTERM ends the wait.
     const waiting = command === "serve" ? new AbortController() : null;
     const onSignal = () => waiting?.abort();

@@ -4,6 +4,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import * as busSetup from "../jobs/bus_setup.ts";
+import * as consume from "../jobs/consume.ts";
 
 /** Exit status of a usage error (as sysexits' EX_USAGE). */
 export const EXIT_USAGE = 64;
@@ -294,6 +296,8 @@ Examples:
   dns-analytics report top-clients --node dns1 --format json
   dns-analytics report queries-per-hour --from 2026-11-01 --to 2026-11-30 --format csv`,
   },
+  consume: { ...consume, options: { ...consume.options } },
+  "bus-setup": { ...busSetup, options: { ...busSetup.options } },
 };
 
 /** The top-level help. */

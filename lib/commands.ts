@@ -19,6 +19,7 @@ import { ingest } from "../jobs/ingest.ts";
 import { retention } from "../jobs/retention.ts";
 import { rollup } from "../jobs/rollup.ts";
 import { serve } from "../jobs/serve.ts";
+import * as consume from "../jobs/consume.ts";
 
 /** Options and positionals of one command line. */
 export interface CommandInput {
@@ -253,6 +254,7 @@ export async function runCommand(
       return 0;
     }
   }
+  if (command === "consume") return await consume.run(ctx, input);
   console.error(`dns-analytics: no handler for "${command}" (a bug: please report it)`);
   return EXIT_USAGE;
 }

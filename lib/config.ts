@@ -45,6 +45,17 @@ export interface Config {
   statsRetentionDays: number;
   /** Cron expressions (UTC) of the scheduled jobs. */
   schedules: { rollup: string; retention: string; federate: string };
+  /** NATS JetStream (DNSA_BUS…): edges publish to it, `consume` stores from it; null = none. */
+  bus: BusConfig | null;
+}
+
+/** The message bus (lib/bus/): server URLs, stream, credentials file, CA file. */
+export interface BusConfig {
+  /** `nats://host:4222`, comma-separated for a cluster. */
+  url: string;
+  stream: string;
+  creds: string | null;
+  tlsCa: string | null;
 }
 
 /** A configuration that cannot be used; `message` names the key and what is allowed. */
@@ -72,6 +83,10 @@ const KNOWN_DNSA_KEYS = [
   "DNSA_RETENTION_SCHEDULE",
   "DNSA_FEDERATE_SCHEDULE",
   "DNSA_READ_DATABASE_URL",
+  "DNSA_BUS",
+  "DNSA_BUS_STREAM",
+  "DNSA_BUS_CREDS",
+  "DNSA_BUS_TLS_CA",
 ] as const;
 
 const optionalText = z.string().trim().min(1).optional();
@@ -132,6 +147,14 @@ const schema = z.strictObject({
   DNSA_READ_DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\//, {
     error: "must be a postgres:// or postgresql:// URL of a read replica",
   }).optional(),
+  DNSA_BUS: z.string().trim().regex(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, {
+    error: "must be nats://host:4222 (comma-separated for a cluster; tls:// for TLS)",
+  }).optional(),
+  DNSA_BUS_STREAM: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, {
+    error: "must be a JetStream stream name: letters, digits, '_' or '-'",
+  }).default("dns-analytics"),
+  DNSA_BUS_CREDS: optionalText,
+  DNSA_BUS_TLS_CA: optionalText,
 });
 
 /** Parse `KEY=VALUE` lines (comments, blank lines, `export `, single or double quotes). */
@@ -293,7 +316,18 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
       retention: v.DNSA_RETENTION_SCHEDULE,
       federate: v.DNSA_FEDERATE_SCHEDULE,
     },
+    bus: v.DNSA_BUS
+      ? {
+        url: v.DNSA_BUS,
+        stream: v.DNSA_BUS_STREAM,
+        creds: v.DNSA_BUS_CREDS ?? null,
+        tlsCa: v.DNSA_BUS_TLS_CA ?? null,
+      }
+      : null,
   };
+  if (!config.bus && (v.DNSA_BUS_CREDS || v.DNSA_BUS_TLS_CA)) {
+    throw new ConfigError("DNSA_BUS_CREDS and DNSA_BUS_TLS_CA need DNSA_BUS (nats://host:4222)");
+  }
   return Object.freeze(config);
 }
 

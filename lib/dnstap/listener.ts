@@ -85,7 +85,10 @@ export async function listenDnstap(
     lastCommitAt: null,
   };
   const fingerprint = `socket:${path}`;
-  let offset = await peekCheckpoint(ctx.sql, { nodeId: ctx.nodeId, fingerprint }) ?? 0;
+  let offset =
+    await (ctx.store
+      ? ctx.store.peek(fingerprint)
+      : peekCheckpoint(ctx.sql, { nodeId: ctx.nodeId, fingerprint })) ?? 0;
   const assembler = new DnstapAssembler({ nodeId: ctx.nodeId, clock: createZoneClock(ctx.tz) });
   const format = ctx.copy === false ? "columns" : "binary";
   const newBatch = () =>

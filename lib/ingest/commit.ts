@@ -39,6 +39,22 @@ export interface WriterContext {
   /** Give up after this long of failures (ms). Default 5 min. */
   retryForMs?: number;
   signal?: AbortSignal;
+  /**
+   * Where batches go instead of this database (an edge publishing to the bus, lib/bus/):
+   * it keeps the checkpoints and takes every commit.
+   */
+  store?: BatchStore;
+}
+
+/** A place batches commit to other than the database, with its own checkpoints. */
+export interface BatchStore {
+  /** Where the file `fingerprint` was read to; null when it never was. */
+  peek(fingerprint: string): Promise<number | null>;
+  /** Commit `batch` (its checkpoint advances with it); the options as commitBatch's. */
+  commit(
+    batch: BatchData,
+    options: { after?: Promise<unknown>; settle?: SettleStep },
+  ): Promise<CommitOutcome>;
 }
 
 const PARTITION_LOCK = 4_243_120_002;
@@ -88,6 +104,7 @@ export async function commitBatch(
   batch: BatchData,
   options: { after?: Promise<unknown>; settle?: SettleStep } = {},
 ): Promise<CommitOutcome> {
+  if (ctx.store) return await ctx.store.commit(batch, options);
   const settle = options.settle ?? settleQueryErrors;
   const started = Date.now();
   for (let attempt = 1;; attempt++) {

@@ -1,0 +1,291 @@
+/**
+ * The central side of the bus: take batches from the durable consumer and store each one
+ * through the same commit as `ingest` (lib/ingest/commit.ts) — rows, query-errors lines,
+ * rejects, the settle step, the node's checkpoint of that file — in one transaction that
+ * also records the message id in `dns_bus_applied`; acknowledge after the commit.
+ *
+ * Exactly once, however often a message comes: a message whose id is recorded is skipped
+ * (acknowledged without writing), and so is a batch the file's checkpoint already covers.
+ * Batches of one file commit in file order (the checkpoint must continue): a batch whose
+ * predecessor has not committed yet (another consumer holds it, or it awaits redelivery) is
+ * given back with a short delay. Any number of processes may share the consumer.
+ *
+ * @module
+ */
+import type { Sql } from "../db/connect.ts";
+import { isTransientDbError } from "../db/connect.ts";
+import { nodeIdOf } from "../context.ts";
+import { backoffMs } from "../backoff.ts";
+import { settleDnstap } from "../dnstap/settle.ts";
+import {
+  CheckpointConflictError,
+  commitBatch,
+  type SettleStep,
+  type WriterContext,
+} from "../ingest/commit.ts";
+import { settleQueryErrors } from "../ingest/error_matcher.ts";
+import type { Logger } from "../log.ts";
+import { sleep } from "../sleep.ts";
+import { peekCheckpoint } from "../tail/checkpoint.ts";
+import { createZoneClock } from "../time.ts";
+import appliedCheck from "../../sql/bus/applied_check.sql" with { type: "text" };
+import appliedInsert from "../../sql/bus/applied_insert.sql" with { type: "text" };
+import appliedPrune from "../../sql/bus/applied_prune.sql" with { type: "text" };
+import { type BusBatch, decodeBatch, toCommitBatch } from "./batch_codec.ts";
+import { type Bus, BusUnavailableError, type Delivery } from "./bus.ts";
+
+/** What a consumer did since start. */
+export interface ConsumeStats {
+  /** Messages received (redeliveries included). */
+  messages: number;
+  /** Batches stored. */
+  batches: number;
+  rows: number;
+  /** Messages skipped: already stored. */
+  skipped: number;
+  /** Messages given back because the batch before them in their file was not stored yet. */
+  deferred: number;
+  /** Messages received that had been delivered before. */
+  redeliveries: number;
+  /** Messages that failed to store (given back; see the log). */
+  errors: number;
+  lastAppliedAt: number | null;
+}
+
+/** Options of {@linkcode consumeBus}. */
+export interface ConsumeOptions {
+  sql: Sql;
+  /** The database takes COPY (false on the embedded database). */
+  copy: boolean;
+  /** DNSA_LOG_TZ: the zone of days and hours (partitions, rollup). */
+  tz: string;
+  log: Logger;
+  signal: AbortSignal;
+  /** Batches committing at once in this process (default 4). */
+  inflight?: number;
+  /** Forget applied message ids older than this (ms; default 14 days, twice the stream's age). */
+  appliedKeepMs?: number;
+  /** Stop after this many idle fetches in a row (tests, benchmarks); default never. */
+  stopWhenIdle?: number;
+  onStats?: (s: ConsumeStats) => void;
+}
+
+const STREAM_WAIT_MS = 2000;
+const WORKING_EVERY_MS = 15_000;
+
+/** Store what the bus delivers until `options.signal` aborts. */
+export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<ConsumeStats> {
+  const { sql, log, signal } = options;
+  const stats: ConsumeStats = {
+    messages: 0,
+    batches: 0,
+    rows: 0,
+    skipped: 0,
+    deferred: 0,
+    redeliveries: 0,
+    errors: 0,
+    lastAppliedAt: null,
+  };
+  const limit = options.inflight ?? 4;
+  const nodes = new Map<string, number>();
+  const clock = createZoneClock(options.tz);
+  const knownDays = new Set<number>();
+  /** The last commit started per file in this process: the next one's checkpoint waits for it. */
+  const chains = new Map<string, Promise<unknown>>();
+  const running = new Set<Promise<void>>();
+  let outage = 0, idle = 0, prunedAt = 0;
+
+  const apply = async (
+    d: Delivery,
+    msg: BusBatch,
+    turn: { after?: Promise<unknown>; done: () => void },
+  ): Promise<void> => {
+    const keepAlive = setInterval(() => d.working(), WORKING_EVERY_MS);
+    try {
+      const [seen] = await sql.unsafe(appliedCheck, [d.id]);
+      if (seen) {
+        stats.skipped++;
+        await d.ack();
+        return;
+      }
+      let nodeId = nodes.get(msg.node);
+      if (nodeId === undefined) {
+        nodeId = await nodeIdOf(sql, msg.node);
+        nodes.set(msg.node, nodeId);
+      }
+      const batch = toCommitBatch(msg, {
+        nodeId,
+        clock,
+        format: options.copy ? "binary" : "columns",
+      });
+      const writer: WriterContext = {
+        sql,
+        nodeId,
+        tz: options.tz,
+        knownDays,
+        copy: options.copy,
+        retryForMs: Infinity, // a database outage pauses consuming; the stream holds the backlog
+        signal,
+        onRetry: ({ attempt, delayMs, error }) =>
+          log.warn("database unavailable, retrying batch", {
+            job: "consume",
+            attempt,
+            delay_ms: Math.round(delayMs),
+            error,
+          }),
+      };
+      const settle = recordingApplied(msg.dnstap ? settleDnstap : settleQueryErrors, d.id);
+      const outcome = await commitBatch(writer, batch, { after: turn.after, settle });
+      batch.release();
+      if (outcome === "committed") {
+        stats.batches++;
+        stats.rows += batch.counts.rows + batch.settledRows;
+        stats.lastAppliedAt = Date.now();
+      } else stats.skipped++;
+      turn.done();
+      await d.ack();
+    } catch (error) {
+      turn.done();
+      await handleFailure(d, error, { sql, log, stats, nodes });
+    } finally {
+      turn.done(); // also when skipped: the next batch of the file may go
+      clearInterval(keepAlive);
+      options.onStats?.(stats);
+    }
+  };
+
+  /** Start storing `d`; batches of one file in this process commit in the order received. */
+  const dispatch = (d: Delivery): Promise<void> => {
+    stats.messages++;
+    if (d.redeliveries > 0) stats.redeliveries++;
+    let msg: BusBatch;
+    try {
+      msg = decodeBatch(d.data);
+    } catch (error) {
+      stats.errors++;
+      log.error("bus message is not a batch, given back", {
+        job: "consume",
+        msg_id: d.id,
+        error: error instanceof Error ? error.message : String(error),
+        hint: "a newer dns-analytics published it? upgrade the consumers",
+      });
+      d.nak(60_000);
+      return Promise.resolve();
+    }
+    const key = `${msg.node}\n${msg.source.fingerprint}`;
+    const after = chains.get(key);
+    let done!: () => void;
+    const turn = new Promise<void>((r) => done = r);
+    chains.set(key, turn);
+    turn.then(() => {
+      if (chains.get(key) === turn) chains.delete(key);
+    });
+    return apply(d, msg, { after, done });
+  };
+
+  while (!signal.aborted) {
+    if (running.size >= limit) {
+      await Promise.race(running);
+      continue;
+    }
+    let deliveries: Delivery[];
+    try {
+      deliveries = await bus.fetch({ max: limit - running.size, expiresMs: STREAM_WAIT_MS });
+      outage = 0;
+    } catch (error) {
+      if (!(error instanceof BusUnavailableError) || signal.aborted) throw error;
+      const delayMs = Math.round(backoffMs(outage++));
+      log.warn("bus unavailable, consuming paused", { error: error.message, retry_in_ms: delayMs });
+      await sleep(delayMs, signal);
+      continue;
+    }
+    if (deliveries.length === 0) {
+      if (running.size > 0) await Promise.race(running);
+      else if (options.stopWhenIdle !== undefined && ++idle >= options.stopWhenIdle) break;
+      continue;
+    }
+    idle = 0;
+    deliveries.sort((a, b) => a.seq - b.seq);
+    for (const d of deliveries) {
+      const p = dispatch(d);
+      running.add(p);
+      p.finally(() => running.delete(p));
+    }
+    if (Date.now() - prunedAt > 600_000) {
+      prunedAt = Date.now();
+      const cutoff = new Date(Date.now() - (options.appliedKeepMs ?? 14 * 86_400_000));
+      await sql.unsafe(appliedPrune, [cutoff]).catch((error) =>
+        log.warn("dns_bus_applied not pruned", { error })
+      );
+    }
+  }
+  await Promise.allSettled([...running]);
+  return stats;
+}
+
+/** The source's settle step, after recording the message id in the same transaction. */
+function recordingApplied(settle: SettleStep, msgId: string): SettleStep {
+  return async (tx, batch, nodeId) => {
+    await tx.unsafe(appliedInsert, [msgId, nodeId]);
+    return await settle(tx, batch, nodeId);
+  };
+}
+
+async function handleFailure(
+  d: Delivery,
+  error: unknown,
+  ctx: { sql: Sql; log: Logger; stats: ConsumeStats; nodes: Map<string, number> },
+): Promise<void> {
+  const { log, stats } = ctx;
+  // Another consumer stored this very message meanwhile (it was delivered twice).
+  if ((error as { code?: string })?.code === "23505") {
+    stats.skipped++;
+    await d.ack().catch(() => {});
+    return;
+  }
+  if (error instanceof CheckpointConflictError) {
+    stats.deferred++;
+    // The batch before it in its file is not stored yet: another consumer has it, or it
+    // waits for redelivery. Give this one back for a moment.
+    const delayMs = Math.min(5000, 100 * 2 ** Math.min(d.redeliveries, 6));
+    if (d.redeliveries >= 30 && d.redeliveries % 10 === 0) {
+      const detail = await describeGap(ctx.sql, d, ctx.nodes).catch(() => null);
+      log.warn("bus batch still waiting for the batch before it", {
+        job: "consume",
+        msg_id: d.id,
+        deliveries: d.redeliveries + 1,
+        ...detail,
+        hint: "an earlier message of this file is missing from the stream (expired by max " +
+          "age or bytes?) or overlaps it; see the README's bus section",
+      });
+    }
+    d.nak(delayMs);
+    return;
+  }
+  stats.errors++;
+  const transient = isTransientDbError(error) || error instanceof BusUnavailableError;
+  log.error("bus batch not stored, given back", {
+    job: "consume",
+    msg_id: d.id,
+    deliveries: d.redeliveries + 1,
+    error: error instanceof Error ? error.message : String(error),
+  });
+  d.nak(transient ? 1000 : Math.round(backoffMs(d.redeliveries)));
+}
+
+async function describeGap(
+  sql: Sql,
+  d: Delivery,
+  nodes: Map<string, number>,
+): Promise<Record<string, unknown>> {
+  const msg = decodeBatch(d.data);
+  const nodeId = nodes.get(msg.node);
+  if (nodeId === undefined) return {};
+  const stored = await peekCheckpoint(sql, { nodeId, fingerprint: msg.source.fingerprint });
+  return {
+    file: msg.source.path,
+    stored_to: stored ?? 0,
+    batch_from: msg.source.startOffset,
+    batch_to: msg.endOffset,
+  };
+}

@@ -12,6 +12,7 @@ import type { CommandInput } from "../lib/commands.ts";
 import { ConfigError } from "../lib/config.ts";
 import type { JobContext } from "../lib/context.ts";
 import { closeAbandonedRuns } from "../lib/job_runs.ts";
+import { guardCopyWriteRace } from "../lib/db/connect.ts";
 import { consumeBus, type ConsumeStats } from "../lib/bus/consumer.ts";
 import { connectBusWithRetry } from "../lib/bus/edge.ts";
 import type { Bus } from "../lib/bus/bus.ts";
@@ -81,6 +82,9 @@ export async function consume(
       ? serveMetrics(opts.metrics, bus, () => latest, stopHttp.signal)
       : null;
     log.info("consume started", { job: "consume", stream: config.bus.stream });
+    const unguard = guardCopyWriteRace((message) =>
+      log.warn("connection lost during a COPY; the batch is retried", { job: "consume", message })
+    );
     const summaryTimer = setInterval(() => {
       if (latest) log.info("consume summary", { job: "consume", ...latest });
     }, 60_000);
@@ -99,6 +103,7 @@ export async function consume(
       return stats;
     } finally {
       clearInterval(summaryTimer);
+      unguard();
       stopHttp.abort();
       await http?.finished;
     }

@@ -95,6 +95,23 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
   const running = new Set<Promise<void>>();
   let outage = 0, idle = 0, prunedAt = 0;
 
+  /** The node's id here, registering it on its first batch (once, however many arrive). */
+  const registering = new Map<string, Promise<number>>();
+  const nodeIdFor = (name: string): Promise<number> => {
+    let p = registering.get(name);
+    if (!p) {
+      // Two first batches at once: the second upsert may see neither its row nor the other's.
+      p = nodeIdOf(sql, name).catch(() => nodeIdOf(sql, name)).then((id) => {
+        if (typeof id !== "number") throw new Error(`node ${name} could not be registered`);
+        nodes.set(name, id);
+        return id;
+      });
+      p.catch(() => registering.delete(name));
+      registering.set(name, p);
+    }
+    return p;
+  };
+
   const apply = async (
     d: Delivery,
     msg: BusBatch,
@@ -108,11 +125,7 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
         await d.ack();
         return;
       }
-      let nodeId = nodes.get(msg.node);
-      if (nodeId === undefined) {
-        nodeId = await nodeIdOf(sql, msg.node);
-        nodes.set(msg.node, nodeId);
-      }
+      const nodeId = await nodeIdFor(msg.node);
       const batch = toCommitBatch(msg, {
         nodeId,
         clock,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkBus } from "../lib/bus/doctor.ts";
 import { dirname } from "node:path";
 import { userInfo } from "node:os";
 import process from "node:process";
@@ -61,6 +62,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     const reader = await fileReader(options.serviceUser);
     if (reader.note) findings.push(reader.note);
     findings.push(...await checkSources(config, reader));
+    findings.push(...await checkBus(config));
   }
   findings.push(...await checkNamed(config, options.namedConf));
   return { findings, failed: findings.some((f) => f.level === "FAIL") };

@@ -147,6 +147,11 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
             error,
           }),
       };
+      // First of its file in this process: the batch before it may be committing in another
+      // consumer right now. Wait for it briefly rather than write rows to roll them back.
+      if (!turn.after && !(await awaitPredecessor(sql, nodeId, msg, signal))) {
+        throw new CheckpointConflictError("the batch before it is not stored yet");
+      }
       const settle = recordingApplied(msg.dnstap ? settleDnstap : settleQueryErrors, d.id);
       const outcome = await commitBatch(writer, batch, { after: turn.after, settle });
       batch.release();
@@ -236,6 +241,23 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
   return stats;
 }
 
+/** Wait (at most 3 s) until the file's checkpoint reaches the batch's start; false if not. */
+async function awaitPredecessor(
+  sql: Sql,
+  nodeId: number,
+  msg: BusBatch,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const key = { nodeId, fingerprint: msg.source.fingerprint };
+  const until = Date.now() + 3000;
+  for (let wait = 10;; wait = Math.min(200, wait * 2)) {
+    const stored = (await peekCheckpoint(sql, key)) ?? 0;
+    if (stored >= msg.source.startOffset) return true;
+    if (Date.now() > until || signal.aborted) return false;
+    await sleep(wait, signal);
+  }
+}
+
 /** The source's settle step, after recording the message id in the same transaction. */
 function recordingApplied(settle: SettleStep, msgId: string): SettleStep {
   return async (tx, batch, nodeId) => {
@@ -260,7 +282,7 @@ async function handleFailure(
     stats.deferred++;
     // The batch before it in its file is not stored yet: another consumer has it, or it
     // waits for redelivery. Give this one back for a moment.
-    const delayMs = Math.min(5000, 100 * 2 ** Math.min(d.redeliveries, 6));
+    const delayMs = d.redeliveries < 20 ? 100 : 2000;
     if (d.redeliveries >= 30 && d.redeliveries % 10 === 0) {
       const detail = await describeGap(ctx.sql, d, ctx.nodes).catch(() => null);
       log.warn("bus batch still waiting for the batch before it", {

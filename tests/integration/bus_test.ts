@@ -125,6 +125,9 @@ Deno.test({
         await new Promise((r) => setTimeout(r, 250));
       }
       assert.deepEqual(await counts(db, "edge1"), truth, "every row once");
+      const doc = await db.run(["doctor"], { DNSA_BUS: nats.url });
+      assert.match(doc.stdout, /ok\s+bus: stream dns-analytics: \d+ messages/);
+      assert.match(doc.stdout, /ok\s+bus: consumer dns-analytics-consume: 0 waiting/);
       const [applied] = await db.sql<
         { n: number }[]
       >`select count(*)::int as n from dns_bus_applied`;

@@ -4,29 +4,12 @@
  *
  * @module
  */
-import { UsageError } from "../lib/cli.ts";
-import type { CommandInput } from "../lib/commands.ts";
-import { type Config, ConfigError } from "../lib/config.ts";
+import { type CommandInput, type CommandRecord, UsageError } from "../lib/cli.ts";
+import { ConfigError } from "../lib/config.ts";
 import { connectNats } from "../lib/bus/nats.ts";
 import type { StreamLimits } from "../lib/bus/bus.ts";
 
-/** One line for the command list. */
-export const summary = "create the bus stream and consumer, or change the stream's limits";
-
-/** The usage line. */
-export const usage =
-  "dns-analytics bus-setup [--max-age DUR] [--max-bytes SIZE] [--replicas N] [--duplicate-window DUR]";
-
-/** Its options. */
-export const options = {
-  "max-age": { type: "string" },
-  "max-bytes": { type: "string" },
-  replicas: { type: "string" },
-  "duplicate-window": { type: "string" },
-} as const;
-
-/** Its help text. */
-export const help = `Creates, on the NATS JetStream server of DNSA_BUS, the stream DNSA_BUS_STREAM
+const HELP = `Creates, on the NATS JetStream server of DNSA_BUS, the stream DNSA_BUS_STREAM
 (default dns-analytics; subjects <stream>.<node>, file storage, oldest messages
 discarded at the limits) and the durable consumer dns-analytics-consume that
 every 'consume' shares, where they are missing; with options it changes the
@@ -89,16 +72,32 @@ export function parseLimits(values: CommandInput["values"]): Partial<StreamLimit
   return limits;
 }
 
-/** `bus-setup` from the command line. */
-export async function run(config: Readonly<Config>, input: CommandInput): Promise<number> {
-  if (!config.bus) throw new ConfigError("bus-setup needs DNSA_BUS (nats://host:4222)");
-  const limits = parseLimits(input.values);
-  const bus = await connectNats(config.bus, { name: "dns-analytics bus-setup" });
-  try {
-    const status = await bus.setup({ limits });
-    input.out(JSON.stringify(status));
-    return 0;
-  } finally {
-    await bus.close();
-  }
-}
+/** `dns-analytics bus-setup`. */
+export const busSetupCommand: CommandRecord = {
+  name: "bus-setup",
+  summary: "create the bus stream and consumer, or change the stream's limits",
+  usage: "dns-analytics bus-setup [--max-age DUR] [--max-bytes SIZE] [--replicas N] " +
+    "[--duplicate-window DUR]",
+  options: {
+    "max-age": { type: "string" },
+    "max-bytes": { type: "string" },
+    replicas: { type: "string" },
+    "duplicate-window": { type: "string" },
+  },
+  help: HELP,
+  database: "none",
+  check({ values }) {
+    parseLimits(values);
+  },
+  async run({ loadConfig }, { values, out }) {
+    const config = loadConfig();
+    if (!config.bus) throw new ConfigError("bus-setup needs DNSA_BUS (nats://host:4222)");
+    const bus = await connectNats(config.bus, { name: "dns-analytics bus-setup" });
+    try {
+      out(JSON.stringify(await bus.setup({ limits: parseLimits(values) })));
+      return 0;
+    } finally {
+      await bus.close();
+    }
+  },
+};

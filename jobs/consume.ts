@@ -7,32 +7,19 @@
  *
  * @module
  */
-import { EXIT_USAGE } from "../lib/cli.ts";
-import type { CommandInput } from "../lib/commands.ts";
+import { type CommandRecord, UsageError, withStopSignal } from "../lib/cli.ts";
 import { ConfigError } from "../lib/config.ts";
 import type { JobContext } from "../lib/context.ts";
-import { closeAbandonedRuns } from "../lib/job_runs.ts";
 import { guardCopyWriteRace } from "../lib/db/connect.ts";
 import { consumeBus, type ConsumeStats } from "../lib/bus/consumer.ts";
 import { connectBusWithRetry } from "../lib/bus/edge.ts";
 import type { Bus } from "../lib/bus/bus.ts";
-import { formatExposition, type MetricFamily } from "../lib/metrics.ts";
-import { startSchedule } from "./schedule.ts";
+import { busStatusFamilies, consumeFamilies } from "../lib/bus/metrics.ts";
+import { formatExposition } from "../lib/metrics.ts";
+import type { Service } from "../lib/serve/service.ts";
+import { createScheduler } from "./schedule.ts";
 
-/** One line for the command list. */
-export const summary = "central: store what the edges publish to the bus, exactly once";
-
-/** The usage line. */
-export const usage = "dns-analytics consume [--schedule] [--metrics HOST:PORT]";
-
-/** Its options. */
-export const options = {
-  schedule: { type: "boolean" },
-  metrics: { type: "string" },
-} as const;
-
-/** Its help text. */
-export const help = `Reads the batches that edges ('serve' or 'ingest' with DNSA_BUS and no
+const HELP = `Reads the batches that edges ('serve' or 'ingest' with DNSA_BUS and no
 database) publish to the NATS JetStream stream DNSA_BUS_STREAM (default
 dns-analytics), and stores each in this database (DATABASE_URL) through the same
 commit as 'ingest': rows, query-errors lines and the file's checkpoint in one
@@ -62,52 +49,49 @@ export async function consume(
   ctx: JobContext,
   opts: { signal: AbortSignal; schedule?: boolean; metrics?: string; stopWhenIdle?: number },
 ): Promise<ConsumeStats> {
-  const { config, log, signal } = { ...ctx, signal: opts.signal };
+  const { config, log } = ctx;
+  const signal = opts.signal;
   if (!config.bus) {
     throw new ConfigError("consume needs DNSA_BUS (nats://host:4222): the bus to read from");
   }
+  if (!ctx.copy) {
+    throw new ConfigError(
+      "consume needs PostgreSQL (DATABASE_URL or DB_HOST ...): batches arrive as COPY data, " +
+        "which the embedded database does not take",
+    );
+  }
   const bus = await connectBusWithRetry(config, log, { name: "dns-analytics consume", signal });
-  let jobs: Promise<void> = Promise.resolve();
+  const scheduler: Service | null = opts.schedule ? createScheduler(ctx) : null;
   const stopHttp = new AbortController();
+  const unguard = guardCopyWriteRace((message) =>
+    log.warn("connection lost during a COPY; the batch is retried", { job: "consume", message })
+  );
+  let latest: ConsumeStats | null = null;
+  const summaryTimer = setInterval(() => {
+    if (latest) log.info("consume summary", { job: "consume", ...latest });
+  }, 60_000);
+  let http: Deno.HttpServer | null = null;
   try {
     await bus.setup();
-    if (opts.schedule) {
-      await closeAbandonedRuns(ctx.sql, config.node);
-      jobs = startSchedule(ctx, signal).catch((error) =>
-        log.error("scheduled jobs could not start", { job: "consume", error })
-      );
-    }
-    let latest: ConsumeStats | null = null;
-    const http = opts.metrics
-      ? serveMetrics(opts.metrics, bus, () => latest, stopHttp.signal)
-      : null;
+    await scheduler?.start();
+    http = opts.metrics ? serveMetrics(opts.metrics, bus, () => latest, stopHttp.signal) : null;
     log.info("consume started", { job: "consume", stream: config.bus.stream });
-    const unguard = guardCopyWriteRace((message) =>
-      log.warn("connection lost during a COPY; the batch is retried", { job: "consume", message })
-    );
-    const summaryTimer = setInterval(() => {
-      if (latest) log.info("consume summary", { job: "consume", ...latest });
-    }, 60_000);
-    try {
-      const stats = await consumeBus(bus, {
-        sql: ctx.sql,
-        copy: ctx.copy,
-        tz: config.logTz,
-        log,
-        signal,
-        stopWhenIdle: opts.stopWhenIdle,
-        onStats: (s) => latest = s,
-      });
-      await jobs;
-      log.info("consume stopped", { job: "consume", ...stats });
-      return stats;
-    } finally {
-      clearInterval(summaryTimer);
-      unguard();
-      stopHttp.abort();
-      await http?.finished;
-    }
+    const stats = await consumeBus(bus, {
+      sql: ctx.sql,
+      tz: config.logTz,
+      log,
+      signal,
+      stopWhenIdle: opts.stopWhenIdle,
+      onStats: (s) => latest = s,
+    });
+    log.info("consume stopped", { job: "consume", ...stats });
+    return stats;
   } finally {
+    clearInterval(summaryTimer);
+    unguard();
+    await scheduler?.stop();
+    stopHttp.abort();
+    await http?.finished;
     await bus.close();
   }
 }
@@ -126,91 +110,35 @@ function serveMetrics(
       return new Response("not found\n", { status: 404 });
     }
     const status = await bus.status().catch(() => null);
-    return new Response(formatExposition(consumeFamilies(stats(), status?.consumer ?? null)), {
+    const families = [...consumeFamilies(stats()), ...busStatusFamilies(status)];
+    return new Response(formatExposition(families), {
       headers: { "content-type": "text/plain; version=0.0.4" },
     });
   });
 }
 
-/** The consumer's metrics: its own counters and the durable consumer's state on the bus. */
-export function consumeFamilies(
-  s: ConsumeStats | null,
-  c: { pending: number; ackPending: number; redelivered: number } | null,
-): MetricFamily[] {
-  const v = (n: number | undefined) => [{ value: n ?? 0 }];
-  return [
-    {
-      name: "dnsa_bus_consumer_pending",
-      help: "Messages in the stream not yet delivered to any consumer.",
-      type: "gauge",
-      samples: c ? v(c.pending) : [],
-    },
-    {
-      name: "dnsa_bus_consumer_ack_pending",
-      help: "Messages delivered and not yet acknowledged (being stored).",
-      type: "gauge",
-      samples: c ? v(c.ackPending) : [],
-    },
-    {
-      name: "dnsa_bus_consumer_redelivered",
-      help: "Unacknowledged messages that were delivered more than once.",
-      type: "gauge",
-      samples: c ? v(c.redelivered) : [],
-    },
-    {
-      name: "dnsa_bus_redeliveries_total",
-      help: "Messages this process received that had been delivered before.",
-      type: "counter",
-      samples: v(s?.redeliveries),
-    },
-    {
-      name: "dnsa_bus_applied_batches_total",
-      help: "Batches this process stored.",
-      type: "counter",
-      samples: v(s?.batches),
-    },
-    {
-      name: "dnsa_bus_applied_rows_total",
-      help: "Query rows this process stored.",
-      type: "counter",
-      samples: v(s?.rows),
-    },
-    {
-      name: "dnsa_bus_skipped_total",
-      help: "Messages skipped because they were stored before.",
-      type: "counter",
-      samples: v(s?.skipped),
-    },
-    {
-      name: "dnsa_bus_store_errors_total",
-      help: "Messages that failed to store and were given back.",
-      type: "counter",
-      samples: v(s?.errors),
-    },
-  ];
-}
-
-/** `consume` from the command line. */
-export async function run(ctx: JobContext, input: CommandInput): Promise<number> {
-  const metrics = input.values.metrics;
-  if (metrics !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(String(metrics))) {
-    console.error("dns-analytics: --metrics must be HOST:PORT, e.g. 127.0.0.1:9153");
-    return EXIT_USAGE;
-  }
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-  try {
-    const s = await consume(ctx, {
-      signal: stop.signal,
-      schedule: input.values.schedule === true,
-      metrics: metrics as string | undefined,
-    });
-    input.out(JSON.stringify({ batches: s.batches, rows: s.rows, skipped: s.skipped }));
-    return 0;
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
-  }
-}
+/** `dns-analytics consume`. */
+export const consumeCommand: CommandRecord = {
+  name: "consume",
+  summary: "central: store what the edges publish to the bus, exactly once",
+  usage: "dns-analytics consume [--schedule] [--metrics HOST:PORT]",
+  options: { schedule: { type: "boolean" }, metrics: { type: "string" } },
+  help: HELP,
+  database: "waiting",
+  check({ values }) {
+    const m = values.metrics;
+    if (m !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(String(m))) {
+      throw new UsageError("--metrics must be HOST:PORT, e.g. 127.0.0.1:9153");
+    }
+  },
+  run: (ctx, { values, out }) =>
+    withStopSignal(async (signal) => {
+      const s = await consume(ctx, {
+        signal,
+        schedule: values.schedule === true,
+        metrics: typeof values.metrics === "string" ? values.metrics : undefined,
+      });
+      out(JSON.stringify({ batches: s.batches, rows: s.rows, skipped: s.skipped }));
+      return 0;
+    }),
+};

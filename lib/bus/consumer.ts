@@ -31,7 +31,7 @@ import { createZoneClock } from "../time.ts";
 import appliedCheck from "../../sql/bus/applied_check.sql" with { type: "text" };
 import appliedInsert from "../../sql/bus/applied_insert.sql" with { type: "text" };
 import appliedPrune from "../../sql/bus/applied_prune.sql" with { type: "text" };
-import { type BusBatch, decodeBatch, toCommitBatch } from "./batch_codec.ts";
+import { BatchCodecError, type BusBatch, decodeBatch, toCommitBatch } from "./batch_codec.ts";
 import { type Bus, BusUnavailableError, type Delivery } from "./bus.ts";
 
 /** What a consumer did since start. */
@@ -55,8 +55,6 @@ export interface ConsumeStats {
 /** Options of {@linkcode consumeBus}. */
 export interface ConsumeOptions {
   sql: Sql;
-  /** The database takes COPY (false on the embedded database). */
-  copy: boolean;
   /** DNSA_LOG_TZ: the zone of days and hours (partitions, rollup). */
   tz: string;
   log: Logger;
@@ -126,17 +124,13 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
         return;
       }
       const nodeId = await nodeIdFor(msg.node);
-      const batch = toCommitBatch(msg, {
-        nodeId,
-        clock,
-        format: options.copy ? "binary" : "columns",
-      });
+      const batch = toCommitBatch(msg, { nodeId, clock });
       const writer: WriterContext = {
         sql,
         nodeId,
         tz: options.tz,
         knownDays,
-        copy: options.copy,
+        copy: true,
         retryForMs: Infinity, // a database outage pauses consuming; the stream holds the backlog
         signal,
         onRetry: ({ attempt, delayMs, error }) =>
@@ -148,16 +142,14 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
           }),
       };
       // First of its file in this process: the batch before it may be committing in another
-      // consumer right now. Wait for it briefly rather than write rows to roll them back.
-      if (!turn.after && !(await awaitPredecessor(sql, nodeId, msg, signal))) {
-        throw new CheckpointConflictError("the batch before it is not stored yet");
-      }
+      // consumer right now. Its rows are sent meanwhile; the checkpoint step waits for that
+      // batch's commit (briefly: a batch still missing is given back and comes again).
+      const after = turn.after ?? awaitPredecessor(sql, nodeId, msg, signal);
       const settle = recordingApplied(msg.dnstap ? settleDnstap : settleQueryErrors, d.id);
-      const outcome = await commitBatch(writer, batch, { after: turn.after, settle });
-      batch.release();
+      const outcome = await commitBatch(writer, batch, { after, settle });
       if (outcome === "committed") {
         stats.batches++;
-        stats.rows += batch.counts.rows + batch.settledRows;
+        stats.rows += batch.counts.rows + (batch.settledRows ?? 0);
         stats.lastAppliedAt = Date.now();
       } else stats.skipped++;
       turn.done();
@@ -298,6 +290,16 @@ async function handleFailure(
     return;
   }
   stats.errors++;
+  if (error instanceof BatchCodecError) {
+    log.error("bus batch not stored, given back", {
+      job: "consume",
+      msg_id: d.id,
+      error: error.message,
+      hint: "upgrade the edges and consumers to one version; the message waits in the stream",
+    });
+    d.nak(60_000);
+    return;
+  }
   const transient = isTransientDbError(error) || error instanceof BusUnavailableError;
   log.error("bus batch not stored, given back", {
     job: "consume",

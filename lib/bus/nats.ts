@@ -2,7 +2,9 @@
  * The bus on NATS JetStream (npm `nats` v2): one stream (`DNSA_BUS_STREAM`, subjects
  * `<stream>.<node>`), de-duplication by the `Nats-Msg-Id` header within the stream's duplicate
  * window, and one durable pull consumer shared by every `consume` process (explicit acks;
- * what is not acknowledged within the ack wait is delivered again).
+ * what is not acknowledged within the ack wait is delivered again). A batch larger than the
+ * server's max_payload is published in parts: the leading parts as messages of their own, the
+ * last under the batch's id with the others' stream positions, from which `fetch` reads them.
  *
  * @example
  * ```ts
@@ -28,6 +30,7 @@ import {
   StorageType,
   type StreamConfig,
 } from "nats";
+import { createHash } from "node:crypto";
 import type { BusConfig } from "../config.ts";
 import {
   type BatchHeaders,
@@ -45,6 +48,12 @@ const H_NODE = "Dnsa-Node";
 const H_FP = "Dnsa-Fingerprint";
 const H_START = "Dnsa-Start";
 const H_END = "Dnsa-End";
+/** On a leading part of a batch larger than max_payload: `i/n`. */
+const H_PART = "Dnsa-Part";
+/** On the last part of such a batch: the stream sequences of its leading parts. */
+const H_PARTS = "Dnsa-Parts";
+/** What a message's headers may take of max_payload. */
+const HEADER_ROOM = 16 * 1024;
 
 /** How long a delivered message may stay unacknowledged before it is delivered again. */
 const ACK_WAIT_MS = 60_000;
@@ -72,7 +81,7 @@ export async function connectNats(
       throw new Error(`DNSA_BUS_CREDS: cannot read "${config.creds}": no such file`);
     }
     throw new BusUnavailableError(
-      `Cannot connect to the bus at ${config.url}: ${errorMessage(error)}`,
+      `Cannot connect to the bus at ${displayBusUrl(config.url)}: ${errorMessage(error)}`,
       { cause: error },
     );
   }
@@ -101,14 +110,37 @@ class NatsBus implements Bus {
     data: Uint8Array,
     options: { msgId: string; headers: BatchHeaders },
   ): Promise<PublishAck> {
-    const h = headers();
     const b = options.headers;
+    const subject = this.#subject(b.node);
+    const h = headers();
     h.set(H_NODE, b.node);
     h.set(H_FP, b.fingerprint);
     h.set(H_START, String(b.startOffset));
     h.set(H_END, String(b.endOffset));
     try {
-      const ack = await this.#js.publish(this.#subject(b.node), data, {
+      // Larger than the server takes: the leading parts go first, each its own message; the
+      // last part carries the batch's id, headers, and the stream positions of the others.
+      const room = Math.max(64 * 1024, (this.#nc.info?.max_payload ?? 1 << 20) - HEADER_ROOM);
+      const parts = Math.ceil(data.length / room);
+      if (parts > 1) {
+        const digest = createHash("sha256").update(data).digest("hex").slice(0, 16);
+        const seqs: number[] = [];
+        for (let i = 0; i < parts - 1; i++) {
+          const ph = headers();
+          ph.set(H_NODE, b.node);
+          ph.set(H_PART, `${i + 1}/${parts}`);
+          const ack = await this.#js.publish(subject, data.subarray(i * room, (i + 1) * room), {
+            // The digest: a batch encoded differently on a re-read never takes these parts.
+            msgID: `${options.msgId}#${digest}:${i + 1}/${parts}`,
+            headers: ph,
+            timeout: 10_000,
+          });
+          seqs.push(ack.seq);
+        }
+        h.set(H_PARTS, seqs.join(","));
+        data = data.subarray((parts - 1) * room);
+      }
+      const ack = await this.#js.publish(subject, data, {
         msgID: options.msgId,
         headers: h,
         timeout: 10_000,
@@ -139,12 +171,40 @@ class NatsBus implements Bus {
         max_messages: options.max,
         expires: options.expiresMs,
       });
-      for await (const m of iter) out.push(toDelivery(m));
+      for await (const m of iter) {
+        // A leading part of a large batch: read with its last part (below), done here.
+        if (m.headers?.get(H_PART)) m.ack();
+        else out.push(toDelivery(m, await this.#assemble(m)));
+      }
     } catch (error) {
       if (out.length > 0) return out;
       throw asBusError(error, "fetch");
     }
     return out;
+  }
+
+  /** The data of the batch `m` ends: its leading parts read from the stream, then its own. */
+  async #assemble(m: JsMsg): Promise<Uint8Array> {
+    const list = m.headers?.get(H_PARTS);
+    if (!list) return m.data;
+    const chunks: Uint8Array[] = [];
+    for (const seq of list.split(",").map(Number)) {
+      const part = await this.#jsm.streams.getMessage(this.#stream, { seq }).catch((e) => {
+        if (isNotFound(e)) return null;
+        throw e;
+      });
+      // A part gone (the stream's limits dropped it): the batch cannot be decoded.
+      if (!part) return new Uint8Array();
+      chunks.push(part.data);
+    }
+    chunks.push(m.data);
+    const data = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      data.set(c, at);
+      at += c.length;
+    }
+    return data;
   }
 
   async setup(options: { limits?: Partial<StreamLimits> } = {}): Promise<BusStatus> {
@@ -255,12 +315,12 @@ function readHeaders(
   return { node, fingerprint, startOffset: start, endOffset: end };
 }
 
-function toDelivery(m: JsMsg): Delivery {
+function toDelivery(m: JsMsg, data: Uint8Array): Delivery {
   const id = m.headers?.get("Nats-Msg-Id") ?? `seq:${m.seq}`;
   return {
     id,
     node: m.headers?.get(H_NODE) ?? "",
-    data: m.data,
+    data,
     seq: m.seq,
     redeliveries: Math.max(0, m.info.redeliveryCount - 1),
     async ack() {
@@ -270,6 +330,11 @@ function toDelivery(m: JsMsg): Delivery {
     nak: (delayMs) => m.nak(delayMs),
     working: () => m.working(),
   };
+}
+
+/** `url` without user names and passwords (`nats://user:pw@host` → `nats://host`). */
+export function displayBusUrl(url: string): string {
+  return url.replace(/(^|,)([a-z]+:\/\/)[^@,/]*@/g, "$1$2");
 }
 
 function isNotFound(error: unknown): boolean {

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { decodeBatch, encodeBatch, toCommitBatch } from "../../lib/bus/batch_codec.ts";
+import {
+  BatchCodecError,
+  decodeBatch,
+  encodeBatch,
+  rowEncoding,
+  toCommitBatch,
+} from "../../lib/bus/batch_codec.ts";
 import { Batch } from "../../lib/ingest/batch.ts";
 import type { DnstapRow } from "../../lib/ingest/row_sink.ts";
 import { parseBindLine } from "../../lib/parse/bind_line.ts";
@@ -12,13 +18,9 @@ const LINES = [
   "06-Nov-2026 10:15:03.000 client 10.10.10.7#5000 (old.example): query: old.example IN MX",
 ];
 
-function queryBatch(): Batch {
-  const b = new Batch(
-    { path: "/var/log/named/queries.log", fingerprint: "fp1", startOffset: 100 },
-    {
-      format: "columns",
-    },
-  );
+/** The query lines, an error line and a reject as an edge (node id 0) or a node `nodeId` reads them. */
+function queryBatch(nodeId = 0): Batch {
+  const b = new Batch({ path: "/var/log/named/queries.log", fingerprint: "fp1", startOffset: 100 });
   for (const line of LINES) {
     const q = parseBindLine(line) as QueryLine;
     assert.equal(q.kind, "query", line);
@@ -27,7 +29,7 @@ function queryBatch(): Batch {
       at,
       domain: q.qname.toLowerCase(),
       apex: "example.com",
-      nodeId: 0,
+      nodeId,
     });
     b.counts.lines++;
   }
@@ -45,8 +47,8 @@ function queryBatch(): Batch {
       qtype: "A",
       reason: "SERVFAIL",
     },
-    Date.UTC(2026, 10, 6, 10, 15, 4),
-    Math.floor(Date.UTC(2026, 10, 6) / 86_400_000),
+    Date.UTC(2026, 10, 7, 0, 0, 4),
+    Math.floor(Date.UTC(2026, 10, 7) / 86_400_000),
     "www.example.com",
     900,
   );
@@ -60,99 +62,103 @@ function queryBatch(): Batch {
   return b;
 }
 
-Deno.test("batch codec: a query-log batch comes back with its rows under the central node id", () => {
+function concat(blocks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(blocks.reduce((n, b) => n + b.length, 0));
+  let at = 0;
+  for (const b of blocks) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
+}
+
+Deno.test("batch codec: a query-log batch comes back as the COPY data of the central node", () => {
   const edge = queryBatch();
   const msg = decodeBatch(encodeBatch(edge, "dns1"));
   assert.equal(msg.node, "dns1");
   assert.deepEqual(msg.source, edge.source);
   assert.equal(msg.endOffset, 1000);
-  const central = toCommitBatch(msg, {
-    nodeId: 42,
-    clock: createZoneClock("UTC"),
-    format: "columns",
-  });
-  const a = (edge.rows as { columns: (string | null)[][] }).columns;
-  const b = (central.rows as { columns: (string | null)[][] }).columns;
-  const nodeCol = edge.rowColumns.indexOf("node_id");
-  for (let c = 0; c < a.length; c++) {
-    if (c === nodeCol) assert.deepEqual(b[c], ["42", "42", "42"]);
-    else assert.deepEqual(b[c], a[c], `column ${edge.rowColumns[c]}`);
-  }
+  const central = toCommitBatch(msg, { nodeId: 42, clock: createZoneClock("UTC") });
+  // Byte for byte what the node itself would send to PostgreSQL.
+  const direct = queryBatch(42);
+  assert.ok("blocks" in central.rows && "blocks" in direct.rows);
+  assert.deepEqual(concat(central.rows.blocks), concat(direct.rows.blocks));
+  assert.deepEqual(central.rowColumns, direct.rowColumns);
   assert.deepEqual(central.counts, edge.counts);
   assert.deepEqual(central.errors, edge.errors);
-  assert.deepEqual([...central.days], [...edge.days]);
+  // The rows' day and the error line's day (the next one).
+  assert.deepEqual([...central.days].sort(), [...edge.days].sort());
+  assert.equal([...central.days].length, 2);
   assert.deepEqual(central.rejects[0].sample, new Uint8Array([0, 255, 10]));
   assert.equal(central.endOffset, 1000);
   assert.equal(central.minAt, edge.minAt);
   assert.equal(central.maxAt, edge.maxAt);
-  // The binary form takes the same rows.
-  const binary = toCommitBatch(msg, {
-    nodeId: 42,
-    clock: createZoneClock("UTC"),
-    format: "binary",
-  });
-  assert.equal(binary.counts.rows, 3);
-  assert.ok("blocks" in binary.rows && binary.rows.blocks.length > 0);
 });
 
-Deno.test("batch codec: dnstap rows keep microseconds; waiting queries take the central node id", () => {
-  const b = new Batch({ path: "/var/lib/named/dnstap.fstrm", fingerprint: "fp2", startOffset: 0 }, {
-    format: "columns",
-    dnstap: true,
-  });
-  const row: DnstapRow = {
-    atUs: Date.UTC(2026, 10, 6, 23, 59, 59, 999) * 1000 + 456,
-    client: "10.10.10.7",
-    port: 5353,
-    domain: "example.com",
-    apex: "example.com",
-    qtype: "A",
-    flags: "+E(0)",
-    nodeId: 0,
-    qclass: "IN",
-    transport: "udp",
-    rd: true,
-    edns: 0,
-    dnssecOk: false,
-    cd: null,
-    ecs: null,
-    server: "10.10.10.1",
-    rcode: "NXDOMAIN",
-    latencyUs: 1234,
-    size: 99,
-    responseFlags: "qr rd ra",
-    answerCount: 0,
+Deno.test("batch codec: dnstap rows and waiting queries take the central node id", () => {
+  const dnstapBatch = (nodeId: number) => {
+    const b = new Batch(
+      { path: "/var/lib/named/dnstap.fstrm", fingerprint: "fp2", startOffset: 0 },
+      {
+        dnstap: true,
+      },
+    );
+    const row: DnstapRow = {
+      atUs: Date.UTC(2026, 10, 6, 23, 59, 59, 999) * 1000 + 456,
+      client: "10.10.10.7",
+      port: 5353,
+      domain: "example.com",
+      apex: "example.com",
+      qtype: "A",
+      flags: "+E(0)",
+      nodeId,
+      qclass: "IN",
+      transport: "udp",
+      rd: true,
+      edns: 0,
+      dnssecOk: false,
+      cd: null,
+      ecs: null,
+      server: "10.10.10.1",
+      rcode: "NXDOMAIN",
+      latencyUs: 1234,
+      size: 99,
+      responseFlags: "qr rd ra",
+      answerCount: 0,
+    };
+    b.addDnstapRow(row, Math.floor(row.atUs / 86_400_000_000));
+    b.dnstap = {
+      waiting: [{
+        key: "k1",
+        atUs: row.atUs,
+        values: ["t", "10.10.10.7", null, null, null, null, null, String(nodeId)],
+      }],
+      answered: ["k0"],
+      expireBefore: new Date(Date.UTC(2026, 10, 6, 23, 59)),
+    };
+    b.endOffset = 4096;
+    return b;
   };
-  b.addDnstapRow(row, Math.floor(row.atUs / 86_400_000_000));
-  b.dnstap = {
-    waiting: [{
-      key: "k1",
-      atUs: row.atUs,
-      values: ["t", "10.10.10.7", null, null, null, null, null, "0"],
-    }],
-    answered: ["k0"],
-    expireBefore: new Date(Date.UTC(2026, 10, 6, 23, 59)),
-  };
-  b.endOffset = 4096;
-  const msg = decodeBatch(encodeBatch(b, "dns2"));
-  const central = toCommitBatch(msg, {
-    nodeId: 7,
-    clock: createZoneClock("UTC"),
-    format: "columns",
-  });
-  const cols = (central.rows as { columns: (string | null)[][] }).columns;
-  const edgeCols = (b.rows as { columns: (string | null)[][] }).columns;
-  assert.equal(cols[0][0], edgeCols[0][0]);
-  assert.equal(cols[0][0], "2026-11-06T23:59:59.999456Z");
-  assert.equal(cols[b.rowColumns.indexOf("response_rcode")][0], "NXDOMAIN");
-  assert.equal(cols[b.rowColumns.indexOf("node_id")][0], "7");
-  assert.equal(central.dnstap!.waiting[0].values[7], "7");
+  const edge = dnstapBatch(0);
+  const msg = decodeBatch(encodeBatch(edge, "dns2"));
+  const central = toCommitBatch(msg, { nodeId: 7, clock: createZoneClock("UTC") });
+  const direct = dnstapBatch(7);
+  assert.ok("blocks" in central.rows && "blocks" in direct.rows);
+  assert.deepEqual(concat(central.rows.blocks), concat(direct.rows.blocks));
+  assert.deepEqual(central.dnstap!.waiting, direct.dnstap!.waiting);
   assert.deepEqual(central.dnstap!.answered, ["k0"]);
-  assert.equal(central.dnstap!.expireBefore.getTime(), b.dnstap.expireBefore.getTime());
+  assert.equal(central.dnstap!.expireBefore.getTime(), edge.dnstap!.expireBefore.getTime());
+  assert.deepEqual([...central.days], [...edge.days]);
 });
 
-Deno.test("batch codec: anything else is refused", () => {
-  assert.throws(() => decodeBatch(new TextEncoder().encode("{}")));
-  const binary = new Batch({ path: "x", fingerprint: "f", startOffset: 0 });
-  assert.throws(() => encodeBatch(binary, "n"), /text columns/);
+Deno.test("batch codec: another encoding or anything else is refused", () => {
+  assert.throws(() => decodeBatch(new TextEncoder().encode("{}")), BatchCodecError);
+  const columns = new Batch({ path: "x", fingerprint: "f", startOffset: 0 }, { format: "columns" });
+  assert.throws(() => encodeBatch(columns, "n"), /binary COPY rows/);
+  const msg = decodeBatch(encodeBatch(queryBatch(), "dns1"));
+  assert.equal(msg.encoding, rowEncoding());
+  assert.throws(
+    () => toCommitBatch({ ...msg, encoding: "0000" }, { nodeId: 1, clock: createZoneClock("UTC") }),
+    BatchCodecError,
+  );
 });

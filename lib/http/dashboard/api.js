@@ -46,16 +46,19 @@ export function parseRoute(hash) {
   if (from && to && DATE.test(from) && DATE.test(to)) range = { from, to };
   else if (Number.isInteger(days) && days >= 1 && days <= 36500) range = { days };
   const nodes = (params.get("node") ?? "").split(",").map((n) => n.trim()).filter(Boolean);
-  return { view, name, range, nodes };
+  // The nodes at one location (dns_nodes.location): #/?location=home
+  const place = params.get("location")?.trim();
+  return place ? { view, name, range, nodes, location: place } : { view, name, range, nodes };
 }
 
 /**
  * The hash of a route (the inverse of parseRoute).
  * @param {{ view?: string, name?: string | null, range: Route["range"], nodes?: string[] }} route
  */
-export function routeHash({ view = "overview", name = null, range, nodes = [] }) {
+export function routeHash({ view = "overview", name = null, range, nodes = [], location }) {
   const path = view === "overview" ? "/" : `/${view}/${encodeURIComponent(name ?? "")}`;
   const q = rangeParams(range, nodes);
+  if (location) q.set("location", location);
   const qs = q.toString();
   return `#${path}${qs ? `?${qs}` : ""}`;
 }
@@ -83,6 +86,7 @@ export function rangeDays(range) {
 /** An API URL: path plus the range/node parameters and `extra` ones. */
 export function apiUrl(path, route, extra = {}) {
   const q = rangeParams(route.range, route.nodes);
+  if (route.location) q.set("location", route.location);
   for (const [k, v] of Object.entries(extra)) q.set(k, String(v));
   return `${path}?${q}`;
 }

@@ -1,4 +1,4 @@
--- 0050_bus_applied: the bus messages `consume` has stored.
+-- 0025_bus_applied: the bus messages `consume` has stored.
 -- Purpose: each batch an edge publishes carries a message id (node, file fingerprint, byte
 --   range); `consume` records it in the batch's own transaction, so a message delivered again
 --   (after a consumer died before its ack, or re-published beyond the stream's duplicate

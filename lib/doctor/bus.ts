@@ -5,8 +5,8 @@
  * @module
  */
 import type { Config } from "../config.ts";
-import type { Finding } from "../doctor.ts";
-import { connectNats } from "./nats.ts";
+import { connectNats } from "../bus/nats.ts";
+import type { Finding } from "./finding.ts";
 
 /** Findings about DNSA_BUS (none when it is not set). */
 export async function checkBus(config: Readonly<Config>): Promise<Finding[]> {

@@ -68,13 +68,19 @@ async function busRun(
   const out = await edgeOut;
   if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
   for (const p of procs) p.kill("SIGTERM");
-  for (const p of procs) await p.output();
+  const stopped = [];
+  for (const p of procs) {
+    const text = new TextDecoder().decode((await p.output()).stderr);
+    const line = text.split("\n").find((l) => l.includes('"consume stopped"'));
+    const s = line ? JSON.parse(line) : {};
+    stopped.push(`${s.batches} batches, ${s.deferred} deferred, ${s.redeliveries} redelivered`);
+  }
   await Deno.remove(dataDir, { recursive: true });
   console.log(
     `bus, ${consumers} consumer(s): ${seconds.toFixed(2)} s, ${
       Math.round(lines / seconds)
     } rows/s` +
-      ` (edge published in ${edgeSeconds.toFixed(2)} s)`,
+      ` (edge published in ${edgeSeconds.toFixed(2)} s; consumers: ${stopped.join("; ")})`,
   );
   return lines / seconds;
 }

@@ -75,8 +75,13 @@ export interface Bus {
   publish(data: Uint8Array, options: { msgId: string; headers: BatchHeaders }): Promise<PublishAck>;
   /** Headers of the last message `node` published that the stream still has; null if none. */
   lastPublished(node: string): Promise<BatchHeaders | null>;
-  /** Up to `max` messages of the durable consumer, waiting at most `expiresMs` for them. */
-  fetch(options: { max: number; expiresMs: number }): Promise<Delivery[]>;
+  /**
+   * Up to `max` messages of the durable consumer, each handed to `each` as it arrives, waiting
+   * at most `expiresMs` for them; resolves with how many came.
+   */
+  fetch(
+    options: { max: number; expiresMs: number; each: (d: Delivery) => void },
+  ): Promise<number>;
   /** Create the stream and the durable consumer where missing; with `limits`, set them. */
   setup(options?: { limits?: Partial<StreamLimits> }): Promise<BusStatus>;
   status(): Promise<BusStatus>;

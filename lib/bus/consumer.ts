@@ -141,10 +141,12 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
             error,
           }),
       };
-      // First of its file in this process: the batch before it may be committing in another
-      // consumer right now. Its rows are sent meanwhile; the checkpoint step waits for that
-      // batch's commit (briefly: a batch still missing is given back and comes again).
-      const after = turn.after ?? awaitPredecessor(sql, nodeId, msg, signal);
+      // The batch before it in its file may be committing in this process (turn.after) or in
+      // another consumer. Its rows are sent meanwhile; the checkpoint step waits for both
+      // (boundedly: a batch whose predecessor is still missing is given back, comes again).
+      const after = (turn.after ?? Promise.resolve()).catch(() => {}).then(() =>
+        awaitPredecessor(sql, nodeId, msg, signal)
+      );
       const settle = recordingApplied(msg.dnstap ? settleDnstap : settleQueryErrors, d.id);
       const outcome = await commitBatch(writer, batch, { after, settle });
       if (outcome === "committed") {
@@ -198,9 +200,18 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
       await Promise.race(running);
       continue;
     }
-    let deliveries: Delivery[];
+    let received: number;
     try {
-      deliveries = await bus.fetch({ max: limit - running.size, expiresMs: STREAM_WAIT_MS });
+      // Each message is stored as it arrives; the fetch ends at `max` or after the wait.
+      received = await bus.fetch({
+        max: limit - running.size,
+        expiresMs: STREAM_WAIT_MS,
+        each: (d) => {
+          const p = dispatch(d);
+          running.add(p);
+          p.finally(() => running.delete(p));
+        },
+      });
       outage = 0;
     } catch (error) {
       if (!(error instanceof BusUnavailableError) || signal.aborted) throw error;
@@ -209,18 +220,12 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
       await sleep(delayMs, signal);
       continue;
     }
-    if (deliveries.length === 0) {
+    if (received === 0) {
       if (running.size > 0) await Promise.race(running);
       else if (options.stopWhenIdle !== undefined && ++idle >= options.stopWhenIdle) break;
       continue;
     }
     idle = 0;
-    deliveries.sort((a, b) => a.seq - b.seq);
-    for (const d of deliveries) {
-      const p = dispatch(d);
-      running.add(p);
-      p.finally(() => running.delete(p));
-    }
     if (Date.now() - prunedAt > 600_000) {
       prunedAt = Date.now();
       const cutoff = new Date(Date.now() - (options.appliedKeepMs ?? 14 * 86_400_000));
@@ -233,7 +238,7 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
   return stats;
 }
 
-/** Wait (at most 3 s) until the file's checkpoint reaches the batch's start; false if not. */
+/** Wait (at most 10 s) until the file's checkpoint reaches the batch's start; false if not. */
 async function awaitPredecessor(
   sql: Sql,
   nodeId: number,
@@ -241,8 +246,8 @@ async function awaitPredecessor(
   signal: AbortSignal,
 ): Promise<boolean> {
   const key = { nodeId, fingerprint: msg.source.fingerprint };
-  const until = Date.now() + 3000;
-  for (let wait = 10;; wait = Math.min(200, wait * 2)) {
+  const until = Date.now() + 10_000;
+  for (let wait = 5;; wait = Math.min(50, wait * 2)) {
     const stored = (await peekCheckpoint(sql, key)) ?? 0;
     if (stored >= msg.source.startOffset) return true;
     if (Date.now() > until || signal.aborted) return false;

@@ -23,10 +23,11 @@ import { LocalCheckpoints } from "./local_checkpoint.ts";
 import { connectNats } from "./nats.ts";
 
 /**
- * Rows (dnstap: frames) per published batch. A batch of binary COPY rows is about 100 bytes a
- * row; one larger than the server's max_payload goes out in parts (nats.ts).
+ * Rows (dnstap: frames) per published batch: about 100 bytes each as binary COPY rows, so a
+ * batch is one message under NATS's default max_payload of 1 MiB (a larger one goes in parts,
+ * nats.ts), and small enough that consumers store while the edge still reads.
  */
-export const EDGE_BATCH_ROWS = 20_000;
+export const EDGE_BATCH_ROWS = 8000;
 
 /** True when `serve` and `ingest` run as an edge: DNSA_BUS set and no PostgreSQL configured. */
 export function isEdgeMode(config: Readonly<Config>): boolean {

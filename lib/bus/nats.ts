@@ -9,7 +9,7 @@
  * @example
  * ```ts
  * const bus = await connectNats(config.bus!, { name: "dns-analytics consume" });
- * for (const d of await bus.fetch({ max: 8, expiresMs: 5000 })) await d.ack();
+ * await bus.fetch({ max: 8, expiresMs: 5000, each: (d) => d.ack() });
  * await bus.close();
  * ```
  * @module
@@ -163,8 +163,10 @@ class NatsBus implements Bus {
     }
   }
 
-  async fetch(options: { max: number; expiresMs: number }): Promise<Delivery[]> {
-    const out: Delivery[] = [];
+  async fetch(
+    options: { max: number; expiresMs: number; each: (d: Delivery) => void },
+  ): Promise<number> {
+    let n = 0;
     try {
       const consumer = await this.#js.consumers.get(this.#stream, CONSUMER_NAME);
       const iter = await consumer.fetch({
@@ -174,13 +176,16 @@ class NatsBus implements Bus {
       for await (const m of iter) {
         // A leading part of a large batch: read with its last part (below), done here.
         if (m.headers?.get(H_PART)) m.ack();
-        else out.push(toDelivery(m, await this.#assemble(m)));
+        else {
+          n++;
+          options.each(toDelivery(m, await this.#assemble(m)));
+        }
       }
     } catch (error) {
-      if (out.length > 0) return out;
+      if (n > 0) return n;
       throw asBusError(error, "fetch");
     }
-    return out;
+    return n;
   }
 
   /** The data of the batch `m` ends: its leading parts read from the stream, then its own. */

@@ -120,7 +120,8 @@ class NatsBus implements Bus {
     try {
       // Larger than the server takes: the leading parts go first, each its own message; the
       // last part carries the batch's id, headers, and the stream positions of the others.
-      const room = Math.max(64 * 1024, (this.#nc.info?.max_payload ?? 1 << 20) - HEADER_ROOM);
+      const max = this.#nc.info?.max_payload ?? 1 << 20;
+      const room = max - Math.min(HEADER_ROOM, max >> 2);
       const parts = Math.ceil(data.length / room);
       if (parts > 1) {
         const digest = createHash("sha256").update(data).digest("hex").slice(0, 16);

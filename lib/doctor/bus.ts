@@ -4,17 +4,27 @@
  *
  * @module
  */
-import type { Config } from "../config.ts";
+import type { BusConfig, Config } from "../config.ts";
 import { connectNats } from "../bus/nats.ts";
 import type { Finding } from "./finding.ts";
 
 /** Findings about DNSA_BUS (none when it is not set). */
 export async function checkBus(config: Readonly<Config>): Promise<Finding[]> {
   if (!config.bus) return [];
+  const edge: Finding[] = config.database.kind === "postgres" ? [] : [{
+    level: "ok",
+    check: "database",
+    message: "none: this node is an edge (DNSA_BUS without DATABASE_URL); serve and ingest " +
+      "publish to the bus, and 'consume' stores centrally",
+  }];
+  return [...edge, ...await checkServer(config, config.bus)];
+}
+
+async function checkServer(config: Readonly<Config>, busConfig: BusConfig): Promise<Finding[]> {
   const check = "bus";
   let bus;
   try {
-    bus = await connectNats(config.bus, { name: "dns-analytics doctor", timeoutMs: 3000 });
+    bus = await connectNats(busConfig, { name: "dns-analytics doctor", timeoutMs: 3000 });
   } catch (error) {
     return [{
       level: "FAIL",
@@ -29,7 +39,7 @@ export async function checkBus(config: Readonly<Config>): Promise<Finding[]> {
       return [{
         level: "FAIL",
         check,
-        message: `stream ${config.bus.stream} does not exist: run 'dns-analytics bus-setup'`,
+        message: `stream ${busConfig.stream} does not exist: run 'dns-analytics bus-setup'`,
       }];
     }
     const l = s.stream.limits;

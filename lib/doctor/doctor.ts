@@ -12,6 +12,7 @@
  * @module
  */
 import { type Config, describeDatabase } from "../config.ts";
+import { isEdgeMode } from "../bus/edge.ts";
 import { checkBus } from "./bus.ts";
 import { checkDatabase } from "./database.ts";
 import { fileReader } from "./file_access.ts";
@@ -55,7 +56,8 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     });
   }
   if (config) {
-    findings.push(...await checkDatabase(config));
+    // An edge has no database: its bus check says so.
+    if (!isEdgeMode(config)) findings.push(...await checkDatabase(config));
     const reader = await fileReader(options.serviceUser);
     if (reader.note) findings.push(reader.note);
     findings.push(...await checkSources(config, reader));

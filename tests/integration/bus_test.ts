@@ -144,3 +144,43 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "bus: a batch larger than the server's max_payload goes in parts and is stored once",
+  ignore: natsServerPath() === null,
+  async fn() {
+    const nats = await startNats({ maxPayload: 64 * 1024 });
+    const db = await createTestDb();
+    const dataDir = await Deno.makeTempDir({ prefix: "dnsa-edge-" });
+    const edgeEnv = { DNSA_BUS: nats.url, DNSA_NODE: "edge2", DNSA_DATA_DIR: dataDir };
+    let consumer: Deno.ChildProcess | null = null;
+    try {
+      const direct = await db.run(["ingest", ...LOGS], { DNSA_NODE: "direct" });
+      assert.equal(direct.code, 0, direct.stderr);
+      const truth = await counts(db, "direct");
+      // 8000-row batches of about 100 bytes a row: each in a dozen parts of under 64 KiB.
+      const edge = await runProgram(["ingest", ...LOGS], edgeEnv);
+      assert.equal(edge.code, 0, edge.stderr);
+      assert.equal(edge.json?.rows, truth.rows);
+      consumer = startConsume({ DATABASE_URL: db.url, DNSA_BUS: nats.url });
+      assert.deepEqual(await waitForRows(db, "edge2", truth.rows), truth);
+      // Published again (no local checkpoints): every part and batch is a duplicate.
+      await Deno.remove(join(dataDir, "bus-checkpoints-edge2.json"));
+      const again = await runProgram(["ingest", ...LOGS], edgeEnv);
+      assert.equal(again.code, 0, again.stderr);
+      const status = await runProgram(["bus-setup"], { DNSA_BUS: nats.url });
+      const stream = JSON.parse(status.stdout.trim().split("\n").at(-1)!).stream;
+      const batches = edge.json?.batches as number;
+      assert.ok(stream.messages > 2 * batches, `${stream.messages} messages, ${batches} batches`);
+      const done = await stop(consumer);
+      consumer = null;
+      assert.equal(done.code, 0, done.stderr);
+      assert.deepEqual(await counts(db, "edge2"), truth, "every row once");
+    } finally {
+      if (consumer) await stop(consumer);
+      await db.drop();
+      await nats.close();
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+});

@@ -51,16 +51,18 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-/** Start `nats-server -js` on a free loopback port. */
-export async function startNats(): Promise<TestNats> {
+/** Start `nats-server -js` on a free loopback port; `maxPayload` sets its max_payload. */
+export async function startNats(options: { maxPayload?: number } = {}): Promise<TestNats> {
   const bin = natsServerPath();
   if (!bin) throw new Error("nats-server is not installed (apt-get install nats-server)");
   const storeDir = await Deno.makeTempDir({ prefix: "dnsa-nats-" });
   const port = freePort();
+  const conf = join(storeDir, "nats.conf");
+  await Deno.writeTextFile(conf, `max_payload: ${options.maxPayload ?? 1048576}\n`);
   let child: Deno.ChildProcess | null = null;
   const start = async () => {
     child = new Deno.Command(bin, {
-      args: ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir],
+      args: ["-c", conf, "-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir],
       stdout: "null",
       stderr: "null",
     }).spawn();

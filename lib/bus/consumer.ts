@@ -238,7 +238,12 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
   return stats;
 }
 
-/** Wait (at most 10 s) until the file's checkpoint reaches the batch's start; false if not. */
+/**
+ * Wait (at most 2 s: a commit in progress elsewhere ends sooner) until the file's checkpoint
+ * reaches the batch's start; false if not. A predecessor that is not being stored anywhere
+ * (it waits for redelivery) must not hold this batch's slot for long: the process would fetch
+ * nothing else, that predecessor included.
+ */
 async function awaitPredecessor(
   sql: Sql,
   nodeId: number,
@@ -246,7 +251,7 @@ async function awaitPredecessor(
   signal: AbortSignal,
 ): Promise<boolean> {
   const key = { nodeId, fingerprint: msg.source.fingerprint };
-  const until = Date.now() + 10_000;
+  const until = Date.now() + 2000;
   for (let wait = 5;; wait = Math.min(50, wait * 2)) {
     const stored = (await peekCheckpoint(sql, key)) ?? 0;
     if (stored >= msg.source.startOffset) return true;

@@ -69,6 +69,12 @@ export interface ConsumeOptions {
 }
 
 const STREAM_WAIT_MS = 2000;
+/**
+ * A commit without an outcome and without a retry for this long has lost its connection
+ * without noticing (a COPY whose socket went away can stay unsettled): the message is given
+ * back for another try rather than hold its file's later batches forever.
+ */
+const STALL_MS = 60_000;
 const WORKING_EVERY_MS = 15_000;
 
 /** Store what the bus delivers until `options.signal` aborts. */
@@ -116,6 +122,7 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
     turn: { after?: Promise<unknown>; done: () => void },
   ): Promise<void> => {
     const keepAlive = setInterval(() => d.working(), WORKING_EVERY_MS);
+    const watchdog = stallWatch(STALL_MS);
     try {
       const [seen] = await sql.unsafe(appliedCheck, [d.id]);
       if (seen) {
@@ -132,14 +139,16 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
         knownDays,
         copy: true,
         retryForMs: Infinity, // a database outage pauses consuming; the stream holds the backlog
-        signal,
-        onRetry: ({ attempt, delayMs, error }) =>
+        signal: AbortSignal.any([signal, watchdog.signal]),
+        onRetry: ({ attempt, delayMs, error }) => {
+          watchdog.progress();
           log.warn("database unavailable, retrying batch", {
             job: "consume",
             attempt,
             delay_ms: Math.round(delayMs),
             error,
-          }),
+          });
+        },
       };
       // The batch before it in its file may be committing in this process (turn.after) or in
       // another consumer. Its rows are sent meanwhile; the checkpoint step waits for both
@@ -148,7 +157,10 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
         awaitPredecessor(sql, nodeId, msg, signal)
       );
       const settle = recordingApplied(msg.dnstap ? settleDnstap : settleQueryErrors, d.id);
-      const outcome = await commitBatch(writer, batch, { after, settle });
+      const outcome = await Promise.race([
+        commitBatch(writer, batch, { after, settle }),
+        watchdog.stalled,
+      ]);
       if (outcome === "committed") {
         stats.batches++;
         stats.rows += batch.counts.rows + (batch.settledRows ?? 0);
@@ -162,6 +174,7 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
     } finally {
       turn.done(); // also when skipped: the next batch of the file may go
       clearInterval(keepAlive);
+      watchdog.end();
       options.onStats?.(stats);
     }
   };
@@ -260,6 +273,33 @@ async function awaitPredecessor(
   }
 }
 
+/** A commit that neither finished nor retried within `ms`; thrown by `stalled`. */
+export class CommitStalledError extends Error {
+  override name = "CommitStalledError";
+}
+
+/** `stalled` rejects after `ms` without `progress()`; `signal` aborts then; `end()` disarms. */
+function stallWatch(ms: number) {
+  const abort = new AbortController();
+  let reject!: (e: Error) => void;
+  const stalled = new Promise<never>((_, r) => reject = r);
+  stalled.catch(() => {});
+  const fire = () => {
+    abort.abort();
+    reject(new CommitStalledError(`the batch's commit stalled for ${ms / 1000} s`));
+  };
+  let timer = setTimeout(fire, ms);
+  return {
+    signal: abort.signal,
+    stalled,
+    progress() {
+      clearTimeout(timer);
+      timer = setTimeout(fire, ms);
+    },
+    end: () => clearTimeout(timer),
+  };
+}
+
 /** The source's settle step, after recording the message id in the same transaction. */
 function recordingApplied(settle: SettleStep, msgId: string): SettleStep {
   return async (tx, batch, nodeId) => {
@@ -310,7 +350,8 @@ async function handleFailure(
     d.nak(60_000);
     return;
   }
-  const transient = isTransientDbError(error) || error instanceof BusUnavailableError;
+  const transient = isTransientDbError(error) || error instanceof BusUnavailableError ||
+    error instanceof CommitStalledError;
   log.error("bus batch not stored, given back", {
     job: "consume",
     msg_id: d.id,

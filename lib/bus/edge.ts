@@ -90,13 +90,26 @@ export async function openEdge(
       });
     });
     const checkpoints = await LocalCheckpoints.open(config.dataDir, config.node);
-    const recovered = await recoverLastPublished(bus, checkpoints, config.node).catch(
-      (error) => {
-        checkpoints.close();
-        throw error;
-      },
-    );
-    if (recovered) log.info("edge checkpoint taken from the bus", recovered);
+    // The node's last message tells whether a crash left a checkpoint unwritten; a bus that
+    // does not answer yet (a restart) is asked again.
+    for (let attempt = 0;; attempt++) {
+      try {
+        const recovered = await recoverLastPublished(bus, checkpoints, config.node);
+        if (recovered) log.info("edge checkpoint taken from the bus", recovered);
+        break;
+      } catch (error) {
+        if (!(error instanceof BusUnavailableError) || options.signal?.aborted) {
+          checkpoints.close();
+          throw error;
+        }
+        const delayMs = Math.round(backoffMs(attempt));
+        log.warn("bus unavailable at start, waiting", {
+          error: error.message,
+          retry_in_ms: delayMs,
+        });
+        await sleep(delayMs, options.signal);
+      }
+    }
     const store = new EdgeStore(bus, checkpoints, {
       node: config.node,
       log,

@@ -53,6 +53,18 @@ async function waitForRows(db: TestDb, node: string, rows: number, timeoutMs = 1
   return c;
 }
 
+/** Wait (bounded) until `node` has the rows and the query-errors lines of `truth`. */
+async function waitForCounts(db: TestDb, node: string, truth: { rows: number; errors: number }) {
+  await waitForRows(db, node, truth.rows);
+  const until = Date.now() + 120_000;
+  let c = await counts(db, node);
+  while (c.errors < truth.errors && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 250));
+    c = await counts(db, node);
+  }
+  return c;
+}
+
 Deno.test({
   name: "bus: edge ingest → consume stores what direct ingest stores; re-publishing adds nothing",
   ignore: natsServerPath() === null,
@@ -77,7 +89,7 @@ Deno.test({
       assert.equal(first.code, 0, first.stderr);
       assert.equal(first.json?.rows, truth.rows, "the edge read every row");
       consumer = startConsume({ DATABASE_URL: db.url, DNSA_BUS: nats.url });
-      assert.deepEqual(await waitForRows(db, "edge1", truth.rows), truth);
+      assert.deepEqual(await waitForCounts(db, "edge1", truth), truth);
 
       // The same files again: the local checkpoints say they are published.
       const again = await runProgram(["ingest", ...LOGS], edgeEnv);
@@ -163,7 +175,7 @@ Deno.test({
       assert.equal(edge.code, 0, edge.stderr);
       assert.equal(edge.json?.rows, truth.rows);
       consumer = startConsume({ DATABASE_URL: db.url, DNSA_BUS: nats.url });
-      assert.deepEqual(await waitForRows(db, "edge2", truth.rows), truth);
+      assert.deepEqual(await waitForCounts(db, "edge2", truth), truth);
       // Published again (no local checkpoints): every part and batch is a duplicate.
       await Deno.remove(join(dataDir, "bus-checkpoints-edge2.json"));
       const again = await runProgram(["ingest", ...LOGS], edgeEnv);

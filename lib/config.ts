@@ -61,6 +61,17 @@ export interface Config {
   privacy: PrivacySettings;
   /** HTTP token that sees aggregates only (DNSA_HTTP_STATS_TOKEN). */
   httpStatsToken: string | null;
+  /** NATS JetStream (DNSA_BUS…): edges publish to it, `consume` stores from it; null = none. */
+  bus: BusConfig | null;
+}
+
+/** The message bus (lib/bus/): server URLs, stream, credentials file, CA file. */
+export interface BusConfig {
+  /** `nats://host:4222`, comma-separated for a cluster. */
+  url: string;
+  stream: string;
+  creds: string | null;
+  tlsCa: string | null;
 }
 
 /** A configuration that cannot be used; `message` names the key and what is allowed. */
@@ -92,6 +103,10 @@ const KNOWN_DNSA_KEYS = [
   "DNSA_NODE_LOCATION",
   "DNSA_NODE_NETWORK",
   ...PRIVACY_KEYS,
+  "DNSA_BUS",
+  "DNSA_BUS_STREAM",
+  "DNSA_BUS_CREDS",
+  "DNSA_BUS_TLS_CA",
 ] as const;
 
 const optionalText = z.string().trim().min(1).optional();
@@ -179,6 +194,14 @@ const schema = z.strictObject({
     error: "must be a network in CIDR notation, e.g. 192.168.238.0/24",
   }).optional(),
   ...PRIVACY_SCHEMA,
+  DNSA_BUS: z.string().trim().regex(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, {
+    error: "must be nats://host:4222 (comma-separated for a cluster; tls:// for TLS)",
+  }).optional(),
+  DNSA_BUS_STREAM: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, {
+    error: "must be a JetStream stream name: letters, digits, '_' or '-'",
+  }).default("dns-analytics"),
+  DNSA_BUS_CREDS: optionalText,
+  DNSA_BUS_TLS_CA: optionalText,
 });
 
 /** Parse `KEY=VALUE` lines (comments, blank lines, `export `, single or double quotes). */
@@ -389,7 +412,18 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
     },
     privacy: Object.freeze(privacy.settings),
     httpStatsToken: privacy.statsToken,
+    bus: v.DNSA_BUS
+      ? {
+        url: v.DNSA_BUS,
+        stream: v.DNSA_BUS_STREAM,
+        creds: v.DNSA_BUS_CREDS ?? null,
+        tlsCa: v.DNSA_BUS_TLS_CA ?? null,
+      }
+      : null,
   };
+  if (!config.bus && (v.DNSA_BUS_CREDS || v.DNSA_BUS_TLS_CA)) {
+    throw new ConfigError("DNSA_BUS_CREDS and DNSA_BUS_TLS_CA need DNSA_BUS (nats://host:4222)");
+  }
   return Object.freeze(config);
 }
 

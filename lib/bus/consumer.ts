@@ -159,6 +159,9 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
       const after = (turn.after ?? Promise.resolve()).catch(() => {}).then(() =>
         awaitPredecessor(sql, nodeId, msg, signal)
       );
+      // The commit awaits it (ignoring a failure: the checkpoint decides) once its rows are
+      // sent; a lost connection may reject it before that, or while the commit waits to retry.
+      after.catch(() => {});
       const settle = recordingApplied(msg.dnstap ? settleDnstap : settleQueryErrors, d.id);
       const outcome = await Promise.race([
         commitBatch(writer, batch, { after, settle }),

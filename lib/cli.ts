@@ -4,6 +4,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { SEARCH_HELP, SEARCH_OPTIONS } from "./search/report_help.ts";
 
 /** Exit status of a usage error (as sysexits' EX_USAGE). */
 export const EXIT_USAGE = 64;
@@ -256,6 +257,7 @@ Example:
       limit: { type: "string" },
       format: { type: "string" },
       "no-rollup": { type: "boolean" },
+      ...SEARCH_OPTIONS,
     },
     help: `Reports (all read the statistics tables; columns are named as the tables name them):
   top-domains        one row per domain: hit_count (every query of every rcode
@@ -292,7 +294,8 @@ Options:
 Examples:
   dns-analytics report top-domains --days 7 --limit 50
   dns-analytics report top-clients --node dns1 --format json
-  dns-analytics report queries-per-hour --from 2026-11-01 --to 2026-11-30 --format csv`,
+  dns-analytics report queries-per-hour --from 2026-11-01 --to 2026-11-30 --format csv
+${SEARCH_HELP}`,
   },
 };
 

@@ -19,6 +19,8 @@ import { ingest } from "../jobs/ingest.ts";
 import { retention } from "../jobs/retention.ts";
 import { rollup } from "../jobs/rollup.ts";
 import { serve } from "../jobs/serve.ts";
+import { SEARCH_REPORTS } from "./search/report_help.ts";
+import { checkSearchArguments, isSearchReport, runSearchReport } from "./search/report_command.ts";
 
 /** Options and positionals of one command line. */
 export interface CommandInput {
@@ -51,9 +53,17 @@ function isDate(text: string): boolean {
 /** Check a command's arguments before the database is opened; throws UsageError. */
 export function checkArguments(command: string, input: CommandInput): void {
   const { values, positionals } = input;
+  if (command === "report" && isSearchReport(positionals[0])) {
+    checkSearchArguments(positionals[0], values);
+    return;
+  }
   if (command === "report") {
     if (!positionals[0] || !REPORTS[positionals[0]]) {
-      throw new UsageError(`report: name one of ${Object.keys(REPORTS).join(", ")}`);
+      throw new UsageError(
+        `report: name one of ${
+          [...Object.keys(REPORTS), ...Object.keys(SEARCH_REPORTS)].join(", ")
+        }`,
+      );
     }
     if (!["table", "json", "csv", undefined].includes(values.format as string | undefined)) {
       throw new UsageError("--format must be table, json or csv");
@@ -235,6 +245,7 @@ export async function runCommand(
       return summary.failedFiles > 0 ? 2 : 0;
     }
     case "report": {
+      if (isSearchReport(positionals[0])) return await runSearchReport(ctx, positionals[0], values);
       // A read replica (DNSA_READ_DATABASE_URL) takes no writes: report what it has.
       if (values["no-rollup"] !== true && ctx.config.readDatabaseUrl === null) {
         await refreshStatistics(ctx);

@@ -15,6 +15,7 @@ import m0006 from "../../sql/migrations/0006_dnstap_answers.sql" with { type: "t
 import m0007 from "../../sql/migrations/0007_federation.sql" with { type: "text" };
 import m0008 from "../../sql/migrations/0008_window_rows.sql" with { type: "text" };
 import m0009 from "../../sql/migrations/0009_stats_brin.sql" with { type: "text" };
+import m0040 from "../../sql/migrations/0040_client_names.sql" with { type: "text" };
 
 /** One migration: its number, file name and SQL text. */
 export interface Migration {
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: "0007_federation.sql", sql: m0007 },
   { version: 8, name: "0008_window_rows.sql", sql: m0008 },
   { version: 9, name: "0009_stats_brin.sql", sql: m0009 },
+  { version: 40, name: "0040_client_names.sql", sql: m0040 },
 ];
 
 /** An applied migration no longer matches its file, or the database is newer than us. */

@@ -64,7 +64,8 @@ export function seeOther(location: string, headers: HeadersInit = {}): Response 
   return new Response(null, { status: 303, headers: { location, ...headers } });
 }
 
-function csvCell(v: unknown): string {
+/** One CSV cell: quoted when needed; a text a spreadsheet would run as a formula gets a `'`. */
+export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return "";
   let s = typeof v === "object" ? JSON.stringify(v) : String(v);
   // A text cell a spreadsheet would run as a formula (a query name is attacker-chosen).

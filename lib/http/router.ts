@@ -21,6 +21,7 @@ import {
 } from "./api.ts";
 import { isAuthorized, loginPage, tokenCookie, tokenEquals } from "./auth.ts";
 import { renderMetrics } from "./metrics_page.ts";
+import { searchEndpoint } from "./search_api.ts";
 import { html, json, jsonError, secure, seeOther, text, TYPES } from "./respond.ts";
 import { HTTP_SQL } from "./statements.ts";
 
@@ -119,6 +120,8 @@ async function route(req: Request, deps: HttpDeps): Promise<Response> {
   }
   const report = /^\/api\/reports\/([a-z0-9-]+)$/.exec(path);
   if (report) return await reportEndpoint(deps, url, report[1]);
+  const searched = await searchEndpoint(deps, url);
+  if (searched) return searched;
   switch (path) {
     case "/api/domain":
       return await domainEndpoint(deps, url);

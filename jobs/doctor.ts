@@ -14,6 +14,7 @@ import { checksumOf, MIGRATIONS } from "../lib/db/migrate.ts";
 import { checkNamedConf, type Finding } from "../lib/doctor.ts";
 import { isDnstapFileTarget } from "../lib/dnstap/follow.ts";
 import { loadNamedConf } from "../lib/named_conf.ts";
+import { checkClientNames } from "../lib/names/doctor_names.ts";
 
 /** BIND's configuration on Debian and Ubuntu. */
 export const DEFAULT_NAMED_CONF = "/etc/bind/named.conf";
@@ -75,7 +76,7 @@ async function checkDatabase(config: Readonly<Config>): Promise<Finding[]> {
       message: `no PostgreSQL configured, so the embedded database in ${config.database.dataDir} ` +
         "is used (for trying the program; not opened here, serve may hold it): set DATABASE_URL " +
         "or DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD",
-    }];
+    }, ...await checkClientNames(config, null)];
   }
   const db = await openDatabase(config, { applicationName: "dns-analytics doctor", max: 1 });
   try {
@@ -98,6 +99,7 @@ async function checkDatabase(config: Readonly<Config>): Promise<Finding[]> {
         (info.num >= 150000 ? "" : ": PostgreSQL 15 or newer is what this program is tested on"),
     }];
     findings.push(await checkSchema(applied, { ...info, schema: info.schema ?? "public" }));
+    findings.push(...await checkClientNames(config, db.sql));
     return findings;
   } catch (error) {
     return [{ level: "FAIL", check, message: explainDbError(config, error) }];

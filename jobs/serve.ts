@@ -29,6 +29,7 @@ import { MetricsRecorder } from "../lib/metrics.ts";
 import { startHttpServer } from "../lib/http/server.ts";
 import { DASHBOARD_ASSETS } from "../lib/http/dashboard/assets.ts";
 import { startSchedule } from "./schedule.ts";
+import { followClientNames, hasNameSources } from "../lib/names/follow_names.ts";
 
 /** Options of {@linkcode serve}. */
 export interface ServeOptions {
@@ -131,6 +132,14 @@ export async function serve(
       log.error("scheduled jobs could not start", { job: "serve", error })
     );
   }
+  // Client names (hosts file, DHCP leases, PTR) are followed beside ingest, never in it; they
+  // stop with HTTP.
+  const names = hasNameSources(config)
+    ? followClientNames(ctx.sql, config, log, {
+      signal: stopHttp.signal,
+      intervalMs: Math.min(10_000, Math.max(1000, config.pollMs * 10)),
+    }).catch((error) => log.error("client names stopped", { job: "serve", error }))
+    : Promise.resolve();
   const unguard = guardCopyWriteRace((message) =>
     log.warn("connection lost during a COPY; the batch is retried", { job: "serve", message })
   );
@@ -248,6 +257,7 @@ export async function serve(
     clearInterval(summary);
     unguard();
     stopHttp.abort();
+    await names;
     await http?.finished;
     if (httpSql !== ctx.sql) await httpSql.end({ timeout: 5 });
   }

@@ -15,6 +15,7 @@
  */
 import { z } from "zod";
 import { hostname } from "node:os";
+import { isIP } from "node:net";
 
 /** Where the rows go: a PostgreSQL server, or the embedded database in a directory. */
 export type DatabaseTarget =
@@ -45,6 +46,13 @@ export interface Config {
   statsRetentionDays: number;
   /** Cron expressions (UTC) of the scheduled jobs. */
   schedules: { rollup: string; retention: string; federate: string };
+  /** Client name sources (lib/names): hosts file, DHCP lease files, PTR lookups. */
+  clientNames: {
+    hostsFile: string | null;
+    leaseFiles: readonly string[];
+    ptrLookup: boolean;
+    ptrResolver: { ipAddr: string; port: number };
+  };
 }
 
 /** A configuration that cannot be used; `message` names the key and what is allowed. */
@@ -72,6 +80,10 @@ const KNOWN_DNSA_KEYS = [
   "DNSA_RETENTION_SCHEDULE",
   "DNSA_FEDERATE_SCHEDULE",
   "DNSA_READ_DATABASE_URL",
+  "DNSA_CLIENT_NAMES",
+  "DNSA_DHCP_LEASES",
+  "DNSA_PTR_LOOKUP",
+  "DNSA_PTR_RESOLVER",
 ] as const;
 
 const optionalText = z.string().trim().min(1).optional();
@@ -132,6 +144,20 @@ const schema = z.strictObject({
   DNSA_READ_DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\//, {
     error: "must be a postgres:// or postgresql:// URL of a read replica",
   }).optional(),
+  DNSA_CLIENT_NAMES: optionalText,
+  DNSA_DHCP_LEASES: optionalText,
+  DNSA_PTR_LOOKUP: z.stringbool({
+    truthy: ["on", "true", "yes", "1"],
+    falsy: ["off", "false", "no", "0"],
+  })
+    .default(false),
+  DNSA_PTR_RESOLVER: z.string().trim().regex(
+    /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\])(:\d{1,5})?$|^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$/,
+    {
+      error:
+        "must be the resolver's address, with an optional port: 127.0.0.1, 127.0.0.1:53 or [::1]:53",
+    },
+  ).default("127.0.0.1:53"),
 });
 
 /** Parse `KEY=VALUE` lines (comments, blank lines, `export `, single or double quotes). */
@@ -205,6 +231,24 @@ function parseListen(text: string): { host: string; port: number } {
   // Port 0 asks the system for a free port (tests, several instances on one machine).
   if (port < 0 || port > 65535) throw new ConfigError("DNSA_HTTP: the port must be 0-65535");
   return { host, port };
+}
+
+/** `127.0.0.1`, `127.0.0.1:5353`, `[::1]:53` or `::1` as Deno.resolveDns's nameServer. */
+function parseResolver(text: string): { ipAddr: string; port: number } {
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  const v4 = /^([\d.]+)(?::(\d+))?$/.exec(text);
+  const [ipAddr, port] = bracket
+    ? [bracket[1], bracket[2]]
+    : v4
+    ? [v4[1], v4[2]]
+    : [text, undefined];
+  const n = port === undefined ? 53 : Number(port);
+  if (!isIP(ipAddr) || n < 1 || n > 65535) {
+    throw new ConfigError(
+      `DNSA_PTR_RESOLVER: ${JSON.stringify(text)} is not an address with an optional port`,
+    );
+  }
+  return { ipAddr, port: n };
 }
 
 /** True for a loopback listen host: 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`. */
@@ -293,6 +337,14 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
       retention: v.DNSA_RETENTION_SCHEDULE,
       federate: v.DNSA_FEDERATE_SCHEDULE,
     },
+    clientNames: Object.freeze({
+      hostsFile: v.DNSA_CLIENT_NAMES ?? null,
+      leaseFiles: Object.freeze(
+        (v.DNSA_DHCP_LEASES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+      ),
+      ptrLookup: v.DNSA_PTR_LOOKUP,
+      ptrResolver: parseResolver(v.DNSA_PTR_RESOLVER),
+    }),
   };
   return Object.freeze(config);
 }

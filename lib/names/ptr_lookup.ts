@@ -32,6 +32,9 @@ export interface PtrOptions {
   signal?: AbortSignal;
 }
 
+/** How far back the raw rows are searched for new clients (the statistics hold the rest). */
+const RAW_WINDOW_MS = 5 * 60_000;
+
 /** PTR cache: a name for 6 hours, no name for 1 hour. */
 export const PTR_DEFAULTS = {
   max: 20,
@@ -69,6 +72,7 @@ export async function runPtrRound(sql: Sql, options: PtrOptions): Promise<PtrRou
     dayString(today - 1),
     now(),
     options.max,
+    new Date(now().getTime() - RAW_WINDOW_MS),
   ]);
   const round: PtrRound = { asked: 0, named: 0, failed: 0 };
   for (const { address } of candidates) {

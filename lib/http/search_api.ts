@@ -18,7 +18,13 @@ import type { Config } from "../config.ts";
 import type { Sql } from "../db/connect.ts";
 import { reportDays } from "../report.ts";
 import { drilldown } from "../search/drilldown.ts";
-import { FILTER_KEYS, type FilterInput, parseClient, parseQueryFilter } from "../search/filter.ts";
+import {
+  FILTER_KEYS,
+  type FilterInput,
+  parseClient,
+  parseQueryFilter,
+  type QueryFilter,
+} from "../search/filter.ts";
 import {
   CursorError,
   MAX_PAGE_ROWS,
@@ -71,6 +77,21 @@ function filterOf(deps: SearchApiDeps, url: URL, defaultDays: number | null) {
   return f.ok ? f.value : jsonError(400, f.message);
 }
 
+/** The CSV of every matching row, as encoded chunks (one per fetched batch). */
+async function* csvLines(
+  sql: Sql,
+  filter: QueryFilter,
+  options: { limit: number | null; tz: string },
+): AsyncGenerator<Uint8Array> {
+  const enc = new TextEncoder();
+  yield enc.encode(QUERY_COLUMNS.join(",") + "\r\n");
+  for await (const b of streamQueries(sql, filter, options)) {
+    let text = "";
+    for (const r of b) text += QUERY_COLUMNS.map((c) => csvCell(r[c])).join(",") + "\r\n";
+    yield enc.encode(text);
+  }
+}
+
 /** Answer a search path, or null when `url` is not one. */
 export async function searchEndpoint(deps: SearchApiDeps, url: URL): Promise<Response | null> {
   switch (url.pathname) {
@@ -96,17 +117,8 @@ async function queriesEndpoint(deps: SearchApiDeps, url: URL): Promise<Response>
   if (format === "csv") {
     const limit = intParam(url, "limit", MAX_CSV);
     if (limit instanceof Response) return limit;
-    const enc = new TextEncoder();
-    const max = limit ?? null;
-    async function* lines() {
-      yield enc.encode(QUERY_COLUMNS.join(",") + "\r\n");
-      for await (const b of streamQueries(deps.sql, filter, { limit: max, tz })) {
-        let text = "";
-        for (const r of b) text += QUERY_COLUMNS.map((c) => csvCell(r[c])).join(",") + "\r\n";
-        yield enc.encode(text);
-      }
-    }
-    return new Response(ReadableStream.from(lines()), {
+    const lines = csvLines(deps.sql, filter, { limit: limit ?? null, tz });
+    return new Response(ReadableStream.from(lines), {
       headers: {
         "content-type": TYPES.csv,
         "content-disposition": 'attachment; filename="queries.csv"',

@@ -22,7 +22,8 @@ export type NameMap = Map<string, string>;
 /** A name worth storing: printable, no spaces, at most 253 characters, no trailing dot. */
 function cleanName(raw: string): string | null {
   const name = raw.trim().replace(/\.$/, "");
-  if (name === "" || name === "*" || name.length > 253 || /[\s\x00-\x1f\x7f]/.test(name)) {
+  const control = [...name].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+  if (name === "" || name === "*" || name.length > 253 || /\s/.test(name) || control) {
     return null;
   }
   return name;

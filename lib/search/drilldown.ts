@@ -16,7 +16,7 @@ import { RETENTION_SQL } from "../db/statements.ts";
 import { formatInstant } from "../report.ts";
 import { createZoneClock } from "../time.ts";
 import type { QueryFilter } from "./filter.ts";
-import { TOP_KEYS, topByStatement } from "./query_sql.ts";
+import { type TOP_KEYS, topByStatement } from "./query_sql.ts";
 import clientTotalsBefore from "../../sql/search/client_totals_before.sql" with { type: "text" };
 import domainTotalsBefore from "../../sql/search/domain_totals_before.sql" with { type: "text" };
 import namesOf from "../../sql/search/names_of.sql" with { type: "text" };

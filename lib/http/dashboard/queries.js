@@ -189,15 +189,18 @@ export async function searchTarget(text, route) {
   if (ipv4.test(t) || ipv6.test(t)) return routeHash({ ...base, view: "client", name: t });
   if (t.includes("/")) return routeHash({ ...base, view: "queries", filters: { client: t } });
   if (t.startsWith("*.")) return routeHash({ ...base, view: "queries", filters: { domain: t } });
-  try {
-    const r = await getJson(`/api/client-names?q=${encodeURIComponent(t)}`);
-    const addresses = [...new Set((r.names ?? []).map((n) => n.address))];
-    if (addresses.length === 1) {
-      return routeHash({ ...base, view: "client", name: addresses[0] });
-    }
-    if (addresses.length > 1) {
-      return routeHash({ ...base, view: "queries", filters: { client: t } });
-    }
-  } catch { /* no client names: a domain */ }
+  // A client name is one word; anything with a space can only be a query name.
+  if (!/\s/.test(t)) {
+    try {
+      const r = await getJson(`/api/client-names?q=${encodeURIComponent(t)}`);
+      const addresses = [...new Set((r.names ?? []).map((n) => n.address))];
+      if (addresses.length === 1) {
+        return routeHash({ ...base, view: "client", name: addresses[0] });
+      }
+      if (addresses.length > 1) {
+        return routeHash({ ...base, view: "queries", filters: { client: t } });
+      }
+    } catch { /* no client names: a domain */ }
+  }
   return routeHash({ ...base, view: "domain", name: t });
 }

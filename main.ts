@@ -1,18 +1,49 @@
 /**
- * dns-analytics: the composition root. Parses the command line, loads the configuration,
- * opens the database and runs the command (lib/commands.ts), and turns typed errors into
- * messages and exit statuses.
+ * dns-analytics: the composition root. Parses the command line against the command records
+ * of `jobs/`, loads the configuration, opens the database when the command runs on it, runs
+ * the command, and turns typed errors into messages and exit statuses.
  *
  * @module
  */
-import { COMMANDS, EXIT_USAGE, mainHelp, parseCommandLine, UsageError } from "./lib/cli.ts";
-import { checkArguments, runCommand, runDemoCommand, runDoctorCommand } from "./lib/commands.ts";
+import { EXIT_USAGE, mainHelp, parseCommandLine, UsageError } from "./lib/cli.ts";
 import { type Config, ConfigError, loadConfig } from "./lib/config.ts";
 import { openContext } from "./lib/context.ts";
 import { DatabaseError, explainDbError } from "./lib/db/connect.ts";
 import { MigrationError } from "./lib/db/migrate.ts";
+import { SeedConversionError } from "./lib/seed/convert.ts";
 import { HttpListenError } from "./lib/http/server.ts";
 import { createLogger } from "./lib/log.ts";
+import { demoCommand } from "./jobs/demo.ts";
+import { doctorCommand } from "./jobs/doctor.ts";
+import { federateCommand } from "./jobs/federate.ts";
+import { ingestCommand } from "./jobs/ingest.ts";
+import { migrateCommand } from "./jobs/migrate.ts";
+import { reportCommand } from "./jobs/report.ts";
+import { retentionCommand } from "./jobs/retention.ts";
+import { rollupCommand } from "./jobs/rollup.ts";
+import { serveCommand } from "./jobs/serve.ts";
+
+/** Every command, in the order of the top-level help. */
+const COMMANDS = [
+  ingestCommand,
+  serveCommand,
+  rollupCommand,
+  retentionCommand,
+  federateCommand,
+  migrateCommand,
+  doctorCommand,
+  demoCommand,
+  reportCommand,
+];
+
+/** Errors whose message says what to do: printed as they are. */
+const EXPLAINED = [
+  ConfigError,
+  MigrationError,
+  SeedConversionError,
+  DatabaseError,
+  HttpListenError,
+];
 
 const out = (text: string) => console.log(text);
 const fail = (text: string, code = 1) => {
@@ -24,56 +55,51 @@ const fail = (text: string, code = 1) => {
 export async function main(args: readonly string[]): Promise<number> {
   let config: Readonly<Config> | undefined;
   try {
-    const { command, values, positionals } = parseCommandLine(args);
+    const { command, values, positionals } = parseCommandLine(args, COMMANDS);
     if (command === null) {
-      out(mainHelp());
+      out(mainHelp(COMMANDS));
       return values.help ? 0 : EXIT_USAGE;
     }
-    const spec = COMMANDS[command];
     if (values.help) {
-      out(`Usage: ${spec.usage}\n\n${spec.help}`);
+      out(`Usage: ${command.usage}\n\n${command.help}`);
       return 0;
     }
     const input = { values, positionals, out };
-    checkArguments(command, input);
+    command.check?.(input);
     const file = typeof values.config === "string" ? values.config : undefined;
     const fileText = file === undefined ? undefined : await Deno.readTextFile(file);
-    const load = () => loadConfig({ env: Deno.env.toObject(), fileText, fileName: file });
-    if (command === "doctor") return await runDoctorCommand(load, input);
-    config = load();
+    const load =
+      () => (config = loadConfig({ env: Deno.env.toObject(), fileText, fileName: file }));
+    if (command.database === "none") {
+      return await command.run({ loadConfig: load, log: createLogger() }, input);
+    }
+    let target = load();
     const log = createLogger();
-    if (command === "demo") return await runDemoCommand(config, log, input);
     // serve (under systemd) waits for a database that is not up yet; SIGTERM ends the wait.
-    const waiting = command === "serve" ? new AbortController() : null;
+    const waiting = command.database === "waiting" ? new AbortController() : null;
     const onSignal = () => waiting?.abort();
     if (waiting) Deno.addSignalListener("SIGTERM", onSignal);
     // Reports read a replica when one is configured: never migrated, never rolled up.
-    const replica = command === "report" ? config.readDatabaseUrl : null;
+    const replica = command.database === "replica" ? target.readDatabaseUrl : null;
     if (replica) {
-      config = Object.freeze({ ...config, database: { kind: "postgres" as const, url: replica } });
+      target = Object.freeze({ ...target, database: { kind: "postgres" as const, url: replica } });
     }
-    const target = config;
+    config = target;
     const ctx = await openContext(target, log, {
-      applicationName: `dns-analytics ${command}`,
+      applicationName: `dns-analytics ${command.name}`,
       waitForDatabase: waiting?.signal,
-      migrate: replica === null,
+      migrate: replica === null && command.skipMigrations?.(input) !== true,
     }).finally(() => waiting && Deno.removeSignalListener("SIGTERM", onSignal));
     try {
-      return await runCommand(command, ctx, input);
+      return await command.run(ctx, input);
     } finally {
       await ctx.close();
     }
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, EXIT_USAGE);
-    if (error instanceof ConfigError) return fail(error.message);
+    if (EXPLAINED.some((type) => error instanceof type)) return fail((error as Error).message);
     if (error instanceof Deno.errors.NotFound && !config) {
       return fail(`--config: no such file (${(error as Error).message})`);
-    }
-    if (
-      error instanceof MigrationError || error instanceof DatabaseError ||
-      error instanceof HttpListenError
-    ) {
-      return fail(error.message);
     }
     if (config && (error as { code?: unknown })?.code !== undefined) {
       return fail(explainDbError(config, error));

@@ -16,6 +16,11 @@
 # gives the user read access to BIND's logs with POSIX ACLs on /var/log/named (the directory,
 # the files in it, and a default ACL so files named creates when it rotates stay readable);
 # installs the unit, reloads systemd, enables and (re)starts the service.
+# Moving from the seed guide's install: when dns-ingestor.service runs here, its database
+# keys (/etc/dns-ingestor/db.env) are reused; 'migrate --dry-run' shows what happens to the
+# seed's tables; 'ingest' of BIND's current and rotated logs converts them (every row kept,
+# marked as the seed's) and replaces the seed's rows wherever the logs still cover them;
+# serve starts; once it runs, dns-ingestor.service is stopped and disabled.
 # Undo with deploy/uninstall.sh.
 set -euo pipefail
 
@@ -24,6 +29,7 @@ BIN=/usr/local/bin/dns-analytics
 CONF_DIR=/etc/dns-analytics
 ENV_FILE=$CONF_DIR/dns-analytics.env
 SEED_ENV=/etc/dns-ingestor/db.env
+SEED_UNIT=dns-ingestor.service
 LOG_DIR=/var/log/named
 STATE_DIR=/var/lib/dns-analytics
 UNIT=/etc/systemd/system/dns-analytics.service
@@ -51,7 +57,7 @@ while [ $# -gt 0 ]; do
   --dnstap) dnstap=yes && shift ;;
   --no-start) start=no && shift ;;
   -h | --help)
-    sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   *) die "unknown option $1 (see --help)" ;;
@@ -130,6 +136,39 @@ if [ ! -d /run/systemd/system ]; then
 fi
 systemctl daemon-reload
 systemctl enable dns-analytics.service >/dev/null
+
+# The seed's Python ingestor: dns-analytics takes over, then it stops.
+if [ "$start" = yes ] && systemctl is-active --quiet "$SEED_UNIT"; then
+  say "found $SEED_UNIT running: dns-analytics takes over its database and logs"
+  # As the service runs: the same user and the same environment files as the unit.
+  as_service() {
+    systemd-run --quiet --wait --pipe --collect --uid="$SERVICE_USER" --gid="$SERVICE_USER" \
+      -p EnvironmentFile=-"$SEED_ENV" -p EnvironmentFile="$ENV_FILE" "$BIN" "$@"
+  }
+  as_service migrate --dry-run || die "migrate --dry-run failed: $SEED_UNIT keeps running"
+  conf_value() { sed -n "s/^$1=//p" "$ENV_FILE" | tail -n 1; }
+  query_log=$(conf_value DNSA_QUERY_LOG)
+  error_log=$(conf_value DNSA_ERROR_LOG)
+  shopt -s nullglob
+  logs=("${query_log:-$LOG_DIR/queries.log}"* "${error_log:-$LOG_DIR/query-errors.log}"*)
+  shopt -u nullglob
+  # ingest migrates first (converting the seed's tables), then reads every retained log;
+  # serve must not read the same files meanwhile.
+  systemctl stop dns-analytics.service
+  rc=0
+  as_service ingest "${logs[@]}" || rc=$?
+  [ "$rc" = 0 ] || [ "$rc" = 2 ] || die "ingest failed (exit $rc): $SEED_UNIT keeps running"
+  systemctl restart dns-analytics.service
+  for _ in $(seq 1 30); do
+    sleep 1
+    systemctl is-active --quiet dns-analytics.service || break
+  done
+  systemctl is-active --quiet dns-analytics.service ||
+    die "dns-analytics.service did not stay up (journalctl -u dns-analytics): $SEED_UNIT keeps running"
+  systemctl disable --now "$SEED_UNIT" >/dev/null
+  say "stopped and disabled $SEED_UNIT; dns-analytics serves its database now"
+fi
+
 if [ "$start" = yes ]; then
   systemctl restart dns-analytics.service
   say "started; check it with: sudo $BIN doctor --config $ENV_FILE; journalctl -u dns-analytics -f"

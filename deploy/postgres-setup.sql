@@ -56,7 +56,8 @@ begin
     'dns_nodes', 'dns_hourly_stats', 'dns_daily_stats', 'dns_daily_domains',
     'dns_daily_apexes', 'dns_daily_clients', 'dns_daily_qtypes', 'dns_hourly_totals',
     'dns_daily_totals', 'dns_domains_seen', 'rollup_dirty', 'job_runs',
-    'stats_versions', 'dnsa_settings', 'federated_days', 'federation_peers'
+    'stats_versions', 'dnsa_settings', 'federated_days', 'federation_peers',
+    'dns_server_counters'
   ] loop
     if to_regclass(format('public.%I', t)) is not null then
       execute format('grant select on public.%I to dns_reader', t);

@@ -1,27 +1,25 @@
 /**
- * The `demo` job: simulated live BIND 9.18 traffic written to a temporary log directory
- * (query log and query-errors log, rotated by size like named), followed and ingested live
- * on the embedded database, with a refreshing summary, and the dashboard, API and metrics
- * served on DNSA_HTTP (a free port when that one is taken). Stops cleanly on its signal.
+ * The `demo` job: `serve` itself, on a demo configuration (lib/demo/config.ts): a fresh
+ * embedded database in a temporary directory, and simulated live BIND 9.18 traffic
+ * (lib/demo/simulation.ts) written into log files there that rotate like named's. serve's
+ * tailer follows them, its scheduler runs the Deno.cron jobs (recorded in job_runs), and its
+ * HTTP server serves the dashboard, API and metrics on DNSA_HTTP (a free port when that one is
+ * taken). Beside it, a console view of the counts and the top domains. Stops cleanly on its
+ * signal: the traffic stops, serve reads and commits what was written, then stops.
  *
  * @module
  */
 import { join } from "node:path";
+import { type CommandRecord, intOption, withStopSignal } from "../lib/cli.ts";
 import type { Config } from "../lib/config.ts";
-import { type JobContext, nodeIdOf, openContext } from "../lib/context.ts";
-import { RotatingLog, TrafficGenerator } from "../lib/demo/traffic.ts";
-import { addReasons } from "../lib/ingest/counts.ts";
-import type { WriterContext } from "../lib/ingest/commit.ts";
-import { ingestLogFiles } from "../lib/ingest/query_log.ts";
-import { listRotatedSet } from "../lib/tail/file_set.ts";
+import { type JobContext, openContext } from "../lib/context.ts";
+import { demoConfiguration } from "../lib/demo/config.ts";
+import { type DemoCounts, drawDemoView } from "../lib/demo/console_view.ts";
+import { TrafficSimulation } from "../lib/demo/simulation.ts";
 import type { Logger } from "../lib/log.ts";
-import { runReport } from "../lib/report.ts";
-import { rollupStatistics } from "../lib/rollup/rollup.ts";
-import { sleep } from "../lib/sleep.ts";
-import { createZoneClock } from "../lib/time.ts";
 import { MetricsRecorder } from "../lib/metrics.ts";
-import { DASHBOARD_ASSETS } from "../lib/http/dashboard/assets.ts";
-import { type HttpServer, startHttpServer } from "../lib/http/server.ts";
+import { sleep } from "../lib/sleep.ts";
+import { serve } from "./serve.ts";
 
 /** Options of {@linkcode demo}. */
 export interface DemoOptions {
@@ -29,7 +27,7 @@ export interface DemoOptions {
   rate?: number;
   /** Stop after this many seconds (default: run until the signal). */
   seconds?: number;
-  /** How often the logs are polled, ms. Default 500. */
+  /** How often the traffic is written and the logs are polled, ms. Default 500. */
   pollMs?: number;
   /** Keep the temporary directory (logs and database) at the end. */
   keep?: boolean;
@@ -42,106 +40,87 @@ export interface DemoOptions {
 }
 
 /** What the demo did. */
-export interface DemoResult {
+export interface DemoResult extends DemoCounts {
   dir: string;
-  written: number;
-  stored: number;
-  errorLines: number;
   seconds: number;
 }
 
-/** Run the demo on a fresh embedded database in a temporary directory. */
+/** How long the stop waits for serve to read what was written, ms. */
+const CATCH_UP_MS = 60_000;
+
+/** Run serve with simulated traffic on a fresh embedded database in a temporary directory. */
 export async function demo(
   config: Readonly<Config>,
   log: Logger,
   options: DemoOptions,
 ): Promise<DemoResult> {
   const dir = await Deno.makeTempDir({ prefix: "dns-analytics-demo-" });
-  const logDir = join(dir, "log");
-  await Deno.mkdir(logDir);
-  const demoConfig: Config = {
-    ...config,
-    database: { kind: "embedded", dataDir: join(dir, "data") },
-    dataDir: join(dir, "data"),
-    node: "demo",
-    queryLog: join(logDir, "queries.log"),
-    errorLog: join(logDir, "query-errors.log"),
-  };
-  options.out(`dns-analytics demo: simulated BIND 9.18 traffic in ${logDir}`);
+  const demoConfig = demoConfiguration(config, dir, { pollMs: options.pollMs ?? 500 });
+  await Deno.mkdir(join(dir, "log"));
+  options.out(`dns-analytics demo: simulated BIND 9.18 traffic in ${join(dir, "log")}`);
   options.out("starting the embedded database (the first start takes a few seconds) ...");
-  const ctx = await openContext(demoConfig, log, { applicationName: "dns-analytics demo" });
-  const metrics = new MetricsRecorder({ source: "querylog" });
-  const stopHttp = new AbortController();
-  let http: HttpServer | null = null;
-  if (options.http !== false) {
-    try {
-      http = await serveDashboard(ctx, metrics, stopHttp.signal, config.http);
-    } catch (error) {
-      await ctx.close();
-      throw error;
-    }
-    options.out(
-      `dashboard: ${http.url}` + (config.httpToken ? " (sign in with DNSA_HTTP_TOKEN)" : ""),
-    );
-  }
   const started = performance.now();
   const result: DemoResult = { dir, written: 0, stored: 0, errorLines: 0, seconds: 0 };
-  const queries = new RotatingLog(demoConfig.queryLog, { versions: 5, size: 512 * 1024 });
-  const errors = new RotatingLog(demoConfig.errorLog, { versions: 3, size: 64 * 1024 });
+  const traffic = new TrafficSimulation(demoConfig, { rate: options.rate ?? 300 });
+  let ctx: JobContext | null = null;
   try {
-    const nodeId = await nodeIdOf(ctx.sql, "demo");
-    const writer = {
-      sql: ctx.sql,
-      nodeId,
-      tz: config.logTz,
-      knownDays: new Set<number>(),
-      copy: ctx.copy,
-      onCommit: ({ seconds }: { seconds: number }) => metrics.observeCommit(seconds),
+    ctx = await openContext(demoConfig, log, { applicationName: "dns-analytics demo" });
+    const metrics = new MetricsRecorder({ source: "querylog" });
+    const count = () => {
+      result.written = traffic.written;
+      result.stored = metrics.ingest.rows;
+      result.errorLines = metrics.ingest.errorLines;
     };
-    const traffic = new TrafficGenerator(Date.now() % 100_000);
-    const clock = createZoneClock(config.logTz);
-    const rate = options.rate ?? 300;
-    const deadline = options.seconds === undefined ? Infinity : started + options.seconds * 1000;
-    let lastDraw = 0, lastTick = Date.now(), carry = 0;
-    while (!options.signal.aborted && performance.now() < deadline) {
-      // Write the traffic of the time that passed since the last tick.
-      const now = Date.now();
-      carry += ((now - lastTick) / 1000) * rate;
-      lastTick = now;
-      const n = Math.floor(carry);
-      carry -= n;
-      const q: string[] = [], e: string[] = [];
-      for (let i = 0; i < n; i++) {
-        const s = traffic.next(clock.toWall(now - (n - i) * (1000 / rate)));
-        q.push(s.query);
-        if (s.error) e.push(s.error);
+    const stopServe = new AbortController();
+    const listening = Promise.withResolvers<void>();
+    let running = true;
+    const serving = serve(ctx, {
+      signal: stopServe.signal,
+      metrics,
+      http: options.http,
+      freePortWhenTaken: true,
+      onListen: (url) => {
+        options.out(
+          `dashboard: ${url}` + (config.httpToken ? " (sign in with DNSA_HTTP_TOKEN)" : ""),
+        );
+        listening.resolve();
+      },
+    }).finally(() => (running = false));
+    try {
+      if (options.http !== false) await Promise.race([listening.promise, serving]);
+      const deadline = options.seconds === undefined
+        ? Infinity
+        : performance.now() + options.seconds * 1000;
+      let lastDraw = 0;
+      while (running && !options.signal.aborted && performance.now() < deadline) {
+        await traffic.tick();
+        if (performance.now() - lastDraw >= 2000) {
+          lastDraw = performance.now();
+          count();
+          await drawDemoView(ctx, result, { ...options, started });
+        }
+        await sleep(options.pollMs ?? 500, options.signal);
       }
-      await queries.write(q);
-      await errors.write(e);
-      result.written += n;
-
-      await follow(writer, demoConfig, result, log, metrics);
-      if (performance.now() - lastDraw >= 2000) {
-        lastDraw = performance.now();
-        await drawSummary(ctx, result, started, options);
+      // Stopping: serve reads and commits everything written before it stops.
+      traffic.close();
+      const until = performance.now() + CATCH_UP_MS;
+      while (running && metrics.ingest.rows < traffic.written && performance.now() < until) {
+        await sleep(100);
       }
-      await sleep(options.pollMs ?? 500, options.signal);
+    } finally {
+      stopServe.abort();
+      await serving.catch(() => {});
     }
-    // Stopping: everything written is read and committed before the summary.
-    queries.close();
-    errors.close();
-    await follow(writer, demoConfig, result, log, metrics);
-    await drawSummary(ctx, result, started, { ...options, redraw: false });
+    await serving;
+    count();
+    await drawDemoView(ctx, result, { ...options, started, redraw: false });
     options.out(
       `stopped: ${result.stored} of ${result.written} simulated queries stored, ` +
         `${result.errorLines} query-errors lines joined or kept`,
     );
   } finally {
-    queries.close();
-    errors.close();
-    stopHttp.abort();
-    await http?.finished;
-    await ctx.close();
+    traffic.close();
+    await ctx?.close();
     result.seconds = Math.round(performance.now() - started) / 1000;
     if (!options.keep) await Deno.remove(dir, { recursive: true }).catch(() => {});
     else options.out(`kept ${dir} (logs in log/, embedded database in data/)`);
@@ -149,74 +128,55 @@ export async function demo(
   return result;
 }
 
-/** One pass over both rotated sets: each file continues from its checkpoint. */
-async function follow(
-  writer: WriterContext,
-  config: Config,
-  result: DemoResult,
-  log: Logger,
-  metrics: MetricsRecorder,
-): Promise<void> {
-  const files = [
-    ...await listRotatedSet(config.queryLog),
-    ...await listRotatedSet(config.errorLog),
-  ];
-  // A file renamed between the listing and the read is found under its new name next time.
-  const summary = await ingestLogFiles(writer, files, { log, vanishedOk: true });
-  result.stored += summary.rows;
-  result.errorLines += summary.errorLines;
-  const i = metrics.ingest;
-  i.lines += summary.lines;
-  i.rows += summary.rows;
-  i.rejected += summary.rejected;
-  i.skipped += summary.skipped;
-  i.batches += summary.batches;
-  addReasons(i.reasons, summary.reasons);
-  if (summary.rows > 0) i.lastCommitAt = Date.now();
-}
+/** `dns-analytics demo`: runs on its own embedded database, so main opens nothing for it. */
+export const demoCommand: CommandRecord = {
+  name: "demo",
+  summary: "simulated live BIND traffic ingested on the embedded database",
+  usage: "dns-analytics demo [--rate N] [--seconds N] [--keep]",
+  options: {
+    rate: { type: "string" },
+    seconds: { type: "string" },
+    keep: { type: "boolean" },
+  },
+  help: `Writes realistic BIND 9.18 query-log and query-errors lines (the exact shapes
+named writes: Zipf-popular names over real public suffixes, IPv4 and IPv6
+clients, UDP and TCP, EDNS/DO/cookie flags, SERVFAIL and REFUSED answers with
+their 'query failed' lines, NXDOMAIN-bound random names) into a temporary log
+directory that rotates like named's 'versions 5 size 512k', follows those files
+live into a fresh embedded database, and shows queries, rate and top domains
+every two seconds. The dashboard, JSON API and /metrics are served on DNSA_HTTP
+(default 127.0.0.1:8053, a free port when that one is taken); the URL is
+printed at start. Ctrl-C (or --seconds) stops it: the last lines are read and
+committed, the totals printed, and the temporary directory removed.
 
-/** The dashboard on `listen`; on a free port of the same host when that one is taken. */
-async function serveDashboard(
-  ctx: JobContext,
-  metrics: MetricsRecorder,
-  signal: AbortSignal,
-  listen: { host: string; port: number },
-): Promise<HttpServer> {
-  const deps = {
-    sql: ctx.sql,
-    config: ctx.config,
-    metrics,
-    log: ctx.log,
-    assets: DASHBOARD_ASSETS,
-  };
-  try {
-    return await startHttpServer(deps, { hostname: listen.host, port: listen.port, signal });
-  } catch (error) {
-    if (!(error instanceof Error && error.cause instanceof Deno.errors.AddrInUse)) throw error;
-    ctx.log.warn("demo: DNSA_HTTP is in use, serving on a free port", { port: listen.port });
-    return await startHttpServer(deps, { hostname: listen.host, port: 0, signal });
-  }
-}
+It is 'serve' on that directory: the same follower, the scheduled jobs (rollup
+and retention once at start, then on DNSA_ROLLUP_SCHEDULE and
+DNSA_RETENTION_SCHEDULE; recorded in job_runs) and the same HTTP server.
 
-async function drawSummary(
-  ctx: JobContext,
-  result: DemoResult,
-  started: number,
-  options: Pick<DemoOptions, "redraw" | "out">,
-): Promise<void> {
-  const secs = (performance.now() - started) / 1000;
-  // The demo's rollup runs with every redraw, so the top list follows the traffic closely.
-  await rollupStatistics(ctx.sql, { tz: ctx.config.logTz, copy: ctx.copy });
-  const top = await runReport(ctx.sql, "top-domains", { tz: ctx.config.logTz, limit: 5 });
-  const lines = [
-    `${new Date().toISOString().slice(11, 19)}  queries written ${result.written}, stored ` +
-    `${result.stored} (${Math.round(result.stored / Math.max(secs, 0.001))}/s), ` +
-    `query-errors lines ${result.errorLines}`,
-    ...top.rows.map((r, i) =>
-      `  ${i + 1}. ${String(r.domain).padEnd(28)} ${String(r.hit_count).padStart(7)} queries, ` +
-      `${r.unique_clients} clients`
-    ),
-  ];
-  if (options.redraw) options.out(`\x1b[H\x1b[2J${lines.join("\n")}\n(Ctrl-C to stop)`);
-  else options.out(lines.join("\n"));
-}
+Needs no PostgreSQL and no configuration.
+
+Options:
+  --rate N      simulated queries per second (default 300)
+  --seconds N   stop after N seconds (default: run until Ctrl-C)
+  --keep        keep the temporary directory (logs and database)
+
+Example:
+  deno task demo`,
+  database: "none",
+  run: ({ loadConfig, log }, { values, out }) => {
+    const rate = intOption(values, "rate", { min: 1, max: 100_000 });
+    const seconds = intOption(values, "seconds", { min: 1, max: 86_400 });
+    const config = loadConfig();
+    return withStopSignal(async (signal) => {
+      await demo(config, log, {
+        rate,
+        seconds,
+        keep: values.keep === true,
+        redraw: Deno.stdout.isTerminal(),
+        signal,
+        out,
+      });
+      return 0;
+    });
+  },
+};

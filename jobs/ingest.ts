@@ -1,9 +1,10 @@
 /**
  * The `ingest` job: one-shot import of query logs, query-errors logs and dnstap files (plain
- * or `.gz`).
+ * or `.gz`), and its command record.
  *
  * @module
  */
+import { type CommandRecord, intOption, stringOption, UsageError } from "../lib/cli.ts";
 import type { JobContext } from "../lib/context.ts";
 import { nodeIdOf } from "../lib/context.ts";
 import type { WriterContext } from "../lib/ingest/commit.ts";
@@ -69,3 +70,68 @@ export async function ingest(ctx: JobContext, options: IngestOptions): Promise<T
   });
   return summary;
 }
+
+/** `dns-analytics ingest`. */
+export const ingestCommand: CommandRecord = {
+  name: "ingest",
+  summary: "one-shot import of query logs, query-errors logs and dnstap files (plain or .gz)",
+  usage: "dns-analytics ingest [--node NAME] [--batch-rows N] <path>...",
+  options: { node: { type: "string" }, "batch-rows": { type: "string" } },
+  help: `Reads every line of the given files into PostgreSQL exactly once. dnstap
+files (Frame Streams, recognised by their content) are read frame by frame the
+same way: one row per client response, joined with its query, plus one per
+query never answered.
+
+Files of one rotated set are read oldest first whatever the argument order
+(queries.log.6 ... queries.log.0, queries.log; .gz and BIND 'suffix timestamp'
+names too). Each line's kind is decided on its own: query lines become rows of
+dns_queries; 'query failed' lines set the rcode of their query (REFUSED, or
+SERVFAIL for every other reason); rate-limit lines are kept but never mark a
+query; other categories are skipped; malformed lines are rejected with a reason
+and a few samples are kept in ingest_rejects. Every batch commits with the file's
+checkpoint (first-line fingerprint + byte offset), so running the same files
+again adds nothing and an interrupted run resumes where it stopped. An
+unterminated last line is left pending until it is complete.
+
+The last line on stdout is a JSON summary:
+  {"lines":…,"rows":…,"rejected":…,"skipped":…,"pending":…,"reasons":{…},…}
+Exit status: 0 when every file was read, 2 when some file could not be (the
+others are still ingested), 1 on a configuration or database error.
+
+Options:
+  --node NAME        store the rows under this node name (default DNSA_NODE)
+  --batch-rows N     rows per committed batch (default 50000)
+
+Examples:
+  dns-analytics ingest /var/log/named/queries.log* /var/log/named/query-errors.log*
+  dns-analytics ingest --node dns2 /srv/archive/dns2/queries.log.*.gz`,
+  database: "migrated",
+  check({ positionals }) {
+    if (positionals.length === 0) {
+      throw new UsageError("ingest: name at least one file (see: dns-analytics ingest --help)");
+    }
+  },
+  async run(ctx, { values, positionals, out }) {
+    const summary = await ingest(ctx, {
+      paths: positionals,
+      node: stringOption(values, "node"),
+      batchRows: intOption(values, "batch-rows", { min: 1, max: 10_000_000 }),
+      progress: Deno.stderr.isTerminal(),
+    });
+    for (const f of summary.files) if (f.error) console.error(`dns-analytics: ${f.error}`);
+    out(JSON.stringify({
+      lines: summary.lines,
+      rows: summary.rows,
+      rejected: summary.rejected,
+      skipped: summary.skipped,
+      pending: summary.pending,
+      reasons: summary.reasons,
+      error_lines: summary.errorLines,
+      files: summary.files.length,
+      failed_files: summary.failedFiles,
+      batches: summary.batches,
+      seconds: summary.seconds,
+    }));
+    return summary.failedFiles > 0 ? 2 : 0;
+  },
+};

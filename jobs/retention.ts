@@ -2,12 +2,15 @@
  * The `retention` job (`deno task retention`, and every DNSA_RETENTION_SCHEDULE under
  * `serve`): drop raw day partitions older than DNSA_RETENTION_DAYS, statistics older than
  * DNSA_STATS_RETENTION_DAYS, and create the coming days' partitions. Recorded in job_runs.
+ * Exports the job and its command record.
  *
  * @module
  */
+import type { CommandRecord } from "../lib/cli.ts";
 import type { JobContext } from "../lib/context.ts";
 import { type JobRun, recordedRun, type Trigger } from "../lib/job_runs.ts";
 import { applyRetention, type RetentionResult } from "../lib/retention.ts";
+import { applyServerCounterRetention } from "../lib/server_stats/retention.ts";
 
 /** Run retention once, recorded in job_runs. */
 export async function retention(
@@ -28,6 +31,12 @@ export async function retention(
         now: options.now,
         signal: options.signal,
       });
+      const counterDays = await applyServerCounterRetention(ctx.sql, {
+        tz: ctx.config.logTz,
+        statsRetentionDays: ctx.config.statsRetentionDays,
+        now: options.now,
+        signal: options.signal,
+      });
       return {
         rows: result.errorLinesDeleted + result.rejectsDeleted,
         detail: {
@@ -37,9 +46,34 @@ export async function retention(
           rejects_deleted: result.rejectsDeleted,
           stats_days_deleted: result.statsDaysDeleted.length,
           rolled_up_windows: result.rolledUp,
+          server_counter_days_deleted: counterDays.length,
         },
       };
     },
   );
   return { ...run, result: result! };
 }
+
+/** `dns-analytics retention`. */
+export const retentionCommand: CommandRecord = {
+  name: "retention",
+  summary: "drop raw partitions and statistics past their retention",
+  usage: "dns-analytics retention",
+  options: {},
+  help: `Drops the day partitions of dns_queries older than DNSA_RETENTION_DAYS (default
+30: today and the 30 days before it are kept), after rolling up what they still
+owe the statistics; deletes query-errors lines and reject samples of those days
+in bounded steps; deletes statistics older than DNSA_STATS_RETENTION_DAYS
+(default 400), one day at a time; creates the partitions of today and the next
+two days. 'serve' runs it at DNSA_RETENTION_SCHEDULE (default 03:17 UTC daily)
+and once at start. Recorded in job_runs; prints a JSON summary.
+
+Example:
+  DNSA_RETENTION_DAYS=14 deno task retention`,
+  database: "migrated",
+  async run(ctx, { out }) {
+    const run = await retention(ctx);
+    out(JSON.stringify({ status: run.status, ...run.detail }));
+    return 0;
+  },
+};

@@ -4,8 +4,11 @@
  * ingest marked since the last run (everything up to now, the current partial hour and day
  * included); with dates, every window of those days. Recorded in job_runs.
  *
+ * Exports the job and its command record.
+ *
  * @module
  */
+import { checkDateRange, type CommandRecord, stringOption, withStopSignal } from "../lib/cli.ts";
 import type { JobContext } from "../lib/context.ts";
 import { type JobRun, recordedRun, type Trigger } from "../lib/job_runs.ts";
 import { type RollupResult, rollupStatistics } from "../lib/rollup/rollup.ts";
@@ -66,3 +69,40 @@ export async function rollup(
   );
   return { ...run, result: result! };
 }
+
+/** `dns-analytics rollup`. */
+export const rollupCommand: CommandRecord = {
+  name: "rollup",
+  summary: "build hourly and daily statistics from the raw queries",
+  usage: "dns-analytics rollup [--from YYYY-MM-DD] [--to YYYY-MM-DD]",
+  options: { from: { type: "string" }, to: { type: "string" } },
+  help: `Builds the statistics tables (dns_hourly_stats, dns_daily_stats and the per-domain,
+per-apex, per-client, per-qtype and total tables) from dns_queries and the orphan
+query-errors lines.
+
+Without dates: every hour that ingest changed since the last rollup, up to now,
+the current partial hour and day included (the next run re-aggregates them).
+With --from/--to: every hour of those days (in DNSA_LOG_TZ) of the nodes whose
+raw rows are in this database. A window is rebuilt in one transaction, so
+running it again gives the same rows. 'serve' runs it every
+DNSA_ROLLUP_SCHEDULE (default every 5 minutes, UTC) and once at start; a run by
+hand waits for a window a scheduled run holds. Recorded in job_runs; prints a
+JSON summary.
+
+Examples:
+  deno task rollup
+  dns-analytics rollup --from 2026-11-01 --to 2026-11-30`,
+  database: "migrated",
+  check: ({ values }) => checkDateRange(values),
+  run: (ctx, { values, out }) =>
+    withStopSignal(async (signal) => {
+      const run = await rollup(ctx, {
+        from: stringOption(values, "from"),
+        to: stringOption(values, "to"),
+        signal,
+        progress: Deno.stderr.isTerminal(),
+      });
+      out(JSON.stringify({ status: run.status, rows: run.rows, ...run.detail }));
+      return 0;
+    }),
+};

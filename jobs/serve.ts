@@ -1,35 +1,40 @@
 /**
- * The `serve` job (`deno task start`): the main job. Follows `DNSA_QUERY_LOG` and
- * `DNSA_ERROR_LOG` continuously through the same parse → batch → commit-with-checkpoint path
- * as `ingest`, so it continues from the checkpoints `ingest` left, and `ingest` from its. While
- * the database is down, reading pauses (the batch is retried with bounded backoff) and BIND's
- * rotated files hold the backlog. Returns when `signal` aborts, after committing what it read.
+ * The `serve` job (`deno task start`): the main job, composed of services (lib/serve/) started
+ * in order and stopped in reverse:
  *
- * The scheduled jobs (jobs/schedule.ts) run beside the tailer: once at start to catch up,
- * then on their schedules.
+ * - **http**: the dashboard, the JSON API and Prometheus metrics on DNSA_HTTP;
+ * - **ingest statistics**: the one place that records ingest progress into the metrics, and
+ *   the periodic summary line;
+ * - **scheduler** (jobs/schedule.ts): rollup, retention and federate, once at start to catch
+ *   up, then on their Deno.cron schedules;
+ * - **tailer**: follows DNSA_QUERY_LOG and DNSA_ERROR_LOG (or, with DNSA_SOURCE=dnstap, a
+ *   dnstap file) through the same parse → batch → commit-with-checkpoint path as `ingest`, so
+ *   it continues from the checkpoints `ingest` left, and `ingest` from its; or instead the
+ *   **dnstap listener** on the unix socket DNSA_DNSTAP names;
+ * - **client-names** (lib/names/): the hosts file, DHCP lease files and PTR lookups that name
+ *   client addresses, followed beside ingest and never in it, when any is configured.
  *
- * With DNSA_SOURCE=dnstap it follows DNSA_DNSTAP (socket or file, lib/dnstap/follow.ts)
- * instead of the logs.
- *
- * It also serves HTTP on DNSA_HTTP (lib/http/server.ts): the dashboard, the JSON API and
- * Prometheus metrics, from the statistics tables and the counters of this process.
+ * Returns when `signal` aborts, after committing what it read; a failing tailer stops the
+ * other services and its error is thrown.
  *
  * @module
  */
-import type { JobContext } from "../lib/context.ts";
-import { nodeIdOf } from "../lib/context.ts";
-import { followQueryLog } from "../lib/ingest/query_log.ts";
-import type { FollowStats } from "../lib/tail/follower.ts";
-import { guardCopyWriteRace, openReadOnlyPool } from "../lib/db/connect.ts";
+import { type CommandRecord, withStopSignal } from "../lib/cli.ts";
 import { ConfigError } from "../lib/config.ts";
-import { type DnstapFollowStats, followDnstap } from "../lib/dnstap/follow.ts";
-import { readNamedDnstapCounters } from "../lib/dnstap/named_stats.ts";
-import { closeAbandonedRuns } from "../lib/job_runs.ts";
+import { type JobContext, nodeIdOf } from "../lib/context.ts";
+import { guardCopyWriteRace } from "../lib/db/connect.ts";
+import { type DnstapFollowStats, isDnstapFileTarget } from "../lib/dnstap/follow.ts";
+import type { ListenerStats } from "../lib/dnstap/listener.ts";
+import type { FollowStats } from "../lib/tail/follower.ts";
 import { MetricsRecorder } from "../lib/metrics.ts";
-import { startHttpServer } from "../lib/http/server.ts";
-import { DASHBOARD_ASSETS } from "../lib/http/dashboard/assets.ts";
-import { startSchedule } from "./schedule.ts";
+import { createDnstapListener } from "../lib/serve/dnstap_listener.ts";
+import { createHttpService } from "../lib/serve/http_service.ts";
+import { IngestStatistics } from "../lib/serve/ingest_stats.ts";
+import { type IngestService, ingestService, type Service } from "../lib/serve/service.ts";
+import { createDnstapFileTailer, createLogTailer } from "../lib/serve/tailer.ts";
+import { runServerCounterCollector } from "../lib/server_stats/collector.ts";
 import { followClientNames, hasNameSources } from "../lib/names/follow_names.ts";
+import { createScheduler } from "./schedule.ts";
 
 /** Options of {@linkcode serve}. */
 export interface ServeOptions {
@@ -42,223 +47,153 @@ export interface ServeOptions {
   schedule?: boolean;
   /** Serve HTTP on DNSA_HTTP (default true). */
   http?: boolean;
+  /** When DNSA_HTTP's port is taken, serve HTTP on a free port instead (the demo). */
+  freePortWhenTaken?: boolean;
   /** Where the counters go (default: a new recorder). */
   metrics?: MetricsRecorder;
   /** Called once HTTP listens, with its URL. */
   onListen?: (url: string) => void;
 }
 
-/** Follow the logs until `signal` aborts. */
-export async function serve(
-  ctx: JobContext,
-  options: ServeOptions,
-): Promise<FollowStats | DnstapFollowStats> {
+/** What serve's source read. */
+export type ServeResult = FollowStats | DnstapFollowStats | ListenerStats;
+
+/** Run the services of `ctx`'s configuration until `signal` aborts. */
+export async function serve(ctx: JobContext, options: ServeOptions): Promise<ServeResult> {
   const { config, log } = ctx;
-  if (config.source === "dnstap" && !config.dnstap) {
+  const dnstap = config.source === "dnstap" ? config.dnstap : null;
+  if (config.source === "dnstap" && !dnstap) {
     throw new ConfigError(
       "DNSA_SOURCE=dnstap needs DNSA_DNSTAP: the unix socket named writes to " +
         "(dnstap-output unix) or the dnstap file it writes (dnstap-output file)",
     );
   }
   const nodeId = await nodeIdOf(ctx.sql, config.node);
-  const paths = [config.queryLog, config.errorLog];
   const metrics = options.metrics ?? new MetricsRecorder({ source: config.source });
-  // HTTP stops with the signal, or when following fails.
-  const stopHttp = new AbortController();
-  options.signal.addEventListener("abort", () => stopHttp.abort(), { once: true });
-  // On PostgreSQL, HTTP reads through its own small pool of read-only transactions (as
-  // DNSA_HTTP_DATABASE_URL's role, e.g. dns_reader, when set; else on the read replica of
-  // DNSA_READ_DATABASE_URL when set), so requests never write and never take the connections
-  // ingest commits with. The embedded database has one connection.
-  const httpSql = options.http === false || config.database.kind !== "postgres"
-    ? ctx.sql
-    : openReadOnlyPool(config.httpDatabaseUrl ?? config.readDatabaseUrl ?? config.database.url);
-  const http = options.http === false ? null : await startHttpServer({
-    sql: httpSql,
-    config,
-    metrics,
-    log,
-    assets: DASHBOARD_ASSETS,
-  }, { hostname: config.http.host, port: config.http.port, signal: stopHttp.signal });
-  if (http) {
-    log.info("http listening", {
-      job: "serve",
-      url: http.url,
-      token: config.httpToken === null ? "none (loopback)" : "required",
-    });
-    options.onListen?.(http.url);
-  }
-  const onRetry = (
-    { attempt, delayMs, error }: { attempt: number; delayMs: number; error: unknown },
-  ) => {
-    metrics.countDatabaseError();
-    log.warn("database unavailable, retrying batch", {
-      job: "serve",
-      attempt,
-      delay_ms: Math.round(delayMs),
-      error,
-    });
-  };
-  const onCommit = ({ seconds }: { seconds: number }) => metrics.observeCommit(seconds);
-  log.info("serve started", {
-    job: "serve",
-    node: config.node,
-    source: config.source,
-    ...(config.source === "dnstap" ? { dnstap: config.dnstap } : { paths }),
-    poll_ms: config.pollMs,
-  });
-  let last: FollowStats | null = null;
-  const summary = setInterval(() => {
-    if (!last) return;
-    log.info("serve summary", {
-      job: "serve",
-      lines: last.lines,
-      rows: last.rows,
-      error_lines: last.errorLines,
-      rejected: last.rejected,
-      reasons: last.reasons,
-      skipped: last.skipped,
-      pending: last.pending,
-      batches: last.batches,
-      retries: last.retries,
-      behind_bytes: last.behind,
-      last_commit_at: last.lastCommitAt ? new Date(last.lastCommitAt).toISOString() : null,
-    });
-  }, options.summaryMs ?? 60_000);
-  let jobs: Promise<void> = Promise.resolve();
-  if (options.schedule !== false) {
-    await closeAbandonedRuns(ctx.sql, config.node);
-    jobs = startSchedule(ctx, options.signal).catch((error) =>
-      log.error("scheduled jobs could not start", { job: "serve", error })
-    );
-  }
-  // Client names (hosts file, DHCP leases, PTR) are followed beside ingest, never in it; they
-  // stop with HTTP.
-  const names = hasNameSources(config)
-    ? followClientNames(ctx.sql, config, log, {
-      signal: stopHttp.signal,
-      intervalMs: Math.min(10_000, Math.max(1000, config.pollMs * 10)),
-    }).catch((error) => log.error("client names stopped", { job: "serve", error }))
-    : Promise.resolve();
+  const stats = new IngestStatistics({ metrics, log, config, summaryMs: options.summaryMs });
+  const live = { nodeId, stats };
+  const source: IngestService<ServeResult> = dnstap === null
+    ? createLogTailer(ctx, { ...live, fromEnd: options.fromEnd })
+    : await isDnstapFileTarget(dnstap)
+    ? createDnstapFileTailer(ctx, { ...live, path: dnstap, fromEnd: options.fromEnd })
+    : createDnstapListener(ctx, { ...live, path: dnstap });
+  const services: Service[] = [
+    ...(options.http === false ? [] : [createHttpService(ctx, {
+      metrics,
+      freePortWhenTaken: options.freePortWhenTaken,
+      onListen: options.onListen,
+    })]),
+    stats,
+    ...(options.schedule === false ? [] : [createScheduler(ctx)]),
+    // named's server counters (rcodes, RRL, cache), once a minute, when its channel is known.
+    ...(config.namedStats && options.schedule !== false
+      ? [ingestService("named-stats", (signal) =>
+        runServerCounterCollector(ctx.sql, {
+          node: config.node,
+          url: config.namedStats!,
+          tz: config.logTz,
+          log,
+          metrics,
+          signal,
+        }))]
+      : []),
+    ...(hasNameSources(config)
+      ? [ingestService("client-names", (signal) =>
+        followClientNames(ctx.sql, config, log, {
+          signal,
+          intervalMs: Math.min(10_000, Math.max(1000, config.pollMs * 10)),
+        }).catch((error) => log.error("client names stopped", { job: "serve", error })))]
+      : []),
+    source,
+  ];
+  const started: Service[] = [];
+  const stopSource = () => source.stop();
   const unguard = guardCopyWriteRace((message) =>
     log.warn("connection lost during a COPY; the batch is retried", { job: "serve", message })
   );
   try {
-    if (config.source === "dnstap") {
-      const writer = {
-        sql: ctx.sql,
-        nodeId,
-        tz: config.logTz,
-        knownDays: new Set<number>(),
-        copy: ctx.copy,
-        retryForMs: Infinity,
-        signal: options.signal,
-        onRetry,
-        onCommit,
-      };
-      let latest: DnstapFollowStats | null = null;
-      let dropped: number | null = null;
-      const tick = setInterval(async () => {
-        const named = config.namedStats
-          ? await readNamedDnstapCounters(config.namedStats).catch((error) => {
-            log.warn("named statistics channel not readable", {
-              job: "serve",
-              url: config.namedStats,
-              error,
-            });
-            return null;
-          })
-          : null;
-        if (named && dropped !== null && named.dropped > dropped) {
-          log.warn("named dropped dnstap frames", {
-            job: "serve",
-            dropped: named.dropped - dropped,
-            dropped_total: named.dropped,
-            hint: "its output queue was full: this program read too slowly or was stopped",
-          });
-        }
-        if (named) dropped = named.dropped;
-        log.info("serve summary", {
-          job: "serve",
-          source: "dnstap",
-          ...latest,
-          ...(named
-            ? { named_dnstap_sent: named.success, named_dnstap_dropped: named.dropped }
-            : {}),
-        });
-      }, options.summaryMs ?? 60_000);
-      try {
-        const s = await followDnstap(writer, config.dnstap!, {
-          log,
-          signal: options.signal,
-          pollMs: config.pollMs,
-          fromEnd: options.fromEnd,
-          onStats: (x) => {
-            latest = x;
-            Object.assign(metrics.ingest, {
-              lines: x.frames,
-              rows: x.rows,
-              rejected: x.rejected,
-              skipped: x.skipped,
-              batches: x.batches,
-              lastCommitAt: x.lastCommitAt,
-              ...(x.behind ? { behind: x.behind, pending: x.pending, retries: x.retries } : {}),
-            });
-          },
-        });
-        await jobs;
-        log.info("serve stopped", {
-          job: "serve",
-          source: "dnstap",
-          frames: s.frames,
-          rows: s.rows,
-        });
-        return s;
-      } finally {
-        clearInterval(tick);
-      }
-    }
-    const stats = await followQueryLog({
-      sql: ctx.sql,
-      nodeId,
-      tz: config.logTz,
-      knownDays: new Set(),
-      copy: ctx.copy,
-      retryForMs: Infinity, // a long outage pauses reading; the log files are the queue
-      signal: options.signal,
-      onRetry,
-      onCommit,
-    }, {
-      paths,
-      pollMs: config.pollMs,
-      fromEnd: options.fromEnd,
-      log,
-      signal: options.signal,
-      onPass: (s) => {
-        last = s;
-        Object.assign(metrics.ingest, {
-          lines: s.lines,
-          rows: s.rows,
-          rejected: s.rejected,
-          reasons: { ...s.reasons },
-          skipped: s.skipped,
-          pending: s.pending,
-          batches: s.batches,
-          retries: s.retries,
-          behind: { ...s.behind },
-          lastCommitAt: s.lastCommitAt,
-        });
-      },
+    log.info("serve started", {
+      job: "serve",
+      node: config.node,
+      source: config.source,
+      ...(dnstap ? { dnstap } : { paths: [config.queryLog, config.errorLog] }),
+      poll_ms: config.pollMs,
+      services: services.map((s) => s.name),
     });
-    await jobs;
-    log.info("serve stopped", { job: "serve", lines: stats.lines, rows: stats.rows });
-    return stats;
+    for (const service of services) {
+      await service.start();
+      started.push(service);
+    }
+    options.signal.addEventListener("abort", stopSource, { once: true });
+    if (options.signal.aborted) await source.stop();
+    const result = await source.finished;
+    await stopAll(started);
+    log.info("serve stopped", {
+      job: "serve",
+      ...("frames" in result
+        ? { source: "dnstap", frames: result.frames }
+        : { lines: result.lines }),
+      rows: result.rows,
+    });
+    return result;
   } finally {
-    clearInterval(summary);
+    options.signal.removeEventListener("abort", stopSource);
+    await stopAll(started);
     unguard();
-    stopHttp.abort();
-    await names;
-    await http?.finished;
-    if (httpSql !== ctx.sql) await httpSql.end({ timeout: 5 });
   }
 }
+
+/** Stop `services` in reverse order of their start. */
+async function stopAll(services: Service[]): Promise<void> {
+  for (const service of services.toReversed()) await service.stop();
+}
+
+/** `dns-analytics serve`. */
+export const serveCommand: CommandRecord = {
+  name: "serve",
+  summary: "the main job: follow the logs, run the scheduled jobs, serve the dashboard/API",
+  usage: "dns-analytics serve [--from-end]",
+  options: { "from-end": { type: "boolean" } },
+  help: `Follows DNSA_QUERY_LOG and DNSA_ERROR_LOG (default /var/log/named/queries.log and
+/var/log/named/query-errors.log) and their rotated files, and stores every line
+exactly once through the same path as 'ingest': each file continues from its
+checkpoint, so serve continues where ingest stopped and the reverse.
+
+Files are found by the fingerprint of their first line, whatever their name:
+BIND's own rotation (queries.log -> queries.log.0 ...) finishes the renamed
+file and reads the new one from its start; logrotate's copytruncate starts the
+truncated file again at 0; files rotated while serve was stopped are found
+under their new names. On first start a file without a checkpoint is read from
+its start; with --from-end, files never read before start at their end instead
+(what is already in them is not stored). The directory is watched (inotify) and polled every DNSA_POLL_MS
+(default 1000; polling alone works, e.g. on NFS). While PostgreSQL is down,
+reading pauses and the batch is retried with backoff; nothing is lost or
+stored twice. SIGTERM or SIGINT: the batch read so far is committed and serve
+exits 0. A JSON summary is logged every minute.
+
+The scheduled jobs run beside it: rollup every DNSA_ROLLUP_SCHEDULE (default
+'*/5 * * * *'), retention at DNSA_RETENTION_SCHEDULE (default '17 3 * * *')
+and, when there are peers, federate every DNSA_FEDERATE_SCHEDULE (default
+'*/5 * * * *'), all UTC, and each once at start to catch up what was missed
+while it was down.
+
+With DNSA_SOURCE=dnstap it reads dnstap instead of the logs: DNSA_DNSTAP is a
+unix socket it listens on (named's dnstap-output unix), or a dnstap file it
+follows with its rotated versions (an existing file, or a name ending in
+.fstrm, .dnstap or .tap). DNSA_NAMED_STATS (named's statistics channel) adds
+named's count of dropped dnstap frames to the summary.
+
+HTTP: the dashboard at /, the JSON API under /api/, Prometheus metrics at
+/metrics and /healthz, on DNSA_HTTP (default 127.0.0.1:8053). Listening beyond
+loopback needs DNSA_HTTP_TOKEN (serve refuses to start without it): send it as
+'Authorization: Bearer <token>', or sign in at /login in a browser.
+
+Example:
+  DNSA_NODE=dns1 dns-analytics serve --config /etc/dns-ingestor/db.env`,
+  database: "waiting",
+  run: (ctx, { values }) =>
+    withStopSignal(async (signal) => {
+      await serve(ctx, { signal, fromEnd: values["from-end"] === true });
+      return 0;
+    }),
+};

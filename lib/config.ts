@@ -16,6 +16,7 @@
 import { z } from "zod";
 import { hostname } from "node:os";
 import { isIP } from "node:net";
+import { parsePostgresUrl, PostgresUrlError, redactPostgresUrl } from "./db/url.ts";
 
 /** Where the rows go: a PostgreSQL server, or the embedded database in a directory. */
 export type DatabaseTarget =
@@ -31,8 +32,10 @@ export interface Config {
   queryLog: string;
   errorLog: string;
   dnstap: string | null;
-  /** named's statistics channel, read for its count of dropped dnstap frames. */
+  /** named's statistics channel: server counters (rcodes, RRL, cache), dnstap drops. */
   namedStats: string | null;
+  /** This node's registry entry (dns_nodes node_ip, location, network); null = not set. */
+  nodeMeta: { ip: string | null; location: string | null; network: string | null };
   logTz: string;
   pollMs: number;
   http: { host: string; port: number };
@@ -84,6 +87,9 @@ const KNOWN_DNSA_KEYS = [
   "DNSA_DHCP_LEASES",
   "DNSA_PTR_LOOKUP",
   "DNSA_PTR_RESOLVER",
+  "DNSA_NODE_IP",
+  "DNSA_NODE_LOCATION",
+  "DNSA_NODE_NETWORK",
 ] as const;
 
 const optionalText = z.string().trim().min(1).optional();
@@ -131,7 +137,9 @@ const schema = z.strictObject({
   DNSA_HTTP: z.string().trim().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, {
     error: "must be HOST:PORT, e.g. 127.0.0.1:8053 or [::1]:8053",
   }).default("127.0.0.1:8053"),
-  DNSA_HTTP_TOKEN: optionalText,
+  DNSA_HTTP_TOKEN: z.string().trim().refine((t) => new TextEncoder().encode(t).length >= 16, {
+    error: "must be at least 16 bytes (a long random secret, e.g. from `openssl rand -hex 32`)",
+  }).optional(),
   DNSA_HTTP_DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\//, {
     error: "must be a postgres:// or postgresql:// URL (e.g. of the read-only role dns_reader)",
   }).optional(),
@@ -158,6 +166,13 @@ const schema = z.strictObject({
         "must be the resolver's address, with an optional port: 127.0.0.1, 127.0.0.1:53 or [::1]:53",
     },
   ).default("127.0.0.1:53"),
+  DNSA_NODE_IP: z.union([z.ipv4(), z.ipv6()], {
+    error: "must be this server's IPv4 or IPv6 address, e.g. 192.168.238.128",
+  }).optional(),
+  DNSA_NODE_LOCATION: z.string().trim().min(1).max(200).optional(),
+  DNSA_NODE_NETWORK: z.union([z.cidrv4(), z.cidrv6()], {
+    error: "must be a network in CIDR notation, e.g. 192.168.238.0/24",
+  }).optional(),
 });
 
 /** Parse `KEY=VALUE` lines (comments, blank lines, `export `, single or double quotes). */
@@ -189,8 +204,39 @@ function pickRelevant(env: Record<string, string | undefined>): Record<string, s
   return out;
 }
 
+/**
+ * Check a postgres URL of configuration key `key`; the message names the key and what is
+ * wrong, never the value (it may carry a password).
+ */
+function checkPostgresUrl(key: string, url: string): string {
+  try {
+    parsePostgresUrl(url);
+  } catch (error) {
+    if (!(error instanceof PostgresUrlError)) throw error;
+    throw new ConfigError(`${key}: ${error.message}`);
+  }
+  return url;
+}
+
+const HOST_NAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?$/;
+const IPV6 = /^[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?$/;
+
+/** DB_HOST as the host part of a URL, or null for a unix socket directory; throws ConfigError. */
+function dbHostPart(host: string): string | null {
+  if (host.startsWith("/")) return null;
+  const bare = host.replace(/^\[(.*)\]$/, "$1");
+  if (bare.includes(":") && IPV6.test(bare) && URL.canParse(`http://[${bare}]/`)) {
+    return `[${bare}]`;
+  }
+  if (HOST_NAME.test(host)) return host;
+  throw new ConfigError(
+    "DB_HOST: must be a host name or an address without a port (the port goes in DB_PORT), " +
+      "or a unix socket directory such as /var/run/postgresql",
+  );
+}
+
 function buildPostgresUrl(v: z.infer<typeof schema>): string | null {
-  if (v.DATABASE_URL) return v.DATABASE_URL;
+  if (v.DATABASE_URL) return checkPostgresUrl("DATABASE_URL", v.DATABASE_URL);
   if (!v.DB_NAME && !v.DB_HOST && !v.DB_USER) return null;
   const missing = ["DB_NAME", "DB_USER"].filter((k) => !v[k as "DB_NAME" | "DB_USER"]);
   if (missing.length > 0) {
@@ -202,10 +248,15 @@ function buildPostgresUrl(v: z.infer<typeof schema>): string | null {
   const user = encodeURIComponent(v.DB_USER!);
   const password = v.DB_PASSWORD ? `:${encodeURIComponent(v.DB_PASSWORD)}` : "";
   const host = v.DB_HOST ?? "127.0.0.1";
-  const hostPart = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  return `postgres://${user}${password}@${hostPart}:${v.DB_PORT ?? 5432}/${
-    encodeURIComponent(v.DB_NAME!)
-  }`;
+  const hostPart = dbHostPart(host);
+  const db = encodeURIComponent(v.DB_NAME!);
+  // A socket directory (the seed's DB_HOST=/var/run/postgresql) in libpq's form.
+  const url = hostPart === null
+    ? `postgres://${user}${password}@localhost:${v.DB_PORT ?? 5432}/${db}?host=${
+      encodeURIComponent(host)
+    }`
+    : `postgres://${user}${password}@${hostPart}:${v.DB_PORT ?? 5432}/${db}`;
+  return checkPostgresUrl("DB_HOST, DB_PORT, DB_NAME, DB_USER and DB_PASSWORD", url);
 }
 
 function parsePeers(text: string | undefined): Array<{ name: string; url: string }> {
@@ -220,7 +271,7 @@ function parsePeers(text: string | undefined): Array<{ name: string; url: string
           `(entry ${JSON.stringify(name || "?")} is not)`,
       );
     }
-    return { name, url };
+    return { name, url: checkPostgresUrl(`DNSA_PEERS (the URL of ${name})`, url) };
   });
 }
 
@@ -323,13 +374,22 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
     errorLog: v.DNSA_ERROR_LOG,
     dnstap: v.DNSA_DNSTAP ?? null,
     namedStats: v.DNSA_NAMED_STATS ?? null,
+    nodeMeta: Object.freeze({
+      ip: v.DNSA_NODE_IP ?? null,
+      location: v.DNSA_NODE_LOCATION ?? null,
+      network: v.DNSA_NODE_NETWORK ?? null,
+    }),
     logTz: v.DNSA_LOG_TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC",
     pollMs: v.DNSA_POLL_MS,
     http,
     httpToken: v.DNSA_HTTP_TOKEN ?? null,
-    httpDatabaseUrl: v.DNSA_HTTP_DATABASE_URL ?? null,
+    httpDatabaseUrl: v.DNSA_HTTP_DATABASE_URL
+      ? checkPostgresUrl("DNSA_HTTP_DATABASE_URL", v.DNSA_HTTP_DATABASE_URL)
+      : null,
     peers: Object.freeze(parsePeers(v.DNSA_PEERS)),
-    readDatabaseUrl: v.DNSA_READ_DATABASE_URL ?? null,
+    readDatabaseUrl: v.DNSA_READ_DATABASE_URL
+      ? checkPostgresUrl("DNSA_READ_DATABASE_URL", v.DNSA_READ_DATABASE_URL)
+      : null,
     retentionDays: v.DNSA_RETENTION_DAYS,
     statsRetentionDays: v.DNSA_STATS_RETENTION_DAYS,
     schedules: {
@@ -361,14 +421,7 @@ export function describeDatabase(target: DatabaseTarget): string {
   return redactUrl(target.url);
 }
 
-/** A postgres URL with its password replaced by `***`. */
+/** A postgres URL with its password replaced by `***` (see lib/db/url.ts). */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    u.searchParams.delete("password");
-    return u.toString();
-  } catch {
-    return "postgres://(unparseable URL)";
-  }
+  return redactPostgresUrl(url);
 }

@@ -11,6 +11,7 @@ import { INGEST_SQL } from "./db/statements.ts";
 import { errorText } from "./error_text.ts";
 import type { Logger } from "./log.ts";
 import { sleep } from "./sleep.ts";
+import { recordNodeMeta } from "./nodes.ts";
 
 /** What a job needs; passed in, never global. */
 export interface JobContext {
@@ -45,8 +46,13 @@ export async function openContext(
   };
   for (let attempt = 0; options.migrate !== false; attempt++) {
     try {
-      const result = await migrate(sql);
+      const result = await migrate(sql, { seed: { node: config.node, tz: config.logTz } });
       if (result.applied.length > 0) log.info("migrations applied", { applied: result.applied });
+      if (result.seed) log.info("seed tables converted", { ...result.seed });
+      await recordNodeMeta(sql, config).catch((error) => {
+        // A role that may only read (reports) leaves the registry to serve.
+        if ((error as { code?: string }).code !== "42501") throw error;
+      });
       break;
     } catch (error) {
       const wait = options.waitForDatabase;

@@ -21,6 +21,8 @@ export interface IngestSnapshot {
   /** Lines read (dnstap: frames). */
   lines: number;
   rows: number;
+  /** query-errors lines read (joined to their query or kept); 0 for dnstap. */
+  errorLines: number;
   rejected: number;
   reasons: Record<string, number>;
   skipped: number;
@@ -49,6 +51,9 @@ export class MetricsRecorder {
   databaseErrors = 0;
   /** HTTP responses by status code. */
   readonly httpResponses = new Map<number, number>();
+  /** Readings of named's statistics channel stored, and those that failed. */
+  namedStatsReads = 0;
+  namedStatsFailures = 0;
 
   constructor(options: { source: "querylog" | "dnstap"; now?: number }) {
     this.startedAt = options.now ?? Date.now();
@@ -56,6 +61,7 @@ export class MetricsRecorder {
       source: options.source,
       lines: 0,
       rows: 0,
+      errorLines: 0,
       rejected: 0,
       reasons: {},
       skipped: 0,
@@ -65,6 +71,17 @@ export class MetricsRecorder {
       behind: {},
       lastCommitAt: null,
     };
+  }
+
+  /**
+   * Record the follower's counters since start (cumulative, not increments); fields left out
+   * keep their value. serve's ingest statistics (lib/serve/ingest_stats.ts) is the one caller.
+   */
+  recordIngest(progress: Partial<Omit<IngestSnapshot, "source">>): void {
+    const { reasons, behind, ...counts } = progress;
+    Object.assign(this.ingest, counts);
+    if (reasons) this.ingest.reasons = { ...reasons };
+    if (behind) this.ingest.behind = { ...behind };
   }
 
   /** Record one committed batch that took `seconds`. */
@@ -245,6 +262,19 @@ export function recorderFamilies(m: MetricsRecorder, options: { node: string }):
       help: "Database errors since start: batches retried, HTTP queries that failed.",
       type: "counter",
       samples: [{ labels: node, value: m.databaseErrors }],
+    },
+    {
+      name: "dnsa_named_stats_reads_total",
+      help: "Readings of named's statistics channel (DNSA_NAMED_STATS) stored since start.",
+      type: "counter",
+      samples: [{ labels: node, value: m.namedStatsReads }],
+    },
+    {
+      name: "dnsa_named_stats_failures_total",
+      help: "Readings of named's statistics channel that failed since start (named down, " +
+        "channel off, timeout, database away).",
+      type: "counter",
+      samples: [{ labels: node, value: m.namedStatsFailures }],
     },
     {
       name: "dnsa_http_responses_total",

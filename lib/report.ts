@@ -4,13 +4,18 @@
  *
  * @module
  */
+import { csvLines } from "./csv.ts";
 import type { Sql } from "./db/connect.ts";
 import { createZoneClock, dayString, type ZoneClock } from "./time.ts";
+import { reportScope } from "./nodes.ts";
 import newDomains from "../sql/reports/new_domains.sql" with { type: "text" };
 import nodeTotals from "../sql/reports/node_totals.sql" with { type: "text" };
 import qtypeMix from "../sql/reports/qtype_mix.sql" with { type: "text" };
 import queriesPerHour from "../sql/reports/queries_per_hour.sql" with { type: "text" };
 import rcodeRates from "../sql/reports/rcode_rates.sql" with { type: "text" };
+import serverCache from "../sql/reports/server_cache.sql" with { type: "text" };
+import serverRcodes from "../sql/reports/server_rcodes.sql" with { type: "text" };
+import serverRrl from "../sql/reports/server_rrl.sql" with { type: "text" };
 import topApexDomains from "../sql/reports/top_apex_domains.sql" with { type: "text" };
 import topClients from "../sql/reports/top_clients.sql" with { type: "text" };
 import topDomains from "../sql/reports/top_domains.sql" with { type: "text" };
@@ -51,6 +56,24 @@ export const REPORTS: Readonly<Record<string, ReportSpec>> = {
     limit: 20,
   },
   "node-totals": { sql: nodeTotals, about: "queries per node", limit: 1000 },
+  "server-rcodes": {
+    sql: serverRcodes,
+    about: "answers named sent by rcode (its statistics channel)",
+    zone: true,
+    limit: 100,
+  },
+  "server-rrl": {
+    sql: serverRrl,
+    about: "minutes in which rate limiting dropped or slipped answers",
+    zone: true,
+    limit: 100_000,
+  },
+  "server-cache": {
+    sql: serverCache,
+    about: "resolver cache hits and misses per day",
+    zone: true,
+    limit: 100_000,
+  },
 };
 
 /** Output format of a report. */
@@ -66,6 +89,10 @@ export interface ReportOptions {
   to?: string;
   /** Node names; empty or undefined = all nodes, local and federated. */
   nodes?: string[];
+  /** Only nodes at this location (dns_nodes.location, case-insensitive). */
+  location?: string;
+  /** Only nodes in this network (CIDR: dns_nodes.network or node_ip within it). */
+  network?: string;
   limit?: number;
   tz: string;
   now?: Date;
@@ -110,7 +137,7 @@ export async function runReport(
   const params: (string | number | string[] | null)[] = [
     from,
     to,
-    options.nodes && options.nodes.length > 0 ? options.nodes : null,
+    await reportScope(sql, options.nodes, { location: options.location, network: options.network }),
     options.limit ?? report.limit,
   ];
   if (report.zone) params.push(options.tz);
@@ -143,13 +170,8 @@ function cell(v: unknown): string {
 /** Render a report in `format`. */
 export function formatReport(result: ReportResult, format: ReportFormat): string {
   if (format === "json") return JSON.stringify(result.rows, null, 0);
-  if (format === "csv") {
-    const q = (s: string) => /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-    return [
-      result.columns.map(q).join(","),
-      ...result.rows.map((r) => result.columns.map((c) => q(cell(r[c]))).join(",")),
-    ].join("\n");
-  }
+  // Formula cells neutralised as in the HTTP export (lib/csv.ts).
+  if (format === "csv") return csvLines(result.columns, result.rows).join("\n");
   const widths = result.columns.map((c) =>
     Math.max(c.length, ...result.rows.map((r) => cell(r[c]).length))
   );

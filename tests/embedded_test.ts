@@ -38,7 +38,10 @@ Deno.test("embedded database: a second process on the same directory gets a clea
   const dir = await Deno.makeTempDir({ prefix: "dnsa-emb-" });
   try {
     const lock = join(dir, "dns-analytics.pid");
-    const sleeper = new Deno.Command("sleep", { args: ["30"] }).spawn();
+    // A live process that is not dns-analytics: Deno itself, waiting (no other program needed).
+    const sleeper = new Deno.Command(Deno.execPath(), {
+      args: ["eval", "await new Promise((r) => setTimeout(r, 30_000))"],
+    }).spawn();
     await Deno.writeTextFile(lock, `${sleeper.pid}\n`);
     const r = await runProgram(["migrate"], embedded(dir));
     sleeper.kill();

@@ -8,6 +8,7 @@ import postgres from "postgres";
 import type { Config } from "../config.ts";
 import { describeDatabase } from "../config.ts";
 import { NO_DELAY_OPTIONS } from "./socket.ts";
+import { type PostgresConnection, postgresConnection, PostgresUrlError } from "./url.ts";
 
 /** The postgres.js client type used throughout the program. */
 export type Sql = postgres.Sql;
@@ -28,6 +29,7 @@ export interface OpenDatabaseOptions {
 
 /** The error of a database that cannot be opened (lib/db/database_error.ts). */
 export { DatabaseError } from "./database_error.ts";
+import { DatabaseError } from "./database_error.ts";
 
 /** An open database: the client, whether it takes COPY, and how to close it. */
 export interface Database {
@@ -74,8 +76,23 @@ export async function openDatabase(
   };
 }
 
+/**
+ * `url` as postgres.js takes it (a unix socket directory as its `host`); a URL it cannot use
+ * is a DatabaseError that does not repeat the URL (it may carry a password).
+ */
+function connection(url: string): PostgresConnection {
+  try {
+    return postgresConnection(url);
+  } catch (error) {
+    if (!(error instanceof PostgresUrlError)) throw error;
+    throw new DatabaseError(`The database URL ${error.message}`);
+  }
+}
+
 function postgresClient(url: string, options: OpenDatabaseOptions): Sql {
-  return postgres(url, {
+  const c = connection(url);
+  return postgres(c.url, {
+    ...c.options,
     max: options.max ?? 6,
     onnotice: () => {},
     connect_timeout: 10,
@@ -95,7 +112,9 @@ export function openReadOnlyPool(
   url: string,
   options: { applicationName?: string; max?: number } = {},
 ): Sql {
-  return postgres(url, {
+  const c = connection(url);
+  return postgres(c.url, {
+    ...c.options,
     max: options.max ?? 3,
     onnotice: () => {},
     connect_timeout: 10,

@@ -1,8 +1,10 @@
 /**
  * The embedded default: PGlite (PostgreSQL compiled to WebAssembly) with its data in
- * `DNSA_DATA_DIR`, served in-process on a loopback port by pglite-socket, so the program's
- * postgres.js code and SQL run unchanged. One process owns a data directory at a time; a
- * second one gets a clear message instead of a corrupted database.
+ * `DNSA_DATA_DIR`, served in-process by pglite-socket, so the program's postgres.js code and
+ * SQL run unchanged. It answers any user as superuser without a password, so it listens on a
+ * unix socket in `DNSA_DATA_DIR/socket`, a directory only this user may enter (0700), never
+ * on a TCP port another local user could reach. One process owns a data directory at a time;
+ * a second one gets a clear message instead of a corrupted database.
  *
  * @module
  */
@@ -13,7 +15,9 @@ import { DatabaseError } from "./database_error.ts";
 
 /** A running embedded database. */
 export interface EmbeddedDatabase {
+  /** The socket's directory: postgres.js's `host` for a unix socket. */
   host: string;
+  /** The number in the socket's name (`.s.PGSQL.<port>`). */
   port: number;
   dataDir: string;
   /** Stop serving, close the database, release the directory. Idempotent. */
@@ -21,6 +25,25 @@ export interface EmbeddedDatabase {
 }
 
 const LOCK_FILE = "dns-analytics.pid";
+const SOCKET_PORT = 5432;
+/** sun_path holds 108 bytes with its terminating NUL; keep a margin. */
+const MAX_SOCKET_PATH = 100;
+
+/** The socket's directory, made (or made private again) with mode 0700; the stale socket gone. */
+async function privateSocket(dir: string): Promise<{ dir: string; path: string }> {
+  const socketDir = join(dir, "socket");
+  const path = join(socketDir, `.s.PGSQL.${SOCKET_PORT}`);
+  if (new TextEncoder().encode(path).length > MAX_SOCKET_PATH) {
+    throw new DatabaseError(
+      `DNSA_DATA_DIR ${dir} is too long for the embedded database's unix socket ` +
+        `(${path} is over ${MAX_SOCKET_PATH} bytes): set DNSA_DATA_DIR to a shorter path`,
+    );
+  }
+  await Deno.mkdir(socketDir, { recursive: true, mode: 0o700 });
+  await Deno.chmod(socketDir, 0o700); // mkdir's mode is cut by the umask; an old dir kept its own
+  await Deno.remove(path).catch(() => {}); // left by a process that is gone (we hold the lock)
+  return { dir: socketDir, path };
+}
 
 function processAlive(pid: number): boolean {
   try {
@@ -77,11 +100,17 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedDatabase> 
   const lock = await lockDirectory(dir);
   let db: PGlite | null = null;
   let server: PGLiteSocketServer | null = null;
+  let socket: { dir: string; path: string };
   try {
+    socket = await privateSocket(dir);
     db = await PGlite.create({ dataDir: join(dir, "pglite") });
-    server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 });
+    server = new PGLiteSocketServer({ db, path: socket.path });
     await server.start();
   } catch (error) {
+    if (error instanceof DatabaseError) {
+      await Deno.remove(lock).catch(() => {});
+      throw error;
+    }
     await db?.close().catch(() => {});
     await Deno.remove(lock).catch(() => {});
     throw new DatabaseError(
@@ -89,19 +118,19 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedDatabase> 
       { cause: error },
     );
   }
-  const address = (server as unknown as { server?: { address(): { port: number } } }).server
-    ?.address();
-  if (!address) throw new DatabaseError("The embedded database did not start listening");
+  const listening = (server as unknown as { server?: { listening?: boolean } }).server?.listening;
+  if (!listening) throw new DatabaseError("The embedded database did not start listening");
   let stopped = false;
   return {
-    host: "127.0.0.1",
-    port: address.port,
+    host: socket.dir,
+    port: SOCKET_PORT,
     dataDir: dir,
     async stop() {
       if (stopped) return;
       stopped = true;
       await server!.stop().catch(() => {});
       await db!.close().catch(() => {});
+      await Deno.remove(socket.path).catch(() => {});
       await Deno.remove(lock).catch(() => {});
     },
   };

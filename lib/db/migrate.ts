@@ -15,7 +15,17 @@ import m0006 from "../../sql/migrations/0006_dnstap_answers.sql" with { type: "t
 import m0007 from "../../sql/migrations/0007_federation.sql" with { type: "text" };
 import m0008 from "../../sql/migrations/0008_window_rows.sql" with { type: "text" };
 import m0009 from "../../sql/migrations/0009_stats_brin.sql" with { type: "text" };
-import m0040 from "../../sql/migrations/0040_client_names.sql" with { type: "text" };
+import m0010 from "../../sql/migrations/0010_report_scope.sql" with { type: "text" };
+import m0020 from "../../sql/migrations/0020_server_counters.sql" with { type: "text" };
+import m0021 from "../../sql/migrations/0021_seed_origin.sql" with { type: "text" };
+import m0024 from "../../sql/migrations/0024_client_names.sql" with { type: "text" };
+import {
+  convertSeed,
+  moveSeedAside,
+  planSeedConversion,
+  type SeedPlan,
+  type SeedResult,
+} from "../seed/convert.ts";
 
 /** One migration: its number, file name and SQL text. */
 export interface Migration {
@@ -35,7 +45,10 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: "0007_federation.sql", sql: m0007 },
   { version: 8, name: "0008_window_rows.sql", sql: m0008 },
   { version: 9, name: "0009_stats_brin.sql", sql: m0009 },
-  { version: 40, name: "0040_client_names.sql", sql: m0040 },
+  { version: 10, name: "0010_report_scope.sql", sql: m0010 },
+  { version: 20, name: "0020_server_counters.sql", sql: m0020 },
+  { version: 21, name: "0021_seed_origin.sql", sql: m0021 },
+  { version: 24, name: "0024_client_names.sql", sql: m0024 },
 ];
 
 /** An applied migration no longer matches its file, or the database is newer than us. */
@@ -55,13 +68,46 @@ export async function checksumOf(text: string): Promise<string> {
 export interface MigrateResult {
   applied: string[];
   current: number;
+  /** With dryRun: the migrations that would be applied. */
+  pending?: string[];
+  /** The seed guide's tables found (lib/seed/convert.ts): the plan, and what was done. */
+  seedPlan?: SeedPlan;
+  seed?: SeedResult;
+}
+
+/** Options of {@linkcode migrate}. */
+export interface MigrateOptions {
+  migrations?: readonly Migration[];
+  /**
+   * For a database holding the seed guide's own tables: the node its rows without a node go
+   * to (DNSA_NODE) and the zone of days (DNSA_LOG_TZ). Without it such a database is refused.
+   */
+  seed?: { node: string; tz: string };
+  /** Say what would be done, change nothing. */
+  dryRun?: boolean;
+}
+
+/** Thrown to roll back a dry run. */
+class DryRun extends Error {
+  constructor(readonly result: MigrateResult) {
+    super("dry run");
+  }
 }
 
 /** Apply pending migrations; verify the checksums of applied ones. */
 export async function migrate(
   sql: Sql,
-  options: { migrations?: readonly Migration[] } = {},
+  options: MigrateOptions = {},
 ): Promise<MigrateResult> {
+  try {
+    return await migrateIn(sql, options);
+  } catch (error) {
+    if (error instanceof DryRun) return error.result;
+    throw error;
+  }
+}
+
+async function migrateIn(sql: Sql, options: MigrateOptions): Promise<MigrateResult> {
   const migrations = options.migrations ?? MIGRATIONS;
   const sums = await Promise.all(migrations.map((m) => checksumOf(m.sql)));
   return await sql.begin(async (tx) => {
@@ -92,6 +138,26 @@ export async function migrate(
         );
       }
     }
+    // A database of the seed guide's install: its own tables stand where 0001 creates ours.
+    const seed = options.seed ?? { node: "", tz: "UTC" };
+    const seedPlan = known.has(1) ? null : await planSeedConversion(tx, seed);
+    if (options.dryRun) {
+      throw new DryRun({
+        applied: [],
+        current: rows.at(-1)?.version ?? 0,
+        pending: migrations.filter((m) => !known.has(m.version)).map((m) => m.name),
+        ...(seedPlan ? { seedPlan } : {}),
+      });
+    }
+    if (seedPlan) {
+      if (!options.seed) {
+        throw new MigrationError(
+          "This database holds the seed guide's tables (dns_queries, dns_daily_stats, " +
+            "dns_nodes): run `dns-analytics migrate` to convert them (see --dry-run first).",
+        );
+      }
+      await moveSeedAside(tx, seedPlan);
+    }
     const applied: string[] = [];
     for (const [i, m] of migrations.entries()) {
       if (known.has(m.version)) continue;
@@ -100,6 +166,11 @@ export async function migrate(
                values (${m.version}, ${m.name}, ${sums[i]})`;
       applied.push(m.name);
     }
-    return { applied, current: migrations.at(-1)?.version ?? 0 };
+    const converted = seedPlan ? await convertSeed(tx, seedPlan, seed) : undefined;
+    return {
+      applied,
+      current: migrations.at(-1)?.version ?? 0,
+      ...(seedPlan ? { seedPlan, seed: converted } : {}),
+    };
   });
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { NO_DELAY_OPTIONS } from "../db/socket.ts";
+import { parsePostgresUrl, postgresConnection } from "../db/url.ts";
 import postgres from "postgres";
 import type { Config } from "../config.ts";
 import type { Sql } from "../db/connect.ts";
@@ -35,7 +36,10 @@ export async function listPeers(sql: Sql, config: Readonly<Config>): Promise<Pee
   return peers;
 }
 
-/** Host, port, database, user and password of a postgres URL (URL-decoded). */
+/**
+ * Host, port, database, user and password of a postgres URL (URL-decoded); throws
+ * PostgresUrlError, whose message never repeats the URL.
+ */
 export function urlParts(url: string): {
   host: string;
   port: number;
@@ -43,13 +47,13 @@ export function urlParts(url: string): {
   user: string;
   password: string;
 } {
-  const u = new URL(url);
+  const p = parsePostgresUrl(url);
   return {
-    host: decodeURIComponent(u.hostname.replace(/^\[|\]$/g, "")) || "localhost",
-    port: Number(u.port || 5432),
-    database: decodeURIComponent(u.pathname.slice(1)) || "postgres",
-    user: decodeURIComponent(u.username) || "postgres",
-    password: decodeURIComponent(u.password),
+    host: p.socketDir ?? p.host,
+    port: p.port,
+    database: p.database,
+    user: p.user,
+    password: p.password,
   };
 }
 
@@ -88,7 +92,9 @@ export async function openPeer(
   const pass = parts.password ||
     await pgpassPassword(parts, { env: options.env }) ||
     undefined;
-  return postgres(peer.url, {
+  const c = postgresConnection(peer.url);
+  return postgres(c.url, {
+    ...c.options,
     max: 1,
     pass,
     onnotice: () => {},

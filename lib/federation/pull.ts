@@ -12,18 +12,26 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import type { Sql, Tx } from "../db/connect.ts";
 import { ROLLUP_SQL } from "../db/statements.ts";
-import { FEDERATED_TABLES, FEDERATION_SQL } from "./sql.ts";
+import { FEDERATED_TABLES, type FederatedTable, FEDERATION_SQL } from "./sql.ts";
 import { openPeer, type Peer, peerErrorText } from "./peer.ts";
 import type { Logger } from "../log.ts";
 import { createZoneClock, dayString } from "../time.ts";
+import { copyServerCountersDay, peerHasServerCounters } from "../server_stats/federation.ts";
 
 /** Advisory lock of one node's federated days (second key: hashtext(node_name)). */
 export const FEDERATE_LOCK = 424_315;
 
 /** Rows fetched from a peer and inserted here at a time. */
 const CHUNK_ROWS = 2000;
+
+/**
+ * The most bytes of row text one chunk may hold (2000 honest rows are a few MB): a peer may
+ * send anything, and a chunk is held in memory and sent here whole.
+ */
+export const CHUNK_BYTES = 64 * 1024 * 1024;
 
 /** (node, day) versions read from a peer at a time. */
 const VERSION_PAGE = 500;
@@ -49,6 +57,8 @@ export interface PullOptions {
   signal?: AbortSignal;
   /** Called after each (node, day) committed here. */
   onDay?: (day: { node: string; day: string; rows: number }) => void;
+  /** The cap of one chunk of a peer's rows, in bytes ({@linkcode CHUNK_BYTES}). */
+  chunkBytes?: number;
 }
 
 /** What one pull from one peer did. */
@@ -122,6 +132,7 @@ export async function pullPeer(
             "(migration 0007) and let it run once",
         );
       }
+      const counters = await peerHasServerCounters(p);
       let watermark = BigInt(start.last_version);
       if (options.full || start.peer_database_id !== id.database_id) {
         watermark = 0n;
@@ -158,6 +169,8 @@ export async function pullPeer(
               node: options.node,
               skip: v.day < cutoff,
               meta: meta.get(v.node_name) ?? null,
+              counters,
+              chunkBytes: options.chunkBytes ?? CHUNK_BYTES,
             })
           );
           watermark = BigInt(v.version);
@@ -209,7 +222,14 @@ async function applyDay(
   tx: Tx,
   p: Tx,
   v: VersionRow,
-  ctx: { peer: string; node: string; skip: boolean; meta: NodeMeta | null },
+  ctx: {
+    peer: string;
+    node: string;
+    skip: boolean;
+    meta: NodeMeta | null;
+    counters: boolean;
+    chunkBytes: number;
+  },
 ): Promise<number | null> {
   const advance = (rows: number, days: number) =>
     tx.unsafe(FEDERATION_SQL.peerAdvance, [ctx.peer, v.version, rows, days]);
@@ -256,13 +276,53 @@ async function applyDay(
   let rows = 0;
   for (const t of FEDERATED_TABLES) {
     const params = t.by === "daily" ? [v.node_name, v.day] : [v.node_name, v.day_start, v.day_end];
-    await p.unsafe<{ r: string }[]>(t.read, params).cursor(CHUNK_ROWS, async (chunk) => {
-      await tx.unsafe(t.insert, [`[${chunk.map((c) => c.r).join(",")}]`]);
-      rows += chunk.length;
-    });
+    // Each chunk awaited in turn (a cursor callback's last call is not awaited by postgres.js).
+    for await (const chunk of p.unsafe<{ r: string }[]>(t.read, params).cursor(CHUNK_ROWS)) {
+      rows += await insertChunk(tx, chunk, { table: t, params, v, ...ctx });
+    }
   }
+  rows += await copyServerCountersDay(tx, p, {
+    node: v.node_name,
+    start: v.day_start,
+    end: v.day_end,
+    present: ctx.counters,
+    chunkRows: CHUNK_ROWS,
+  });
   await tx.unsafe(ROLLUP_SQL.domainsSeen, [v.node_name, v.day]);
   await tx.unsafe(FEDERATION_SQL.dayRecord, [v.node_name, v.day, ctx.peer, v.version]);
   await advance(rows, 1);
   return rows;
+}
+
+/**
+ * Insert one chunk of a peer's rows of `table`: only those of the version's (node, day), and
+ * refuse the day (FederationError) when the chunk is over the byte cap or holds other rows.
+ */
+async function insertChunk(
+  tx: Tx,
+  chunk: readonly { r: string }[],
+  o: { table: FederatedTable; params: unknown[]; v: VersionRow; peer: string; chunkBytes: number },
+): Promise<number> {
+  const where = `peer "${o.peer}" sent ${o.table.table} rows for node "${o.v.node_name}" day ` +
+    o.v.day;
+  let bytes = 0;
+  for (const c of chunk) bytes += Buffer.byteLength(c.r, "utf8");
+  if (bytes > o.chunkBytes) {
+    throw new FederationError(
+      `${where} of ${bytes} bytes in ${chunk.length} rows, over the cap of ${o.chunkBytes} ` +
+        "bytes: the day is not applied (check the peer's database)",
+    );
+  }
+  const inserted = await tx.unsafe(o.table.insert, [
+    `[${chunk.map((c) => c.r).join(",")}]`,
+    ...o.params,
+  ] as never[]);
+  if (inserted.count !== chunk.length) {
+    throw new FederationError(
+      `${where}, but only ${inserted.count} of the ${chunk.length} rows are of that node and ` +
+        "day: the day is not applied (a peer may only send the days it lists; check the " +
+        "peer's database)",
+    );
+  }
+  return chunk.length;
 }

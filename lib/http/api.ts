@@ -56,6 +56,8 @@ export async function reportEndpoint(deps: ApiDeps, url: URL, name: string): Pro
     from: p.from,
     to: p.to,
     nodes: p.nodes ?? undefined,
+    location: p.location,
+    network: p.network,
     limit: p.limit,
     tz: deps.config.logTz,
   });
@@ -65,6 +67,8 @@ export async function reportEndpoint(deps: ApiDeps, url: URL, name: string): Pro
     from: p.from,
     to: p.to,
     nodes: p.nodes,
+    ...(p.location ? { location: p.location } : {}),
+    ...(p.network ? { network: p.network } : {}),
     tz: deps.config.logTz,
     columns: result.columns,
     rows: result.rows,

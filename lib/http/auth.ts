@@ -46,9 +46,10 @@ export function isAuthorized(req: Request, token: string): boolean {
   return cookie !== null && tokenEquals(cookie, token);
 }
 
-/** The Set-Cookie value that stores `token` in the browser. */
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+/** The Set-Cookie value that stores `token` in the browser; `Secure` when it came over TLS. */
+export function tokenCookie(token: string, options: { secure?: boolean } = {}): string {
+  return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/` +
+    (options.secure ? "; Secure" : "");
 }
 
 /** Escape text for HTML element content and quoted attribute values. */

@@ -24,6 +24,10 @@ export interface RangeParams {
   to: string;
   /** Node names; null = all nodes. */
   nodes: string[] | null;
+  /** Only the nodes at this location; absent = any. */
+  location?: string;
+  /** Only the nodes in this network (CIDR); absent = any. */
+  network?: string;
   limit: number | undefined;
   format: "json" | "csv";
 }
@@ -70,6 +74,10 @@ const schema = z.object({
     }
     return names;
   }),
+  location: z.string().trim().min(1).max(200).optional(),
+  network: z.union([z.cidrv4(), z.cidrv6(), z.ipv4(), z.ipv6()], {
+    error: "must be a network in CIDR notation, e.g. 10.10.10.0/24",
+  }).optional(),
   limit: INT(1, 10000).optional(),
   format: z.enum(["json", "csv"], { error: "must be json or csv" }).optional(),
 });
@@ -88,7 +96,7 @@ export function parseRangeParams(
   options: { tz: string; now?: Date },
 ): { ok: true; value: RangeParams } | ParamError {
   const raw: Record<string, string> = {};
-  for (const key of ["days", "from", "to", "node", "limit", "format"]) {
+  for (const key of ["days", "from", "to", "node", "location", "network", "limit", "format"]) {
     const v = params.get(key);
     if (v !== null) raw[key] = v;
   }
@@ -117,6 +125,14 @@ export function parseRangeParams(
   }
   return {
     ok: true,
-    value: { from, to, nodes: v.node ?? null, limit: v.limit, format: v.format ?? "json" },
+    value: {
+      from,
+      to,
+      nodes: v.node ?? null,
+      limit: v.limit,
+      format: v.format ?? "json",
+      ...(v.location ? { location: v.location } : {}),
+      ...(v.network ? { network: v.network } : {}),
+    },
   };
 }

@@ -8,6 +8,7 @@
 import type postgres from "postgres";
 import { formatInstant } from "../report.ts";
 import type { ZoneClock } from "../time.ts";
+import { csvLines } from "../csv.ts";
 
 /** The Content-Security-Policy of every HTML response. */
 export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; " +
@@ -64,23 +65,13 @@ export function seeOther(location: string, headers: HeadersInit = {}): Response 
   return new Response(null, { status: 303, headers: { location, ...headers } });
 }
 
-/** One CSV cell: quoted when needed; a text a spreadsheet would run as a formula gets a `'`. */
-export function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return "";
-  let s = typeof v === "object" ? JSON.stringify(v) : String(v);
-  // A text cell a spreadsheet would run as a formula (a query name is attacker-chosen).
-  if (typeof v === "string" && /^[=+@\-\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
 /** A CSV download `<name>.csv`: a header row, then one line per row. */
 export function csv(
   name: string,
   columns: readonly string[],
   rows: readonly Record<string, unknown>[],
 ): Response {
-  const lines = [columns.map(csvCell).join(",")];
-  for (const r of rows) lines.push(columns.map((c) => csvCell(r[c])).join(","));
+  const lines = csvLines(columns, rows);
   const file = name.replace(/[^A-Za-z0-9._-]/g, "_");
   return new Response(lines.join("\r\n") + "\r\n", {
     headers: {

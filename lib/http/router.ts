@@ -20,6 +20,7 @@ import {
   reportEndpoint,
 } from "./api.ts";
 import { isAuthorized, loginPage, tokenCookie, tokenEquals } from "./auth.ts";
+import { LoginLimiter } from "./login_limit.ts";
 import { renderMetrics } from "./metrics_page.ts";
 import { searchEndpoint } from "./search_api.ts";
 import { html, json, jsonError, secure, seeOther, text, TYPES } from "./respond.ts";
@@ -40,16 +41,26 @@ export interface HttpDeps {
   /** The dashboard's files by URL path (`/`, `/assets/app.js`, ...). */
   assets: ReadonlyMap<string, Asset>;
   now?: () => Date;
+  /** Wrong tokens at /login per client address; the handler makes one when none is given. */
+  loginLimiter?: LoginLimiter;
+}
+
+/** Where a request came from (Deno.serve's handler info); absent in tests that call directly. */
+export interface RequestInfo {
+  remoteAddr?: { hostname?: string };
 }
 
 const MAX_FORM_BYTES = 4096;
 
 /** A handler for `Deno.serve`. */
-export function createHandler(deps: HttpDeps): (req: Request) => Promise<Response> {
-  return async (req) => {
+export function createHandler(
+  deps: HttpDeps,
+): (req: Request, info?: RequestInfo) => Promise<Response> {
+  const limiter = deps.loginLimiter ?? new LoginLimiter();
+  return async (req, info) => {
     let res: Response;
     try {
-      res = await route(req, deps);
+      res = await route(req, deps, { limiter, client: info?.remoteAddr?.hostname ?? "" });
     } catch (error) {
       res = failure(error, deps, req);
     }
@@ -79,7 +90,11 @@ function failure(error: unknown, deps: HttpDeps, req: Request): Response {
   return jsonError(500, "internal error (see the server log)");
 }
 
-async function route(req: Request, deps: HttpDeps): Promise<Response> {
+async function route(
+  req: Request,
+  deps: HttpDeps,
+  from: { limiter: LoginLimiter; client: string },
+): Promise<Response> {
   const url = new URL(req.url);
   const path = url.pathname;
   const method = req.method === "HEAD" ? "GET" : req.method;
@@ -94,7 +109,7 @@ async function route(req: Request, deps: HttpDeps): Promise<Response> {
     if (method !== "GET") return notAllowed("GET, HEAD");
     return await healthz(deps);
   }
-  if (path === "/login") return await login(req, method, deps);
+  if (path === "/login") return await login(req, method, deps, from);
   if (path.startsWith("/assets/")) {
     if (method !== "GET") return notAllowed("GET, HEAD");
     const asset = deps.assets.get(path);
@@ -154,7 +169,12 @@ async function healthz(deps: HttpDeps): Promise<Response> {
   }
 }
 
-async function login(req: Request, method: string, deps: HttpDeps): Promise<Response> {
+async function login(
+  req: Request,
+  method: string,
+  deps: HttpDeps,
+  from: { limiter: LoginLimiter; client: string },
+): Promise<Response> {
   const token = deps.config.httpToken;
   const node = deps.config.node;
   if (method === "GET") {
@@ -163,6 +183,13 @@ async function login(req: Request, method: string, deps: HttpDeps): Promise<Resp
   }
   if (method !== "POST") return notAllowed("GET, HEAD, POST");
   if (token === null) return seeOther("/");
+  const wait = from.limiter.retryAfter(from.client);
+  if (wait > 0) {
+    await req.body?.cancel();
+    return json({ error: "too many wrong tokens from this address; try again later" }, 429, {
+      "retry-after": String(wait),
+    });
+  }
   const type = req.headers.get("content-type") ?? "";
   if (!type.startsWith("application/x-www-form-urlencoded")) {
     return jsonError(415, "send the form as application/x-www-form-urlencoded");
@@ -171,10 +198,23 @@ async function login(req: Request, method: string, deps: HttpDeps): Promise<Resp
   if (body === null) return jsonError(413, "form too large");
   const given = new URLSearchParams(body).get("token") ?? "";
   if (!tokenEquals(given, token)) {
+    from.limiter.failed(from.client);
     deps.log.warn("http: wrong token at login", {});
     return html(loginPage({ node, failed: true }), 401);
   }
-  return seeOther("/", { "set-cookie": tokenCookie(token) });
+  return seeOther("/", { "set-cookie": tokenCookie(token, { secure: cameOverTls(req) }) });
+}
+
+/**
+ * True when the browser reached us over TLS: an https request URL, or a reverse proxy that
+ * says so (X-Forwarded-Proto or Forwarded proto=https). The header needs no trust here: it
+ * only makes the cookie Secure, which a client can only do to its own cookie.
+ */
+function cameOverTls(req: Request): boolean {
+  if (new URL(req.url).protocol === "https:") return true;
+  const proto = req.headers.get("x-forwarded-proto")?.split(",")[0].trim().toLowerCase();
+  if (proto === "https") return true;
+  return /(^|[;,\s])proto="?https"?($|[;,\s])/i.test(req.headers.get("forwarded") ?? "");
 }
 
 /** The request body as text, or null when it is longer than `max` bytes. */

@@ -33,7 +33,8 @@ import {
   streamQueries,
 } from "../search/query_search.ts";
 import { createZoneClock } from "../time.ts";
-import { csvCell, json, jsonError, plainRows, TYPES } from "./respond.ts";
+import { csvField } from "../csv.ts";
+import { json, jsonError, plainRows, TYPES } from "./respond.ts";
 import clientNamesFind from "../../sql/search/client_names_find.sql" with { type: "text" };
 
 /** What the search endpoints need. */
@@ -87,7 +88,7 @@ async function* csvLines(
   yield enc.encode(QUERY_COLUMNS.join(",") + "\r\n");
   for await (const b of streamQueries(sql, filter, options)) {
     let text = "";
-    for (const r of b) text += QUERY_COLUMNS.map((c) => csvCell(r[c])).join(",") + "\r\n";
+    for (const r of b) text += QUERY_COLUMNS.map((c) => csvField(r[c])).join(",") + "\r\n";
     yield enc.encode(text);
   }
 }

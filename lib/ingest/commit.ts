@@ -18,6 +18,7 @@ import { dayString } from "../time.ts";
 import type { BatchData } from "./batch.ts";
 import { COPY_COLUMNS } from "./row_sink.ts";
 import { settleQueryErrors } from "./error_matcher.ts";
+import { replaceSeedRows } from "../seed/replace.ts";
 
 /** Two processes wrote the same file at once with different batch boundaries. */
 export class CheckpointConflictError extends Error {
@@ -143,6 +144,10 @@ async function writeBatch(
         `${src.startOffset}: the batch before it did not commit, or another dns-analytics ` +
         "process is reading the same file for this node (run one ingest per node at a time).",
     );
+  }
+  // Rows read from BIND replace the seed ingestor's rows of the same span (lib/seed/).
+  if (batch.counts.rows > 0) {
+    await replaceSeedRows(tx, ctx.nodeId, { fromMs: batch.minAt, toMs: batch.maxAt });
   }
   if (batch.rejects.length > 0) await insertRejects(tx, ctx.nodeId, batch);
   const settled = await step.settle(tx, batch, ctx.nodeId);

@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { UsageError } from "../cli.ts";
+import { isCidr, UsageError } from "../cli.ts";
 import type { JobContext } from "../context.ts";
-import { csvCell } from "../http/respond.ts";
+import { csvField } from "../csv.ts";
+import { reportScope } from "../nodes.ts";
 import { formatReport } from "../report.ts";
 import { drilldown, type DrillKey } from "./drilldown.ts";
 import { FILTER_KEYS, type FilterInput, parseQueryFilter, type QueryFilter } from "./filter.ts";
@@ -85,6 +86,9 @@ export function checkSearchArguments(name: string, values: Values, tz = "UTC"): 
   if (name !== "client-domains" && values.by !== undefined) {
     throw new UsageError("--by belongs to report client-domains");
   }
+  if (values.network !== undefined && !isCidr(String(values.network))) {
+    throw new UsageError("--network must be a network in CIDR notation, e.g. 10.10.10.0/24");
+  }
   limitOf(values);
   if (name !== "queries") drillKey(name, values);
   const f = parseQueryFilter(filterInput(values), { tz });
@@ -112,6 +116,13 @@ export async function runSearchReport(
 ): Promise<number> {
   const tz = ctx.config.logTz;
   const filter = checkSearchArguments(name, values, tz);
+  if (typeof values.location === "string" || typeof values.network === "string") {
+    // The nodes at a location or in a network (dns_nodes), narrowing --node; none: no rows.
+    filter.nodes = await reportScope(ctx.sql, filter.nodes, {
+      location: typeof values.location === "string" ? values.location : null,
+      network: typeof values.network === "string" ? values.network : null,
+    });
+  }
   const limit = limitOf(values);
   const format = (values.format as "table" | "json" | "csv" | undefined) ?? "table";
   if (name !== "queries") {
@@ -131,7 +142,7 @@ export async function runSearchReport(
     await write(QUERY_COLUMNS.join(",") + "\n");
     for await (const b of batches) {
       let text = "";
-      for (const r of b) text += QUERY_COLUMNS.map((c) => csvCell(r[c])).join(",") + "\n";
+      for (const r of b) text += QUERY_COLUMNS.map((c) => csvField(r[c])).join(",") + "\n";
       await write(text);
     }
     return 0;

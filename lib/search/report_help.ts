@@ -50,6 +50,8 @@ Filters (combine with AND; lists are comma-separated):
                       source did not say: a query-log row without a query-errors line)
   --transport X       udp, tcp, ...
   --node NAME         nodes
+  --location L        only the nodes at location L
+  --network CIDR      only the nodes whose network or address lies in CIDR
   --limit N           at most N rows (default 100; up to 1000000000). json and csv
                       stream the rows (constant memory), so --limit 1000000 takes
                       every row of a large result in one call

@@ -1,5 +1,9 @@
--- insert_daily_clients: insert rows of dns_daily_clients pulled from a peer (read_daily_clients.sql).
--- Parameters: $1 a JSON array of row objects. Run inside the day's transaction after
---   day_delete.sql; not safe to re-run alone (the day's delete makes the pair idempotent).
+-- insert_daily_clients: insert rows of dns_daily_clients pulled from a peer
+--   (read_daily_clients.sql), only those of the (node, day) being applied: the caller refuses the
+--   day when rows are left out.
+-- Parameters: $1 a JSON array of row objects, $2 node_name, $3 day (date). Run inside the day's
+--   transaction after day_delete.sql; not safe to re-run alone (the day's delete makes the pair
+--   idempotent).
 insert into dns_daily_clients
 select * from jsonb_populate_recordset(null::dns_daily_clients, $1::text::jsonb)
+where node_name = $2 and stat_date = $3::date

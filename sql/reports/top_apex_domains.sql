@@ -3,9 +3,7 @@
 -- Parameters: $1 first day, $2 last day (date, inclusive; NULL = no bound), $3 node names
 --   (text[], NULL = all nodes), $4 limit. Reads dns_daily_apexes.
 with scope as (
-  select stat_date, node_name from dns_daily_totals
-  where ($1::date is null or stat_date >= $1::date) and ($2::date is null or stat_date <= $2::date)
-    and ($3::text[] is null or node_name = any($3::text[]))
+  select * from dnsa_report_scope($1::date, $2::date, $3::text[])
 ),
 top as (
   select k from dnsa_top_keys('dns_daily_apexes', 'apex_domain', 'hit_count', $1::date, $2::date,

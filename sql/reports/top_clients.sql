@@ -3,12 +3,7 @@
 --   the rcode split, first_seen, last_seen.
 -- Parameters: $1 first day, $2 last day (date, inclusive; NULL = no bound), $3 node names
 --   (text[], NULL = all nodes), $4 limit. Reads dns_daily_clients.
-with scope as (
-  select stat_date, node_name from dns_daily_totals
-  where ($1::date is null or stat_date >= $1::date) and ($2::date is null or stat_date <= $2::date)
-    and ($3::text[] is null or node_name = any($3::text[]))
-),
-top as (
+with top as (
   select k from dnsa_top_keys('dns_daily_clients', 'client_ip', 'hit_count', $1::date, $2::date,
     $3::text[], $4::int)
 )
@@ -19,7 +14,8 @@ select host(x.client_ip) as client_ip,
   sum(x.servfail_count)::bigint as servfail_count, sum(x.refused_count)::bigint as refused_count,
   sum(x.other_count)::bigint as other_count, sum(x.unknown_count)::bigint as unknown_count,
   min(x.first_seen) as first_seen, max(x.last_seen) as last_seen
-from dns_daily_clients x join scope p using (stat_date, node_name)
+from dns_daily_clients x
+  join dnsa_report_scope($1::date, $2::date, $3::text[]) p using (stat_date, node_name)
 where x.client_ip = any(array(select k from top)::inet[])
 group by x.client_ip
 order by hit_count desc, x.client_ip

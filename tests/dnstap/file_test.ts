@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { Control, DNSTAP_CONTENT_TYPE, encodeControl, FrameError } from "../../lib/dnstap/fstrm.ts";
 import { dnstapFingerprint, isDnstapFile } from "../../lib/dnstap/file.ts";
-import { fixtureBytes, FIXTURES, splitFrames } from "./fixture_frames.ts";
+import { fixtureBytes, FIXTURES, NO_XZ, splitFrames } from "./fixture_frames.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "dnstap-file-test-" });
 globalThis.addEventListener("unload", () => {
@@ -36,9 +36,11 @@ async function documentedFingerprint(bytes: Uint8Array): Promise<string> {
   return Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-const plain1 = await write("dnstap-1.fstrm", await fixtureBytes(FIXTURES[0]));
-const plain2 = await write("dnstap-2.fstrm", await fixtureBytes(FIXTURES[1]));
-const gz1 = await write("dnstap-1.fstrm.gz", await gzip(await fixtureBytes(FIXTURES[0])));
+const fixture1 = NO_XZ ? new Uint8Array(0) : await fixtureBytes(FIXTURES[0]);
+const fixture2 = NO_XZ ? new Uint8Array(0) : await fixtureBytes(FIXTURES[1]);
+const plain1 = await write("dnstap-1.fstrm", fixture1);
+const plain2 = await write("dnstap-2.fstrm", fixture2);
+const gz1 = await write("dnstap-1.fstrm.gz", await gzip(fixture1));
 const logLine = await write(
   "queries.log",
   new TextEncoder().encode(
@@ -65,7 +67,7 @@ const otherType = await write(
   ]),
 );
 
-Deno.test("file: isDnstapFile", async () => {
+Deno.test("file: isDnstapFile", { ignore: NO_XZ }, async () => {
   assert.equal(await isDnstapFile(plain1), true, "plain fixture");
   assert.equal(await isDnstapFile(plain2), true, "plain fixture 2");
   assert.equal(await isDnstapFile(gz1), true, "gzip of the fixture");
@@ -77,7 +79,9 @@ Deno.test("file: isDnstapFile", async () => {
   assert.equal(await isDnstapFile(gzLog), false, "gzip of a BIND log");
 });
 
-Deno.test("file: dnstapFingerprint is the same for plain and gzip, distinct per file", async () => {
+Deno.test("file: dnstapFingerprint is the same for plain and gzip, distinct per file", {
+  ignore: NO_XZ,
+}, async () => {
   const a = await dnstapFingerprint(plain1);
   const agz = await dnstapFingerprint(gz1);
   const b = await dnstapFingerprint(plain2);
@@ -89,7 +93,9 @@ Deno.test("file: dnstapFingerprint is the same for plain and gzip, distinct per 
   assert.equal(b, await documentedFingerprint(await fixtureBytes(FIXTURES[1])));
 });
 
-Deno.test("file: dnstapFingerprint ignores everything after the first data frame", async () => {
+Deno.test("file: dnstapFingerprint ignores everything after the first data frame", {
+  ignore: NO_XZ,
+}, async () => {
   const bytes = await fixtureBytes(FIXTURES[0]);
   const firstEnd = splitFrames(bytes).find((f) => !f.control)!.end;
   const head = await write("head.fstrm", bytes.slice(0, firstEnd));

@@ -12,6 +12,7 @@ import dnsClasses from "dns-packet/classes.js";
 import dnsRcodes from "dns-packet/rcodes.js";
 import dnsTypes from "dns-packet/types.js";
 import protobuf from "protobufjs";
+import { missing } from "../programs.ts";
 
 export const FIXTURE_DIR = new URL("../fixtures/bind-9.18/", import.meta.url);
 
@@ -39,6 +40,9 @@ export const FIXTURES = ["dnstap-1.fstrm", "dnstap-2.fstrm"] as const;
 export type FixtureName = typeof FIXTURES[number];
 
 const cache = new Map<string, Uint8Array>();
+
+/** The fixtures are xz files: their tests are ignored where xz is not installed. */
+export const NO_XZ = missing("xz");
 
 /** The decompressed bytes of a dnstap fixture (`xz -dc`). */
 export async function fixtureBytes(name: FixtureName): Promise<Uint8Array> {

@@ -12,6 +12,7 @@ import {
   encodeDnstap,
   fixtureBytes,
   FIXTURES,
+  NO_XZ,
   rawMessage,
   splitFrames,
   tally,
@@ -34,7 +35,9 @@ function decodeOrError(payload: Uint8Array, what: string): DnstapRecord | Dnstap
 }
 
 for (const name of FIXTURES) {
-  Deno.test(`message: ${name} frames decode to client queries/responses as dnstap-read counted`, async () => {
+  Deno.test(`message: ${name} frames decode to client queries/responses as dnstap-read counted`, {
+    ignore: NO_XZ,
+  }, async () => {
     const want = truth.per_file[name];
     const byType: Record<string, number> = {};
     const qTransport: Record<string, number> = {};
@@ -128,25 +131,31 @@ Deno.test("message: a Message without its required type is DnstapDecodeError", (
   );
 });
 
-Deno.test("message: every strict prefix of real frames is DnstapDecodeError", async () => {
-  const frames = splitFrames(await fixtureBytes("dnstap-1.fstrm")).filter((f) => !f.control);
-  // A query, a response and the first data frame.
-  const picks = [frames[0], frames.find((f) => rawMessage(f.payload).type === 6)!, frames[1]];
-  for (const f of picks) {
-    assert.ok(!(decodeOrError(f.payload, "whole") instanceof DnstapDecodeError));
-    const m = DnstapType.decode(f.payload) as unknown as { message: unknown };
-    // named writes Dnstap.type (field 15, varint: 0x78 0x01) last: the prefix without it
-    // lacks a required field.
-    assert.deepEqual([...f.payload.subarray(-2)], [0x78, 1]);
-    assert.ok(m.message);
-    for (let n = 0; n < f.payload.length; n++) {
-      const r = decodeOrError(f.payload.subarray(0, n), `prefix ${n}`);
-      assert.ok(r instanceof DnstapDecodeError, `prefix of ${n} bytes decoded`);
+Deno.test(
+  "message: every strict prefix of real frames is DnstapDecodeError",
+  { ignore: NO_XZ },
+  async () => {
+    const frames = splitFrames(await fixtureBytes("dnstap-1.fstrm")).filter((f) => !f.control);
+    // A query, a response and the first data frame.
+    const picks = [frames[0], frames.find((f) => rawMessage(f.payload).type === 6)!, frames[1]];
+    for (const f of picks) {
+      assert.ok(!(decodeOrError(f.payload, "whole") instanceof DnstapDecodeError));
+      const m = DnstapType.decode(f.payload) as unknown as { message: unknown };
+      // named writes Dnstap.type (field 15, varint: 0x78 0x01) last: the prefix without it
+      // lacks a required field.
+      assert.deepEqual([...f.payload.subarray(-2)], [0x78, 1]);
+      assert.ok(m.message);
+      for (let n = 0; n < f.payload.length; n++) {
+        const r = decodeOrError(f.payload.subarray(0, n), `prefix ${n}`);
+        assert.ok(r instanceof DnstapDecodeError, `prefix of ${n} bytes decoded`);
+      }
     }
-  }
-});
+  },
+);
 
-Deno.test("message: random and mutated bytes never throw anything but DnstapDecodeError", async () => {
+Deno.test("message: random and mutated bytes never throw anything but DnstapDecodeError", {
+  ignore: NO_XZ,
+}, async () => {
   let seed = 12345;
   const rand = () => {
     seed = (seed * 1103515245 + 12345) >>> 0;

@@ -21,6 +21,7 @@ import {
   fixtureBytes,
   FIXTURES,
   hex,
+  NO_XZ,
   type RawMessage,
   rawMessage,
   splitFrames,
@@ -214,114 +215,122 @@ function diff(got: Map<string, number>, want: Map<string, number>): string[] {
 const BIND_FLAGS = /^[+-](E\(\d+\))?T?D?C?K?$/;
 
 for (const name of FIXTURES) {
-  Deno.test(`rows: ${name} through DnstapAssembler into a columns batch`, async () => {
-    const want = truth.per_file[name];
-    const { batch, outcomes } = await assembleFixture(name);
-    const exp = await expectFixture(name);
-    const rows = sinkRows(batch);
+  Deno.test(
+    `rows: ${name} through DnstapAssembler into a columns batch`,
+    { ignore: NO_XZ },
+    async () => {
+      const want = truth.per_file[name];
+      const { batch, outcomes } = await assembleFixture(name);
+      const exp = await expectFixture(name);
+      const rows = sinkRows(batch);
 
-    // Frame outcomes: every response a row, every query waits first.
-    assert.deepEqual(outcomes, {
-      row: want.by_message_type.CLIENT_RESPONSE,
-      waiting: want.by_message_type.CLIENT_QUERY,
-    });
-    assert.equal(batch.counts.rows, rows.length);
+      // Frame outcomes: every response a row, every query waits first.
+      assert.deepEqual(outcomes, {
+        row: want.by_message_type.CLIENT_RESPONSE,
+        waiting: want.by_message_type.CLIENT_QUERY,
+      });
+      assert.equal(batch.counts.rows, rows.length);
 
-    // Rows per rcode = dnstap-read's response rcodes; rows with an rcode = responses.
-    const byRcode: Record<string, number> = {};
-    for (const r of rows) if (r.response_rcode !== null) tally(byRcode, r.response_rcode);
-    assert.deepEqual(byRcode, want.response_rcode);
-    const withRcode = rows.filter((r) => r.response_rcode !== null).length;
-    assert.equal(withRcode, exp.responses);
-    assert.equal(withRcode, want.by_message_type.CLIENT_RESPONSE);
-    assert.equal(
-      rows.length - withRcode,
-      exp.rows.filter((r) => r.response_rcode === null).length,
-      "queries superseded by a repeat of their key",
-    );
+      // Rows per rcode = dnstap-read's response rcodes; rows with an rcode = responses.
+      const byRcode: Record<string, number> = {};
+      for (const r of rows) if (r.response_rcode !== null) tally(byRcode, r.response_rcode);
+      assert.deepEqual(byRcode, want.response_rcode);
+      const withRcode = rows.filter((r) => r.response_rcode !== null).length;
+      assert.equal(withRcode, exp.responses);
+      assert.equal(withRcode, want.by_message_type.CLIENT_RESPONSE);
+      assert.equal(
+        rows.length - withRcode,
+        exp.rows.filter((r) => r.response_rcode === null).length,
+        "queries superseded by a repeat of their key",
+      );
 
-    // Unanswered queries wait; responses whose query is not in memory are listed.
-    assert.ok(batch.dnstap);
-    assert.equal(batch.dnstap.waiting.length, exp.waiting.length);
-    assert.equal(batch.dnstap.answered.length, exp.orphans);
-    assert.equal(batch.dnstap.expireBefore.getTime(), FAR_FUTURE.getTime());
-    if (name === "dnstap-2.fstrm") {
-      assert.equal(exp.waiting.length, 304, "README: 304 responses dropped by RRL in phase 2");
-    }
-
-    // Response rows per qtype = dns-packet's reading of the response frames.
-    const byQtype: Record<string, number> = {};
-    for (const r of rows) if (r.response_rcode !== null) tally(byQtype, r.qtype ?? "-");
-    assert.deepEqual(byQtype, exp.responseQtypes);
-
-    for (const r of rows) {
-      assert.match(r.flags!, BIND_FLAGS);
-      assert.equal(r.flags!.includes("T"), r.transport === "tcp", `T flag: ${r.flags}`);
-      if (r.latency_us !== null) assert.ok(Number(r.latency_us) >= 0, r.latency_us);
-      if (r.response_rcode !== null) {
-        assert.equal(r.rcode_source, "dnstap");
-        assert.ok(Number(r.response_size) >= 12);
+      // Unanswered queries wait; responses whose query is not in memory are listed.
+      assert.ok(batch.dnstap);
+      assert.equal(batch.dnstap.waiting.length, exp.waiting.length);
+      assert.equal(batch.dnstap.answered.length, exp.orphans);
+      assert.equal(batch.dnstap.expireBefore.getTime(), FAR_FUTURE.getTime());
+      if (name === "dnstap-2.fstrm") {
+        assert.equal(exp.waiting.length, 304, "README: 304 responses dropped by RRL in phase 2");
       }
-      assert.equal(r.node_id, "1");
-      assert.equal(r.view, null);
-      if (r.domain !== null) assert.ok(r.apex_domain !== null && r.apex_domain !== "");
-    }
-    // Joined rows have a latency (named answers within seconds).
-    const joined = rows.filter((r) => r.latency_us !== null);
-    assert.equal(joined.length, exp.responses - exp.orphans);
-    assert.ok(joined.every((r) => Number(r.latency_us) < 30_000_000));
 
-    // Every row, value by value (apex aside), against the test's own join.
-    const got = multiset(rows.map(rowKey));
-    const wantRows = multiset(exp.rows.map(rowKey));
-    assert.deepEqual(diff(got, wantRows), []);
-    assert.equal(rows.length, exp.rows.length);
+      // Response rows per qtype = dns-packet's reading of the response frames.
+      const byQtype: Record<string, number> = {};
+      for (const r of rows) if (r.response_rcode !== null) tally(byQtype, r.qtype ?? "-");
+      assert.deepEqual(byQtype, exp.responseQtypes);
 
-    // Waiting queries: rows without rcode, values as the query says.
-    const waitingGot = multiset(batch.dnstap.waiting.map((w) => rowKey(valuesRow(w.values))));
-    const waitingWant = multiset(
-      exp.waiting.map((q) =>
-        rowKey(expectedRow(q, null, null, q.raw.queryTimeSec!, q.raw.queryTimeNsec!))
-      ),
-    );
-    assert.deepEqual(diff(waitingGot, waitingWant), []);
-    for (const w of batch.dnstap.waiting) {
-      assert.equal(w.atUs, Date.parse(w.values[0]!) * 1000 + Number(w.values[0]!.slice(23, 26)));
-    }
-    assert.ok(batch.days.has(Math.floor(Date.UTC(2026, 10, 25) / 86_400_000)));
-  });
+      for (const r of rows) {
+        assert.match(r.flags!, BIND_FLAGS);
+        assert.equal(r.flags!.includes("T"), r.transport === "tcp", `T flag: ${r.flags}`);
+        if (r.latency_us !== null) assert.ok(Number(r.latency_us) >= 0, r.latency_us);
+        if (r.response_rcode !== null) {
+          assert.equal(r.rcode_source, "dnstap");
+          assert.ok(Number(r.response_size) >= 12);
+        }
+        assert.equal(r.node_id, "1");
+        assert.equal(r.view, null);
+        if (r.domain !== null) assert.ok(r.apex_domain !== null && r.apex_domain !== "");
+      }
+      // Joined rows have a latency (named answers within seconds).
+      const joined = rows.filter((r) => r.latency_us !== null);
+      assert.equal(joined.length, exp.responses - exp.orphans);
+      assert.ok(joined.every((r) => Number(r.latency_us) < 30_000_000));
+
+      // Every row, value by value (apex aside), against the test's own join.
+      const got = multiset(rows.map(rowKey));
+      const wantRows = multiset(exp.rows.map(rowKey));
+      assert.deepEqual(diff(got, wantRows), []);
+      assert.equal(rows.length, exp.rows.length);
+
+      // Waiting queries: rows without rcode, values as the query says.
+      const waitingGot = multiset(batch.dnstap.waiting.map((w) => rowKey(valuesRow(w.values))));
+      const waitingWant = multiset(
+        exp.waiting.map((q) =>
+          rowKey(expectedRow(q, null, null, q.raw.queryTimeSec!, q.raw.queryTimeNsec!))
+        ),
+      );
+      assert.deepEqual(diff(waitingGot, waitingWant), []);
+      for (const w of batch.dnstap.waiting) {
+        assert.equal(w.atUs, Date.parse(w.values[0]!) * 1000 + Number(w.values[0]!.slice(23, 26)));
+      }
+      assert.ok(batch.days.has(Math.floor(Date.UTC(2026, 10, 25) / 86_400_000)));
+    },
+  );
 }
 
-Deno.test("rows: query-side rows carry the flags BIND logged for the same query", async () => {
-  // IP#port class type flags of every queries.log line, as a multiset.
-  const log = new TextDecoder().decode(
-    gunzipSync(await Deno.readFile(new URL("queries.log.gz", FIXTURE_DIR))),
-  );
-  const re = / (\S+)#(\d+) \(.*\): (?:view \S+: )?query: \S+ (\S+) (\S+) (\S+) \(/;
-  const logged = new Map<string, number>();
-  for (const line of log.split("\n")) {
-    const m = re.exec(line);
-    if (!m) continue;
-    const key = `${m[1]}#${m[2]} ${m[3]} ${m[4]} ${m[5]}`;
-    logged.set(key, (logged.get(key) ?? 0) + 1);
-  }
-  let checked = 0;
-  for (const name of FIXTURES) {
-    const { batch } = await assembleFixture(name);
-    const rows = [
-      ...sinkRows(batch).filter((r) => r.latency_us !== null), // joined to their query
-      ...batch.dnstap!.waiting.map((w) => valuesRow(w.values)),
-    ];
-    for (const r of rows) {
-      const key = `${r.client_ip}#${r.client_port} ${r.qclass} ${r.qtype} ${r.flags}`;
-      const left = logged.get(key) ?? 0;
-      assert.ok(left > 0, `${name}: no queries.log line for ${key}`);
-      logged.set(key, left - 1);
-      checked++;
+Deno.test(
+  "rows: query-side rows carry the flags BIND logged for the same query",
+  { ignore: NO_XZ },
+  async () => {
+    // IP#port class type flags of every queries.log line, as a multiset.
+    const log = new TextDecoder().decode(
+      gunzipSync(await Deno.readFile(new URL("queries.log.gz", FIXTURE_DIR))),
+    );
+    const re = / (\S+)#(\d+) \(.*\): (?:view \S+: )?query: \S+ (\S+) (\S+) (\S+) \(/;
+    const logged = new Map<string, number>();
+    for (const line of log.split("\n")) {
+      const m = re.exec(line);
+      if (!m) continue;
+      const key = `${m[1]}#${m[2]} ${m[3]} ${m[4]} ${m[5]}`;
+      logged.set(key, (logged.get(key) ?? 0) + 1);
     }
-  }
-  assert.equal(checked, truth.by_message_type.CLIENT_QUERY);
-});
+    let checked = 0;
+    for (const name of FIXTURES) {
+      const { batch } = await assembleFixture(name);
+      const rows = [
+        ...sinkRows(batch).filter((r) => r.latency_us !== null), // joined to their query
+        ...batch.dnstap!.waiting.map((w) => valuesRow(w.values)),
+      ];
+      for (const r of rows) {
+        const key = `${r.client_ip}#${r.client_port} ${r.qclass} ${r.qtype} ${r.flags}`;
+        const left = logged.get(key) ?? 0;
+        assert.ok(left > 0, `${name}: no queries.log line for ${key}`);
+        logged.set(key, left - 1);
+        checked++;
+      }
+    }
+    assert.equal(checked, truth.by_message_type.CLIENT_QUERY);
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // Synthetic frames.

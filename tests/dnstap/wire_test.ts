@@ -22,6 +22,7 @@ import {
   FIXTURE_DIR,
   fixtureBytes,
   FIXTURES,
+  NO_XZ,
   packetClassNumber,
   packetRcodeNumber,
   packetTypeNumber,
@@ -112,7 +113,7 @@ function checkAgainstDnsPacket(m: DnsSummary, p: any, where: string): void {
 }
 
 for (const name of FIXTURES) {
-  Deno.test(`wire: every frame of ${name} agrees with dns-packet`, async () => {
+  Deno.test(`wire: every frame of ${name} agrees with dns-packet`, { ignore: NO_XZ }, async () => {
     const want = truth.per_file[name];
     const rcodes: Record<string, number> = {};
     const qtypes: Record<string, number> = {};
@@ -146,7 +147,9 @@ for (const name of FIXTURES) {
   });
 }
 
-Deno.test("wire: query names, types and classes are spelt as BIND's own query log spells them", async () => {
+Deno.test("wire: query names, types and classes are spelt as BIND's own query log spells them", {
+  ignore: NO_XZ,
+}, async () => {
   // IP#port qname class type of every queries.log line, as a multiset.
   const log = new TextDecoder().decode(
     gunzipSync(await Deno.readFile(new URL("queries.log.gz", FIXTURE_DIR))),
@@ -516,7 +519,7 @@ Deno.test("wire: addressText (IPv4, RFC 5952 IPv6, v4-mapped)", () => {
   assert.equal(addressText(new Uint8Array(0)), null);
 });
 
-Deno.test("wire: mutated and truncated real messages never throw", async () => {
+Deno.test("wire: mutated and truncated real messages never throw", { ignore: NO_XZ }, async () => {
   const all = (await messages("dnstap-1.fstrm")).map((m) => m.wire);
   let seed = 99;
   const rand = () => {

@@ -87,7 +87,9 @@ Deno.test("loopback hosts; a non-loopback DNSA_HTTP without a token is refused",
     (e: Error) => e instanceof ConfigError && /DNSA_HTTP_TOKEN/.test(e.message),
   );
   assert.throws(() => loadConfig({ env: { DNSA_HTTP: "[::]:8053" } }), /DNSA_HTTP_TOKEN/);
-  const c = loadConfig({ env: { DNSA_HTTP: "192.168.238.2:8053", DNSA_HTTP_TOKEN: "s3cret" } });
+  const c = loadConfig({
+    env: { DNSA_HTTP: "192.168.238.2:8053", DNSA_HTTP_TOKEN: "s3cret-0123456789" },
+  });
   assert.deepEqual(c.http, { host: "192.168.238.2", port: 8053 });
   assert.equal(loadConfig({ env: { DNSA_HTTP: "[::1]:0" } }).http.port, 0);
 });

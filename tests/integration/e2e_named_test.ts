@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createTestDb, startServe, stderrOf } from "./pg.ts";
+import { createTestDb, startServe, stderrOf, waitUntilRead } from "./pg.ts";
 import { freePort, haveNamed, startNamed } from "./named.ts";
 
 const DEPLOY_LOCAL = new URL("../../deploy/bind/dns1/named.conf.local", import.meta.url).pathname;
@@ -150,7 +150,8 @@ zone "dead.example" { type forward; forward only; forwarders { 127.0.0.99 port 9
         if (n >= sent || Date.now() > deadline) break;
         await new Promise((r) => setTimeout(r, 250));
       }
-      await new Promise((r) => setTimeout(r, 1500)); // nothing more arrives
+      // Nothing more arrives once every log file is read to its end.
+      await waitUntilRead(db.sql, [join(logDir, "queries.log"), join(logDir, "query-errors.log")]);
       const [r2] = await db.sql`select count(*)::int as n from dns_queries
         where domain <> 'ns.test.example'`;
       assert.equal(r2.n, sent, "rows = queries sent");

@@ -5,7 +5,7 @@ import { nodeIdOf } from "../../lib/context.ts";
 import { followQueryLog as follow } from "../../lib/ingest/query_log.ts";
 import { createLogger } from "../../lib/log.ts";
 import { createRandom, TrafficGenerator } from "../../lib/demo/traffic.ts";
-import { createTestDb, type TestDb } from "./pg.ts";
+import { createTestDb, type TestDb, waitUntilRead } from "./pg.ts";
 
 const quiet = createLogger({ level: "error", write: () => {} });
 
@@ -37,7 +37,7 @@ async function followUntil(db: TestDb, dir: string, expected: number): Promise<n
     if (n >= expected) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  await new Promise((r) => setTimeout(r, 200)); // a late duplicate would show up now
+  await waitUntilRead(db.sql, [join(dir, "queries.log")]); // a late duplicate is stored by now
   stop.abort();
   await run;
   [{ n }] = await db.sql`select count(*)::int as n from dns_queries`;
@@ -140,7 +140,7 @@ Deno.test("follow: a random mix of appends, renames, truncations and partial lin
       if (n >= next) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    await new Promise((r) => setTimeout(r, 300));
+    await waitUntilRead(db.sql, [x]); // a late duplicate is stored by now
     stop.abort();
     await run;
     await assertEachOnce(db, next);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { RotatingLog, TrafficGenerator } from "../../lib/demo/traffic.ts";
-import { createTestDb, startProxy, startServe, stderrOf, viaProxy } from "./pg.ts";
+import { createTestDb, startProxy, startServe, stderrOf, viaProxy, waitUntilRead } from "./pg.ts";
 
 Deno.test("serve through a database outage: reading pauses, nothing lost or stored twice", async () => {
   const db = await createTestDb();
@@ -45,7 +45,7 @@ Deno.test("serve through a database outage: reading pauses, nothing lost or stor
       if (n >= written && m >= errors) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await waitUntilRead(db.sql, [join(dir, "queries.log"), join(dir, "query-errors.log")]);
     [{ n }] = await db.sql`select count(*)::int as n from dns_queries`;
     assert.equal(n, written, "every query once");
     const [x] = await db.sql`

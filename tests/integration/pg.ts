@@ -5,7 +5,10 @@
  * @module
  */
 import postgres from "postgres";
+import { gunzipSync } from "node:zlib";
 import { NO_DELAY_OPTIONS } from "../../lib/db/socket.ts";
+import { FINGERPRINT_BYTES, fingerprintBytes } from "../../lib/tail/fingerprint.ts";
+import { listRotatedSet } from "../../lib/tail/file_set.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -133,6 +136,49 @@ export function viaProxy(url: string, proxy: { port: number }): string {
   u.hostname = "127.0.0.1";
   u.port = String(proxy.port);
   return u.toString();
+}
+
+/** The files of the rotated sets of `logs` (uncompressed) that a reader still owes. */
+async function unreadFiles(sql: postgres.Sql, logs: string[]): Promise<string[]> {
+  const rows = await sql<{ fingerprint: string; byte_offset: string }[]>`
+    select fingerprint, byte_offset from ingest_checkpoints`;
+  const offsets = new Map(rows.map((r) => [r.fingerprint, Number(r.byte_offset)]));
+  const owed: string[] = [];
+  for (const log of logs) {
+    for (const path of await listRotatedSet(log).catch(() => [])) {
+      let bytes: Uint8Array;
+      try {
+        bytes = await Deno.readFile(path);
+        if (path.endsWith(".gz")) bytes = gunzipSync(bytes);
+      } catch {
+        continue; // rotated away meanwhile
+      }
+      const fingerprint = await fingerprintBytes(bytes.subarray(0, FINGERPRINT_BYTES));
+      if (fingerprint === null) continue; // no first line yet: nothing to read
+      const end = bytes.lastIndexOf(10) + 1; // the end of the last complete line
+      if ((offsets.get(fingerprint) ?? 0) < end) owed.push(path);
+    }
+  }
+  return owed;
+}
+
+/**
+ * Wait until every file of the rotated sets of `logs` has a checkpoint at its last complete
+ * line (or `ms` passed; false then): from there on nothing is read again, so a duplicate
+ * would already be stored. What exactly-once tests wait for instead of a fixed pause.
+ */
+export async function waitUntilRead(
+  sql: postgres.Sql,
+  logs: string[],
+  ms = 60_000,
+): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const owed = await unreadFiles(sql, logs).catch(() => null); // null: the server restarts
+    if (owed !== null && owed.length === 0) return true;
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Run the program with `env` (nothing of the parent's DNSA_/DB_ keys leaks in). */

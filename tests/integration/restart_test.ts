@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { RotatingLog, TrafficGenerator } from "../../lib/demo/traffic.ts";
-import { createTestDb, startServe, stderrOf } from "./pg.ts";
+import { createTestDb, startServe, stderrOf, waitUntilRead } from "./pg.ts";
 
 /** `VERSION CLUSTER` of the local cluster on the test server's port, when we may restart it. */
 function restartableCluster(): string[] | null {
@@ -88,7 +88,7 @@ Deno.test({
         if (n >= written && m >= errors) break;
         await new Promise((r) => setTimeout(r, 250));
       }
-      await new Promise((r) => setTimeout(r, 500));
+      await waitUntilRead(db.sql, [join(dir, "queries.log"), join(dir, "query-errors.log")]);
       assert.equal(await count(db.sql, "dns_queries"), written, "every query once");
       assert.equal(await count(db.sql, "dns_query_errors"), errors);
       serve.kill("SIGTERM");

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createRandom, RotatingLog, TrafficGenerator } from "../../lib/demo/traffic.ts";
-import { createTestDb, startProxy, startServe, viaProxy } from "./pg.ts";
+import { createTestDb, startProxy, startServe, viaProxy, waitUntilRead } from "./pg.ts";
 
 const TOTAL = 50_000;
 
@@ -86,7 +86,7 @@ Deno.test("torture: rotations, copytruncate, kill -9 three times, a database out
       if (n >= written && m >= errors) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    await new Promise((r) => setTimeout(r, 1000)); // a duplicate would land now
+    await waitUntilRead(db.sql, [x, join(dir, "query-errors.log")]); // a duplicate is stored by now
     const [r] = await db.sql`
       select count(*)::int as n, count(distinct (queried_at, client_ip, client_port, domain,
         qtype, flags))::int as d

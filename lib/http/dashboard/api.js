@@ -52,26 +52,34 @@ export function parseRoute(hash) {
   if (from && to && DATE.test(from) && DATE.test(to)) range = { from, to };
   else if (Number.isInteger(days) && days >= 1 && days <= 36500) range = { days };
   const nodes = (params.get("node") ?? "").split(",").map((n) => n.trim()).filter(Boolean);
-  if (view !== "queries") return { view, name, range, nodes };
+  // The nodes at one location (dns_nodes.location): #/?location=home
+  const place = params.get("location")?.trim();
+  const route = place
+    ? { view, name, range, nodes, location: place }
+    : { view, name, range, nodes };
+  if (view !== "queries") return route;
   const filters = {};
   for (const k of QUERY_FILTERS) {
     const v = params.get(k);
     if (v) filters[k] = v;
   }
-  return { view, name, range, nodes, filters };
+  return { ...route, filters };
 }
 
 /**
  * The hash of a route (the inverse of parseRoute).
  * @param {{ view?: string, name?: string | null, range: Route["range"], nodes?: string[] }} route
  */
-export function routeHash({ view = "overview", name = null, range, nodes = [], filters = {} }) {
+export function routeHash(
+  { view = "overview", name = null, range, nodes = [], location, filters = {} },
+) {
   const path = view === "overview"
     ? "/"
     : view === "queries"
     ? "/queries"
     : `/${view}/${encodeURIComponent(name ?? "")}`;
   const q = rangeParams(range, nodes);
+  if (location) q.set("location", location);
   if (view === "queries") {
     for (const k of QUERY_FILTERS) if (filters[k]) q.set(k, filters[k]);
   }
@@ -107,6 +115,7 @@ export function rangeDays(range) {
 /** An API URL: path plus the range/node parameters and `extra` ones. */
 export function apiUrl(path, route, extra = {}) {
   const q = rangeParams(route.range, route.nodes);
+  if (route.location) q.set("location", route.location);
   for (const [k, v] of Object.entries(extra)) q.set(k, String(v));
   return `${path}?${q}`;
 }

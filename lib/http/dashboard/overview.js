@@ -11,6 +11,7 @@ import {
 import { legend, lineChart, stackedBars } from "./charts.js";
 import { fill, fmtAge, fmtBytes, fmtInstant, fmtNumber, fmtPct, fmtSeconds, h } from "./dom.js";
 import { COL, panel, panelError, RCODES, stats, table } from "./panels.js";
+import { drawCache, drawRrl, rcodeShares, SERVER_NOTE } from "./server.js";
 
 const LIMIT = 25;
 const HOUR = 3_600_000;
@@ -37,6 +38,9 @@ export function renderOverview(main, app) {
     rcodes: report("rcode-rates"),
     hours: report("queries-per-hour"),
     qtypes: report("qtype-mix", { limit: LIMIT }),
+    server: report("server-rcodes"),
+    rrl: report("server-rrl", { limit: 10000 }),
+    cache: report("server-cache"),
   };
   const p = {
     summary: panel("summary", "Summary", { wide: true, csv: urls.totals }),
@@ -44,6 +48,8 @@ export function renderOverview(main, app) {
     latency: panel("latency", "Response time (dnstap)", { wide: true }),
     qtypes: panel("qtypes", "Query types", { csv: urls.qtypes }),
     rcodes: panel("rcodes", "Response codes", { csv: urls.rcodes }),
+    rrl: panel("rrl", "Rate limiting (named)", { wide: true, csv: urls.rrl }),
+    cache: panel("cache", "Resolver cache (named)", { csv: urls.cache }),
   };
   const lists = [
     ["top-domains", "Top domains", [
@@ -107,6 +113,8 @@ export function renderOverview(main, app) {
     p.latency.el,
     p.qtypes.el,
     p.rcodes.el,
+    p.rrl.el,
+    p.cache.el,
     ...listPanels.map((l) => l.p.el),
     nodesPanel.el,
     healthPanel.el,
@@ -122,7 +130,11 @@ export function renderOverview(main, app) {
 
   const totals = app.get(urls.totals);
   const rcodes = app.get(urls.rcodes);
-  load(p.summary, Promise.all([totals, rcodes]), ([t, r]) => drawSummary(t, r));
+  // named's counters are optional: without them the summary stays with the statistics.
+  const server = app.get(urls.server).catch(() => null);
+  load(p.summary, Promise.all([totals, rcodes, server]), ([t, r, s]) => drawSummary(t, r, s));
+  load(p.rrl, app.get(urls.rrl), drawRrl);
+  load(p.cache, app.get(urls.cache), drawCache);
   const hours = app.get(urls.hours);
   hours.then((r) => app.showRange(r)).catch(() => {});
   load(p.traffic, hours, (r, width) => drawTraffic(r, route, width));
@@ -157,9 +169,11 @@ export function renderOverview(main, app) {
   return Promise.all(loads);
 }
 
-function drawSummary(totals, rcodes) {
+function drawSummary(totals, rcodes, server) {
   const hits = totals.rows.reduce((a, r) => a + (r.hit_count ?? 0), 0);
-  const rate = (name) => rcodes.rows.find((r) => r.rcode === name)?.rate_pct ?? 0;
+  const shares = rcodeShares(rcodes, server);
+  const rate = shares.rate;
+  const note = shares.source === "named" ? SERVER_NOTE : undefined;
   const items = [
     { label: "Queries", value: fmtNumber(hits) },
     { label: "Nodes reporting", value: fmtNumber(totals.rows.length) },
@@ -168,12 +182,12 @@ function drawSummary(totals, rcodes) {
     items.push({ label: "Clients", value: fmtNumber(totals.rows[0].unique_clients) });
   }
   items.push(
-    { label: "NOERROR", value: fmtPct(rate("NOERROR")) },
-    { label: "NXDOMAIN", value: fmtPct(rate("NXDOMAIN")) },
-    { label: "SERVFAIL", value: fmtPct(rate("SERVFAIL")), warn: rate("SERVFAIL") >= 5 },
-    { label: "REFUSED", value: fmtPct(rate("REFUSED")) },
+    { label: "NOERROR", value: fmtPct(rate("NOERROR")), note },
+    { label: "NXDOMAIN", value: fmtPct(rate("NXDOMAIN")), note },
+    { label: "SERVFAIL", value: fmtPct(rate("SERVFAIL")), warn: rate("SERVFAIL") >= 5, note },
+    { label: "REFUSED", value: fmtPct(rate("REFUSED")), note },
   );
-  if (rate("unknown") > 0) {
+  if (shares.source === "statistics" && rate("unknown") > 0) {
     items.push({
       label: "rcode unknown",
       value: fmtPct(rate("unknown")),

@@ -1,42 +1,13 @@
 /**
- * The checks of `dns-analytics doctor` over named.conf: what BIND must log, and how, for this
- * program to see every query. Each check returns findings (`ok`, `warn`, `FAIL`) whose message
- * says what to change. `jobs/doctor.ts` adds the configuration, database and log-file checks.
+ * named.conf's logging statement as doctor reads it (channels, categories, file names made
+ * absolute), and the checks of the channels this program reads: the query log, the
+ * query-errors log, and their rotation.
  *
- * @example
- * ```ts
- * const conf = await loadNamedConf("/etc/bind/named.conf");
- * for (const f of checkNamedConf(conf, { source: "querylog" })) console.log(formatFinding(f));
- * ```
  * @module
  */
 import { isAbsolute, join } from "node:path";
-import {
-  argsOf,
-  blockOf,
-  type ConfStatement,
-  findAll,
-  type LoadedNamedConf,
-  nameOf,
-  wordAfter,
-} from "./named_conf.ts";
-
-/** How bad a finding is: `FAIL` makes doctor exit 1. */
-export type FindingLevel = "ok" | "warn" | "FAIL";
-
-/** One line of doctor's output. */
-export interface Finding {
-  level: FindingLevel;
-  /** What was checked: `config`, `database`, `named.conf queries`… */
-  check: string;
-  /** What was found and, unless ok, what to change. */
-  message: string;
-}
-
-/** `FAIL  database: …`: the level padded so the messages line up. */
-export function formatFinding(f: Finding): string {
-  return `${f.level.padEnd(4)}  ${f.check}: ${f.message}`;
-}
+import type { Finding } from "./finding.ts";
+import { argsOf, blockOf, type ConfStatement, findAll, nameOf, wordAfter } from "../named_conf.ts";
 
 /** A logging channel of named.conf, as far as doctor cares. */
 export interface LogChannel {
@@ -56,15 +27,17 @@ export interface LoggingModel {
   categories: Map<string, string[]>;
 }
 
-const FALSE_WORDS = new Set(["no", "false", "0"]);
+/** Words that turn a named.conf boolean off. */
+export const FALSE_WORDS = new Set(["no", "false", "0"]);
 const QUIET_SEVERITIES = new Set(["critical", "error", "warning", "notice"]);
-const LAN_EXAMPLE = "exempt-clients { 192.168.238.0/24; 10.10.10.0/24; 127.0.0.0/8; ::1; };";
 
-function optionsBlock(statements: readonly ConfStatement[]): ConfStatement[] {
+/** The statements inside every `options` block. */
+export function optionsBlock(statements: readonly ConfStatement[]): ConfStatement[] {
   return findAll(statements, "options").flatMap(blockOf);
 }
 
-function optionWord(block: readonly ConfStatement[], name: string): string | undefined {
+/** The first argument of statement `name` in `block`. */
+export function optionWord(block: readonly ConfStatement[], name: string): string | undefined {
   return findAll(block, name).map((s) => argsOf(s)[0]).find((v) => v !== undefined);
 }
 
@@ -101,42 +74,15 @@ export function readLogging(statements: readonly ConfStatement[]): LoggingModel 
   return { channels, categories };
 }
 
-/** Options of {@linkcode checkNamedConf}: what the program is configured to read. */
-export interface NamedConfCheckOptions {
+/** What the program is configured to read from named's logs. */
+export interface LogTargets {
   source: "querylog" | "dnstap";
   queryLog?: string;
   errorLog?: string;
-  dnstap?: string | null;
 }
 
-/** Every named.conf finding: logging, rotation, rate limiting, dnstap. */
-export function checkNamedConf(conf: LoadedNamedConf, options: NamedConfCheckOptions): Finding[] {
-  const findings: Finding[] = [];
-  for (const p of conf.problems) {
-    findings.push({
-      level: "warn",
-      check: "named.conf",
-      message: `${p.file}:${p.line}: ${p.message} (checks below may be incomplete; ` +
-        "run named-checkconf)",
-    });
-  }
-  const logging = readLogging(conf.statements);
-  if (options.source === "querylog") {
-    findings.push(...checkQueryChannels(conf.statements, logging, options));
-  } else {
-    findings.push({
-      level: "ok",
-      check: "named.conf queries",
-      message: "query log not read (DNSA_SOURCE=dnstap)",
-    });
-  }
-  findings.push(checkRotation(logging, options));
-  findings.push(...checkRateLimit(conf.statements));
-  findings.push(checkDnstap(conf.statements, logging, options));
-  return findings;
-}
-
-function fileChannelsOf(logging: LoggingModel, category: string): LogChannel[] {
+/** The file channels category `category` writes to. */
+export function fileChannelsOf(logging: LoggingModel, category: string): LogChannel[] {
   return (logging.categories.get(category) ?? [])
     .map((n) => logging.channels.get(n))
     .filter((c): c is LogChannel => c?.file !== undefined);
@@ -162,10 +108,11 @@ function channelProblems(c: LogChannel, what: string): string[] {
   return out;
 }
 
-function checkQueryChannels(
+/** The query log's and the query-errors log's channels. */
+export function checkQueryChannels(
   statements: readonly ConfStatement[],
   logging: LoggingModel,
-  options: NamedConfCheckOptions,
+  options: LogTargets,
 ): Finding[] {
   const findings: Finding[] = [];
   const check = "named.conf queries";
@@ -222,7 +169,7 @@ function checkQueryChannels(
 function checkErrorChannel(
   logging: LoggingModel,
   queries: LogChannel[],
-  options: NamedConfCheckOptions,
+  options: LogTargets,
 ): Finding[] {
   const check = "named.conf query-errors";
   const errors = fileChannelsOf(logging, "query-errors");
@@ -262,7 +209,8 @@ function checkErrorChannel(
   }];
 }
 
-function checkRotation(logging: LoggingModel, options: NamedConfCheckOptions): Finding {
+/** Every file channel with `versions` needs a `size`; FAIL for the channels this program reads. */
+export function checkRotation(logging: LoggingModel, options: LogTargets): Finding {
   const check = "named.conf rotation";
   const read = new Set(
     options.source === "querylog"
@@ -283,97 +231,5 @@ function checkRotation(logging: LoggingModel, options: NamedConfCheckOptions): F
     message: bad.map((c) => `channel ${c.name} (${c.where})`).join(", ") +
       " has 'versions' without 'size': named rolls the file only at start and reload and " +
       "it grows without bound in between; add 'size 100m' after 'versions'",
-  };
-}
-
-/** Each scope where rate-limit applies: options, and every view (which inherits options). */
-function checkRateLimit(statements: readonly ConfStatement[]): Finding[] {
-  const check = "named.conf rate-limit";
-  const options = optionsBlock(statements);
-  const scopes: Array<{ name: string; block: ConfStatement[] }> = [];
-  const views = findAll(statements, "view");
-  if (views.length === 0) scopes.push({ name: "options", block: options });
-  for (const v of views) scopes.push({ name: `view ${argsOf(v)[0]}`, block: blockOf(v) });
-  const findings: Finding[] = [];
-  for (const scope of scopes) {
-    const rrl = findAll(scope.block, "rate-limit")[0] ?? findAll(options, "rate-limit")[0];
-    const recursion = optionWord(scope.block, "recursion") ?? optionWord(options, "recursion") ??
-      "yes";
-    if (!rrl) continue;
-    if (FALSE_WORDS.has(recursion.toLowerCase())) continue;
-    if (findAll(blockOf(rrl), "exempt-clients").length > 0) continue;
-    findings.push({
-      level: "warn",
-      check,
-      message: `rate-limit in ${scope.name} of a recursive resolver (${rrl.file}:${rrl.line}) ` +
-        "has no exempt-clients: every LAN client in one /24 shares one bucket and answers get " +
-        `dropped; add ${LAN_EXAMPLE}`,
-    });
-  }
-  if (findings.length > 0) return findings;
-  return [{
-    level: "ok",
-    check,
-    message: "no rate-limit on a recursive resolver without exempt-clients",
-  }];
-}
-
-function checkDnstap(
-  statements: readonly ConfStatement[],
-  logging: LoggingModel,
-  options: NamedConfCheckOptions,
-): Finding {
-  const check = "named.conf dnstap";
-  const opts = optionsBlock(statements);
-  const scopes = [opts, ...findAll(statements, "view").map(blockOf)];
-  const dnstap = scopes.flatMap((b) => findAll(b, "dnstap"));
-  const withResponses = dnstap.some((d) =>
-    blockOf(d).some((s) => {
-      const [who, what] = [nameOf(s), (argsOf(s)[0] ?? "").toLowerCase()];
-      return (who === "client" || who === "all") && (what === "" || what === "response");
-    })
-  );
-  const output = findAll(opts, "dnstap-output")[0];
-  const outputPath = output ? argsOf(output)[1] : undefined;
-  const example = "options { dnstap { client query; client response; }; " +
-    'dnstap-output unix "/run/dns-analytics/dnstap.sock"; };';
-  const responseLog = optionWord(opts, "responselog");
-  const hasResponseLog = (responseLog !== undefined && !FALSE_WORDS.has(responseLog)) ||
-    fileChannelsOf(logging, "responses").length > 0;
-  if (options.source === "dnstap") {
-    if (!withResponses || !output) {
-      return {
-        level: "FAIL",
-        check,
-        message: "DNSA_SOURCE=dnstap but named has no dnstap of client responses with a " +
-          `dnstap-output: add ${example}`,
-      };
-    }
-    if (options.dnstap && outputPath !== options.dnstap) {
-      return {
-        level: "FAIL",
-        check,
-        message: `named sends dnstap to ${outputPath} but DNSA_DNSTAP is ${options.dnstap}: ` +
-          "make them the same path",
-      };
-    }
-    return { level: "ok", check, message: `client responses → ${outputPath}` };
-  }
-  if (hasResponseLog) {
-    return { level: "ok", check, message: "response logging on: NXDOMAIN answers are logged" };
-  }
-  if (withResponses && output) {
-    return {
-      level: "warn",
-      check,
-      message: `named sends dnstap to ${outputPath} but DNSA_SOURCE=querylog reads the logs: ` +
-        `set DNSA_SOURCE=dnstap and DNSA_DNSTAP=${outputPath} for exact NXDOMAIN counts`,
-    };
-  }
-  return {
-    level: "warn",
-    check,
-    message: "no dnstap: the query log never says NXDOMAIN, so NXDOMAIN counts stay empty; " +
-      `they need dnstap (${example}) or BIND >= 9.20.3 response logging`,
   };
 }

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { checkNamedConf, type Finding, readLogging } from "../lib/doctor.ts";
+import type { Finding } from "../../lib/doctor/finding.ts";
+import { checkNamedConf } from "../../lib/doctor/named_conf.ts";
+import { readLogging } from "../../lib/doctor/named_logging.ts";
 import {
   argsOf,
   blockOf,
@@ -7,9 +9,9 @@ import {
   type LoadedNamedConf,
   loadNamedConf,
   parseNamedConf,
-} from "../lib/named_conf.ts";
+} from "../../lib/named_conf.ts";
 
-const DEPLOY = new URL("../deploy/bind/", import.meta.url).pathname;
+const DEPLOY = new URL("../../deploy/bind/", import.meta.url).pathname;
 
 /** The seed guide's dns1 configuration, verbatim (Section 1). */
 const SEED_OPTIONS = `// DNS Analytics Server 1 — dns1.codeandcore.home

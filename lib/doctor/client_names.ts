@@ -6,10 +6,10 @@
  */
 import type { Config } from "../config.ts";
 import type { Sql } from "../db/connect.ts";
-import type { Finding } from "../doctor.ts";
+import type { Finding } from "./finding.ts";
 import { errorText } from "../error_text.ts";
-import { parseHostsFile, parseLeaseFile } from "./parse_names.ts";
-import { countNamedClients } from "./store_names.ts";
+import { parseHostsFile, parseLeaseFile } from "../names/parse_names.ts";
+import { countNamedClients } from "../names/store_names.ts";
 
 const CHECK = "client names";
 

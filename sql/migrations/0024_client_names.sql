@@ -1,4 +1,4 @@
--- 0040_client_names: names of client addresses, and the PTR lookup cache.
+-- 0024_client_names: names of client addresses, and the PTR lookup cache.
 -- Purpose: dns_client_names holds what the operator's sources say an address is called: the
 --   hosts-format file (DNSA_CLIENT_NAMES, source 'hosts'), DHCP lease files (DNSA_DHCP_LEASES,
 --   'dhcp') and PTR lookups (DNSA_PTR_LOOKUP, 'ptr'). One row per address, source and name,

@@ -35,7 +35,9 @@ export interface Asset {
 /** What the handler needs; all passed in. */
 export interface HttpDeps {
   sql: Sql;
-  config: Pick<Config, "node" | "logTz" | "source" | "httpToken">;
+  config:
+    & Pick<Config, "node" | "logTz" | "source" | "httpToken">
+    & Partial<Pick<Config, "database">>;
   metrics: MetricsRecorder;
   log: Logger;
   /** The dashboard's files by URL path (`/`, `/assets/app.js`, ...). */

@@ -18,29 +18,18 @@ import type { Config } from "../config.ts";
 import type { Sql } from "../db/connect.ts";
 import { reportDays } from "../report.ts";
 import { drilldown } from "../search/drilldown.ts";
-import {
-  FILTER_KEYS,
-  type FilterInput,
-  parseClient,
-  parseQueryFilter,
-  type QueryFilter,
-} from "../search/filter.ts";
-import {
-  CursorError,
-  MAX_PAGE_ROWS,
-  QUERY_COLUMNS,
-  searchPage,
-  streamQueries,
-} from "../search/query_search.ts";
+import { FILTER_KEYS, type FilterInput, parseClient, parseQueryFilter } from "../search/filter.ts";
+import { exportQueriesCsv } from "../search/csv_export.ts";
+import { CursorError, MAX_PAGE_ROWS, QUERY_COLUMNS, searchPage } from "../search/query_search.ts";
 import { createZoneClock } from "../time.ts";
-import { csvField } from "../csv.ts";
 import { json, jsonError, plainRows, TYPES } from "./respond.ts";
 import clientNamesFind from "../../sql/search/client_names_find.sql" with { type: "text" };
 
 /** What the search endpoints need. */
 export interface SearchApiDeps {
   sql: Sql;
-  config: Pick<Config, "logTz">;
+  /** `database`: on PostgreSQL the CSV export is a COPY (lib/search/csv_export.ts). */
+  config: Pick<Config, "logTz"> & Partial<Pick<Config, "database">>;
   now?: () => Date;
 }
 
@@ -78,21 +67,6 @@ function filterOf(deps: SearchApiDeps, url: URL, defaultDays: number | null) {
   return f.ok ? f.value : jsonError(400, f.message);
 }
 
-/** The CSV of every matching row, as encoded chunks (one per fetched batch). */
-async function* csvLines(
-  sql: Sql,
-  filter: QueryFilter,
-  options: { limit: number | null; tz: string },
-): AsyncGenerator<Uint8Array> {
-  const enc = new TextEncoder();
-  yield enc.encode(QUERY_COLUMNS.join(",") + "\r\n");
-  for await (const b of streamQueries(sql, filter, options)) {
-    let text = "";
-    for (const r of b) text += QUERY_COLUMNS.map((c) => csvField(r[c])).join(",") + "\r\n";
-    yield enc.encode(text);
-  }
-}
-
 /** Answer a search path, or null when `url` is not one. */
 export async function searchEndpoint(deps: SearchApiDeps, url: URL): Promise<Response | null> {
   switch (url.pathname) {
@@ -118,8 +92,13 @@ async function queriesEndpoint(deps: SearchApiDeps, url: URL): Promise<Response>
   if (format === "csv") {
     const limit = intParam(url, "limit", MAX_CSV);
     if (limit instanceof Response) return limit;
-    const lines = csvLines(deps.sql, filter, { limit: limit ?? null, tz });
-    return new Response(ReadableStream.from(lines), {
+    const chunks = exportQueriesCsv(deps.sql, filter, {
+      limit: limit ?? null,
+      tz,
+      copy: deps.config.database?.kind === "postgres",
+      eol: "\r\n",
+    });
+    return new Response(ReadableStream.from(chunks), {
       headers: {
         "content-type": TYPES.csv,
         "content-disposition": 'attachment; filename="queries.csv"',

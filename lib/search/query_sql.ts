@@ -18,6 +18,7 @@ import { escapeLike } from "./filter.ts";
 import queryRows from "../../sql/search/query_rows.sql" with { type: "text" };
 import queryPage from "../../sql/search/query_page.sql" with { type: "text" };
 import queryStream from "../../sql/search/query_stream.sql" with { type: "text" };
+import queryCsv from "../../sql/search/query_csv.sql" with { type: "text" };
 import topBy from "../../sql/search/top_by.sql" with { type: "text" };
 
 /** A statement and its parameters. */
@@ -124,6 +125,43 @@ export function streamStatement(f: QueryFilter, limit: number | null): Statement
   }
   const text = queryStream.replace("/*rows*/", () => rows).replace("/*limit*/", () => lim);
   return { text, params };
+}
+
+/**
+ * A SQL literal of a parameter value, for the statements that take no parameters (COPY): an
+ * escape string `E'…'` (its backslashes and quotes doubled, so it reads the same whatever
+ * standard_conforming_strings says), an `array[…]` of them, or an integer.
+ */
+export function sqlLiteral(value: unknown): string {
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw new RangeError("a parameter must be an integer");
+    return String(value);
+  }
+  if (typeof value === "string") {
+    if (value.includes("\0")) throw new RangeError("a text parameter cannot hold NUL");
+    return `E'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+  }
+  if (Array.isArray(value)) return `array[${value.map(sqlLiteral).join(", ")}]`;
+  throw new TypeError(`no SQL literal for a parameter of type ${typeof value}`);
+}
+
+/** `st` with its positional parameters written in as literals ({@linkcode sqlLiteral}). */
+export function inlineParams(st: Statement): string {
+  return st.text.replace(/\$(\d+)/g, (_, n: string) => {
+    const i = Number(n) - 1;
+    if (i < 0 || i >= st.params.length) throw new RangeError(`no parameter $${n}`);
+    return sqlLiteral(st.params[i]);
+  });
+}
+
+/**
+ * `COPY (…) TO STDOUT (format csv, header)` of every row (at most `limit`, null = all),
+ * newest first, as the CSV columns (sql/search/query_csv.sql). The filter's values are
+ * inlined as literals: COPY takes no parameters.
+ */
+export function csvCopyStatement(f: QueryFilter, limit: number | null): string {
+  const select = queryCsv.replace("/*stream*/", () => inlineParams(streamStatement(f, limit)));
+  return `copy (\n${select}\n) to stdout (format csv, header)`;
 }
 
 /** The keys a drill-down may count by, as expressions over the search rows `r`. */

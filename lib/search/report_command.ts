@@ -1,18 +1,19 @@
 /**
  * `report queries`, `report client-domains`, `report domain-clients`: the raw query search on
- * the command line. json and csv stream (one batch of rows in memory whatever `--limit`);
+ * the command line. json and csv stream (one batch of rows in memory whatever `--limit`; csv on
+ * PostgreSQL is written by the server, lib/search/csv_export.ts);
  * table keeps its rows to align them (at most `--limit`, default 100).
  *
  * @module
  */
 import { isCidr, UsageError } from "../cli.ts";
 import type { JobContext } from "../context.ts";
-import { csvField } from "../csv.ts";
 import { reportScope } from "../nodes.ts";
 import { formatReport } from "../report.ts";
+import { exportQueriesCsv } from "./csv_export.ts";
 import { drilldown, type DrillKey } from "./drilldown.ts";
 import { FILTER_KEYS, type FilterInput, parseQueryFilter, type QueryFilter } from "./filter.ts";
-import { QUERY_COLUMNS, streamQueries } from "./query_search.ts";
+import { streamQueries } from "./query_search.ts";
 import { SEARCH_REPORTS } from "./report_help.ts";
 
 /** The most rows `--limit` may ask for. */
@@ -96,13 +97,13 @@ export function checkSearchArguments(name: string, values: Values, tz = "UTC"): 
   return f.value;
 }
 
-/** Where the output goes: text written as it comes (stdout by default). */
-export type Write = (text: string) => Promise<void>;
+/** Where the output goes: text or bytes written as they come (stdout by default). */
+export type Write = (data: string | Uint8Array) => Promise<void>;
 
 function stdoutWriter(): Write {
   const enc = new TextEncoder();
-  return async (text) => {
-    const bytes = enc.encode(text);
+  return async (data) => {
+    const bytes = typeof data === "string" ? enc.encode(data) : data;
     for (let at = 0; at < bytes.length;) at += await Deno.stdout.write(bytes.subarray(at));
   };
 }
@@ -131,20 +132,17 @@ export async function runSearchReport(
     await write(formatReport({ columns: [...r.columns], rows: r.rows }, format) + "\n");
     return 0;
   }
+  if (format === "csv") {
+    for await (const chunk of exportQueriesCsv(ctx.sql, filter, { limit, tz, copy: ctx.copy })) {
+      await write(chunk);
+    }
+    return 0;
+  }
   const batches = streamQueries(ctx.sql, filter, { limit, tz });
   if (format === "table") {
     const rows: Record<string, unknown>[] = [];
     for await (const b of batches) rows.push(...b);
     await write(formatReport({ columns: TABLE_COLUMNS, rows }, "table") + "\n");
-    return 0;
-  }
-  if (format === "csv") {
-    await write(QUERY_COLUMNS.join(",") + "\n");
-    for await (const b of batches) {
-      let text = "";
-      for (const r of b) text += QUERY_COLUMNS.map((c) => csvField(r[c])).join(",") + "\n";
-      await write(text);
-    }
     return 0;
   }
   let first = true;

@@ -164,7 +164,11 @@ export async function* copyOutChunks(conn: Sql, text: string): AsyncGenerator<Ui
       const done = new Promise<void>((resolve) => wake = resolve);
       stream.resume();
       await query.cancel();
-      await done;
+      // Bounded: a server that does not answer the cancel leaves the connection to its
+      // owner, who closes it.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([done, new Promise((r) => timer = setTimeout(r, 10_000))]);
+      clearTimeout(timer);
     }
   }
 }

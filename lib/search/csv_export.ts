@@ -3,8 +3,9 @@
  * /api/queries?format=csv`): every matching row, newest first, in constant memory.
  *
  * On PostgreSQL the server writes the CSV itself: `COPY (select …) TO STDOUT (format csv,
- * header)` (sql/search/query_csv.sql), its chunks passed on as they come, the formula cells
- * neutralised in SQL by `dnsa_csv_cell` (the rule of lib/csv.ts, tested equal to it). The
+ * header)` (sql/search/query_csv.sql) on a connection of its own, its chunks passed on as
+ * they come, the formula cells neutralised in SQL by `dnsa_csv_cell` (the rule of lib/csv.ts,
+ * tested equal to it). The
  * embedded database (PGlite behind a socket) takes the other path: a server-side cursor whose
  * rows are written by lib/csv.ts. Both give the same bytes for the same rows.
  *
@@ -16,7 +17,10 @@
  * ```
  * @module
  */
+import postgres from "postgres";
 import { copyOutChunks } from "../db/copy.ts";
+import { NO_DELAY_OPTIONS } from "../db/socket.ts";
+import { readerOptions } from "../rollup/read_session.ts";
 import type { Sql } from "../db/connect.ts";
 import { csvField } from "../csv.ts";
 import type { QueryFilter } from "./filter.ts";
@@ -47,27 +51,27 @@ export function exportQueriesCsv(
   return eol === "\n" ? chunks : crlfLines(chunks);
 }
 
-/** COPY on a connection of its own, in a read-only transaction with TimeZone = `tz`. */
+/**
+ * COPY on a connection of its own, with the pool's settings (a read-only pool stays read-only),
+ * closed when the consumer stops: the pool's connections never carry a COPY.
+ */
 async function* csvByCopy(
   sql: Sql,
   filter: QueryFilter,
   options: { limit: number | null; tz: string },
 ): AsyncGenerator<Uint8Array> {
-  const text = csvCopyStatement(filter, options.limit);
-  const conn = await sql.reserve();
-  let open = false;
+  const text = csvCopyStatement(filter, options);
+  const conn = postgres({
+    ...readerOptions(sql),
+    max: 1,
+    prepare: false,
+    onnotice: () => {},
+    ...NO_DELAY_OPTIONS,
+  } as unknown as postgres.Options<Record<string, never>>) as unknown as Sql;
   try {
-    await conn.unsafe("begin transaction read only");
-    open = true;
-    await conn.unsafe("select set_config('TimeZone', $1, true)", [options.tz]);
     yield* copyOutChunks(conn, text);
-    await conn.unsafe("commit");
-    open = false;
   } finally {
-    // A stopped or failed export: roll back (set local ends with it) before the connection
-    // goes back to the pool.
-    if (open) await conn.unsafe("rollback").catch(() => {});
-    conn.release();
+    await conn.end({ timeout: 0 });
   }
 }
 

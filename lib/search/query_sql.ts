@@ -155,12 +155,25 @@ export function inlineParams(st: Statement): string {
 }
 
 /**
- * `COPY (…) TO STDOUT (format csv, header)` of every row (at most `limit`, null = all),
- * newest first, as the CSV columns (sql/search/query_csv.sql). The filter's values are
- * inlined as literals: COPY takes no parameters.
+ * A zone for `at time zone`: a name as text; an offset (`+03:00`, which Intl takes as UTC+3)
+ * as an interval, since PostgreSQL reads an offset given as text with the POSIX sign (UTC-3).
  */
-export function csvCopyStatement(f: QueryFilter, limit: number | null): string {
-  const select = queryCsv.replace("/*stream*/", () => inlineParams(streamStatement(f, limit)));
+function zoneLiteral(tz: string): string {
+  return /^[+-]\d{2}(:?\d{2})?$/.test(tz) ? `interval ${sqlLiteral(tz)}` : sqlLiteral(tz);
+}
+
+/**
+ * `COPY (…) TO STDOUT (format csv, header)` of every row (at most `limit`, null = all),
+ * newest first, as the CSV columns (sql/search/query_csv.sql), times in zone `tz`. The
+ * filter's values are inlined as literals: COPY takes no parameters.
+ */
+export function csvCopyStatement(
+  f: QueryFilter,
+  options: { limit: number | null; tz: string },
+): string {
+  const select = queryCsv
+    .replace("/*stream*/", () => inlineParams(streamStatement(f, options.limit)))
+    .replaceAll("/*zone*/", () => zoneLiteral(options.tz));
   return `copy (\n${select}\n) to stdout (format csv, header)`;
 }
 

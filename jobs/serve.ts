@@ -11,6 +11,8 @@
  *   dnstap file) through the same parse → batch → commit-with-checkpoint path as `ingest`, so
  *   it continues from the checkpoints `ingest` left, and `ingest` from its; or instead the
  *   **dnstap listener** on the unix socket DNSA_DNSTAP names (`unix:/path`).
+ * - **client-names** (lib/names/): the hosts file, DHCP lease files and PTR lookups that name
+ *   client addresses, followed beside ingest and never in it, when any is configured.
  *
  * Only a configuration error ends serve: every database or source fault pauses reading and
  * is retried (lib/fault.ts), shown in `/metrics`, the log and `doctor`.
@@ -39,6 +41,7 @@ import { type IngestService, ingestService, type Service } from "../lib/serve/se
 import { createDnstapFileTailer, createLogTailer } from "../lib/serve/tailer.ts";
 import { runServerCounterCollector } from "../lib/server_stats/collector.ts";
 import { createPrivacyPolicy } from "../lib/privacy/policy.ts";
+import { followClientNames, hasNameSources } from "../lib/names/follow_names.ts";
 import { createScheduler } from "./schedule.ts";
 
 /** Options of {@linkcode serve}. */
@@ -104,6 +107,13 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Ser
           metrics,
           signal,
         }))]
+      : []),
+    ...(hasNameSources(config)
+      ? [ingestService("client-names", (signal) =>
+        followClientNames(ctx.sql, config, log, {
+          signal,
+          intervalMs: Math.min(10_000, Math.max(1000, config.pollMs * 10)),
+        }).catch((error) => log.error("client names stopped", { job: "serve", error })))]
       : []),
     source,
   ];

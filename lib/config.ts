@@ -15,6 +15,7 @@
  */
 import { z } from "zod";
 import { hostname } from "node:os";
+import { isIP } from "node:net";
 import { parsePostgresUrl, PostgresUrlError, redactPostgresUrl } from "./db/url.ts";
 import { PRIVACY_KEYS, PRIVACY_SCHEMA, privacySettingsOf } from "./privacy/config.ts";
 import type { PrivacySettings } from "./privacy/policy.ts";
@@ -61,6 +62,13 @@ export interface Config {
   privacy: PrivacySettings;
   /** HTTP token that sees aggregates only (DNSA_HTTP_STATS_TOKEN). */
   httpStatsToken: string | null;
+  /** Client name sources (lib/names): hosts file, DHCP lease files, PTR lookups. */
+  clientNames: {
+    hostsFile: string | null;
+    leaseFiles: readonly string[];
+    ptrLookup: boolean;
+    ptrResolver: { ipAddr: string; port: number };
+  };
 }
 
 /** A configuration that cannot be used; `message` names the key and what is allowed. */
@@ -88,6 +96,10 @@ const KNOWN_DNSA_KEYS = [
   "DNSA_RETENTION_SCHEDULE",
   "DNSA_FEDERATE_SCHEDULE",
   "DNSA_READ_DATABASE_URL",
+  "DNSA_CLIENT_NAMES",
+  "DNSA_DHCP_LEASES",
+  "DNSA_PTR_LOOKUP",
+  "DNSA_PTR_RESOLVER",
   "DNSA_NODE_IP",
   "DNSA_NODE_LOCATION",
   "DNSA_NODE_NETWORK",
@@ -171,6 +183,20 @@ const schema = z.strictObject({
   DNSA_READ_DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\//, {
     error: "must be a postgres:// or postgresql:// URL of a read replica",
   }).optional(),
+  DNSA_CLIENT_NAMES: optionalText,
+  DNSA_DHCP_LEASES: optionalText,
+  DNSA_PTR_LOOKUP: z.stringbool({
+    truthy: ["on", "true", "yes", "1"],
+    falsy: ["off", "false", "no", "0"],
+  })
+    .default(false),
+  DNSA_PTR_RESOLVER: z.string().trim().regex(
+    /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\])(:\d{1,5})?$|^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$/,
+    {
+      error:
+        "must be the resolver's address, with an optional port: 127.0.0.1, 127.0.0.1:53 or [::1]:53",
+    },
+  ).default("127.0.0.1:53"),
   DNSA_NODE_IP: z.union([z.ipv4(), z.ipv6()], {
     error: "must be this server's IPv4 or IPv6 address, e.g. 192.168.238.128",
   }).optional(),
@@ -290,6 +316,24 @@ function parseListen(text: string): { host: string; port: number } {
   return { host, port };
 }
 
+/** `127.0.0.1`, `127.0.0.1:5353`, `[::1]:53` or `::1` as Deno.resolveDns's nameServer. */
+function parseResolver(text: string): { ipAddr: string; port: number } {
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  const v4 = /^([\d.]+)(?::(\d+))?$/.exec(text);
+  const [ipAddr, port] = bracket
+    ? [bracket[1], bracket[2]]
+    : v4
+    ? [v4[1], v4[2]]
+    : [text, undefined];
+  const n = port === undefined ? 53 : Number(port);
+  if (!isIP(ipAddr) || n < 1 || n > 65535) {
+    throw new ConfigError(
+      `DNSA_PTR_RESOLVER: ${JSON.stringify(text)} is not an address with an optional port`,
+    );
+  }
+  return { ipAddr, port: n };
+}
+
 /** True for a loopback listen host: 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, "");
@@ -389,6 +433,14 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
     },
     privacy: Object.freeze(privacy.settings),
     httpStatsToken: privacy.statsToken,
+    clientNames: Object.freeze({
+      hostsFile: v.DNSA_CLIENT_NAMES ?? null,
+      leaseFiles: Object.freeze(
+        (v.DNSA_DHCP_LEASES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+      ),
+      ptrLookup: v.DNSA_PTR_LOOKUP,
+      ptrResolver: parseResolver(v.DNSA_PTR_RESOLVER),
+    }),
   };
   return Object.freeze(config);
 }

@@ -94,7 +94,9 @@ query; other categories are skipped; malformed lines are rejected with a reason
 and a few samples are kept in ingest_rejects. Every batch commits with the file's
 checkpoint (first-line fingerprint + byte offset), so running the same files
 again adds nothing and an interrupted run resumes where it stopped. An
-unterminated last line is left pending until it is complete.
+unterminated last line is left pending until it is complete; in a rotated file
+(x.N, x.TIMESTAMP, x-YYYYMMDD, .gz) unchanged for 5 s it is final and rejected
+as 'unterminated'.
 
 The last line on stdout is a JSON summary:
   {"lines":…,"rows":…,"rejected":…,"skipped":…,"excluded":…,"pending":…,"reasons":{…},…}

@@ -1,7 +1,9 @@
 /**
  * The `report` command: print a report (lib/report.ts) from the statistics tables, after
  * rolling up what ingest added since the last rollup. On a read replica
- * (DNSA_READ_DATABASE_URL), which takes no writes, it reports what the replica has.
+ * (DNSA_READ_DATABASE_URL), which takes no writes, it reports what the replica has. The raw
+ * query search reports (`queries`, `client-domains`, `domain-clients`: lib/search/) read the
+ * raw rows instead and stream json and csv.
  *
  * @module
  */
@@ -16,6 +18,12 @@ import {
 } from "../lib/cli.ts";
 import type { JobContext } from "../lib/context.ts";
 import { formatReport, REPORTS, runReport } from "../lib/report.ts";
+import {
+  checkSearchArguments,
+  isSearchReport,
+  runSearchReport,
+} from "../lib/search/report_command.ts";
+import { SEARCH_HELP, SEARCH_OPTIONS, SEARCH_REPORTS } from "../lib/search/report_help.ts";
 import { rollup } from "./rollup.ts";
 
 /**
@@ -52,6 +60,7 @@ export const reportCommand: CommandRecord = {
     limit: { type: "string" },
     format: { type: "string" },
     "no-rollup": { type: "boolean" },
+    ...SEARCH_OPTIONS,
   },
   help: `Reports (all read the statistics tables; columns are named as the tables name them):
   top-domains        one row per domain: hit_count (every query of every rcode
@@ -95,11 +104,25 @@ Examples:
   dns-analytics report top-domains --days 7 --limit 50
   dns-analytics report top-clients --node dns1 --format json
   dns-analytics report top-domains --location home --days 7
-  dns-analytics report queries-per-hour --from 2026-11-01 --to 2026-11-30 --format csv`,
+  dns-analytics report queries-per-hour --from 2026-11-01 --to 2026-11-30 --format csv
+${SEARCH_HELP}`,
   database: "replica",
   check({ values, positionals }) {
+    if (isSearchReport(positionals[0])) {
+      checkSearchArguments(positionals[0], values);
+      return;
+    }
     if (!positionals[0] || !REPORTS[positionals[0]]) {
-      throw new UsageError(`report: name one of ${Object.keys(REPORTS).join(", ")}`);
+      throw new UsageError(
+        `report: name one of ${
+          [...Object.keys(REPORTS), ...Object.keys(SEARCH_REPORTS)].join(", ")
+        }`,
+      );
+    }
+    for (const k of Object.keys(SEARCH_OPTIONS)) {
+      if (values[k] !== undefined) {
+        throw new UsageError(`--${k} belongs to the search reports (queries, client-domains, ...)`);
+      }
     }
     if (!["table", "json", "csv", undefined].includes(values.format as string | undefined)) {
       throw new UsageError("--format must be table, json or csv");
@@ -110,6 +133,7 @@ Examples:
     checkDateRange(values);
   },
   async run(ctx, { values, positionals, out }) {
+    if (isSearchReport(positionals[0])) return await runSearchReport(ctx, positionals[0], values);
     // A read replica (DNSA_READ_DATABASE_URL) takes no writes: report what it has.
     if (values["no-rollup"] !== true && ctx.config.readDatabaseUrl === null) {
       await refreshStatistics(ctx);

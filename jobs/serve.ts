@@ -12,6 +12,8 @@
  *   dnstap file) through the same parse → batch → commit-with-checkpoint path as `ingest`, so
  *   it continues from the checkpoints `ingest` left, and `ingest` from its; or instead the
  *   **dnstap listener** on the unix socket DNSA_DNSTAP names (`unix:/path`).
+ * - **client-names** (lib/names/): the hosts file, DHCP lease files and PTR lookups that name
+ *   client addresses, followed beside ingest and never in it, when any is configured.
  *
  * Only a configuration error ends serve: every database or source fault pauses reading and
  * is retried (lib/fault.ts), shown in `/metrics`, the log and `doctor`.
@@ -27,11 +29,8 @@
 import { type CommandRecord, UsageError, withStopSignal } from "../lib/cli.ts";
 import { ConfigError } from "../lib/config.ts";
 import { type JobContext, nodeIdOf } from "../lib/context.ts";
-import { backoffMs } from "../lib/backoff.ts";
-import { classifyFault, hintOf } from "../lib/fault.ts";
-import { sleep } from "../lib/sleep.ts";
 import { guardCopyWriteRace } from "../lib/db/connect.ts";
-import { acceptsWrites, renewSessions } from "../lib/db/read_only.ts";
+import { retryAtStart } from "../lib/db/start_retry.ts";
 import type { DnstapFollowStats } from "../lib/dnstap/follow.ts";
 import type { ListenerStats } from "../lib/dnstap/listener.ts";
 import type { FollowStats } from "../lib/tail/follower.ts";
@@ -46,6 +45,7 @@ import { createPrivacyPolicy } from "../lib/privacy/policy.ts";
 import { isEdgeMode } from "../lib/bus/edge.ts";
 import { serveAtEdge } from "../lib/bus/edge_serve.ts";
 import { createBusStatusService } from "../lib/bus/status_service.ts";
+import { followClientNames, hasNameSources } from "../lib/names/follow_names.ts";
 import { createScheduler } from "./schedule.ts";
 
 /** Options of {@linkcode serve}. */
@@ -80,7 +80,11 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Ser
         "(dnstap-output unix), or the path of the dnstap file it writes (dnstap-output file)",
     );
   }
-  const nodeId = await registerNode(ctx, options.signal);
+  // A database fault at start waits like any other; only a configuration error ends serve.
+  const nodeId = await retryAtStart(ctx.sql, () => nodeIdOf(ctx.sql, config.node), {
+    signal: options.signal,
+    log,
+  });
   const metrics = options.metrics ?? new MetricsRecorder({ source: config.source });
   const stats = new IngestStatistics({ metrics, log, config, summaryMs: options.summaryMs });
   // One policy for every source and the access log (hash mode reads its key file here).
@@ -115,6 +119,13 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Ser
           metrics,
           signal,
         }))]
+      : []),
+    ...(hasNameSources(config)
+      ? [ingestService("client-names", (signal) =>
+        followClientNames(ctx.sql, config, log, {
+          signal,
+          intervalMs: Math.min(10_000, Math.max(1000, config.pollMs * 10)),
+        }).catch((error) => log.error("client names stopped", { job: "serve", error })))]
       : []),
     source,
   ];
@@ -152,33 +163,6 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Ser
     options.signal.removeEventListener("abort", stopSource);
     await stopAll(started);
     unguard();
-  }
-}
-
-/**
- * This node's id. A database fault at start (read-only, disk full, a lost connection…) pauses
- * and retries with backoff like every other fault; only a configuration error, or SIGTERM
- * during the wait, ends serve here.
- */
-async function registerNode(ctx: JobContext, signal: AbortSignal): Promise<number> {
-  for (let failures = 0;; failures++) {
-    try {
-      return await nodeIdOf(ctx.sql, ctx.config.node);
-    } catch (error) {
-      const fault = classifyFault(error);
-      if (fault.kind === "fatal" || signal.aborted) throw error;
-      if (failures === 0) {
-        ctx.log.warn("database fault at start, registering the node paused", {
-          job: "serve",
-          reason: fault.reason,
-          code: fault.code,
-          hint: hintOf(fault.reason),
-        });
-      }
-      await sleep(backoffMs(failures), signal);
-      // Sessions opened while the database was read-only stay so after it takes writes again.
-      if (fault.code === "25006" && await acceptsWrites(ctx.sql)) await renewSessions(ctx.sql);
-    }
   }
 }
 

@@ -15,9 +15,26 @@
  */
 import { z } from "zod";
 import { hostname } from "node:os";
-import { parsePostgresUrl, PostgresUrlError, redactPostgresUrl } from "./db/url.ts";
+import { redactPostgresUrl } from "./db/url.ts";
+import { ConfigError } from "./config_error.ts";
+import {
+  checkPostgresUrl,
+  dbHostPart,
+  isLoopbackHost,
+  isTimeZone,
+  NODE_NAME,
+  parseDnstapTarget,
+  parseEnvFile,
+  parseListen,
+  parsePeers,
+  parseResolver,
+} from "./config_values.ts";
+
+export { ConfigError } from "./config_error.ts";
+export { isLoopbackHost, parseDnstapTarget, parseEnvFile } from "./config_values.ts";
 import { PRIVACY_KEYS, PRIVACY_SCHEMA, privacySettingsOf } from "./privacy/config.ts";
 import type { PrivacySettings } from "./privacy/policy.ts";
+import { BUS_KEYS, BUS_SCHEMA, type BusConfig, busConfigOf } from "./bus/config.ts";
 
 /** Where the rows go: a PostgreSQL server, or the embedded database in a directory. */
 export type DatabaseTarget =
@@ -61,22 +78,15 @@ export interface Config {
   privacy: PrivacySettings;
   /** HTTP token that sees aggregates only (DNSA_HTTP_STATS_TOKEN). */
   httpStatsToken: string | null;
+  /** Client name sources (lib/names): hosts file, DHCP lease files, PTR lookups. */
+  clientNames: {
+    hostsFile: string | null;
+    leaseFiles: readonly string[];
+    ptrLookup: boolean;
+    ptrResolver: { ipAddr: string; port: number };
+  };
   /** NATS JetStream (DNSA_BUS…): edges publish to it, `consume` stores from it; null = none. */
   bus: BusConfig | null;
-}
-
-/** The message bus (lib/bus/): server URLs, stream, credentials file, CA file. */
-export interface BusConfig {
-  /** `nats://host:4222`, comma-separated for a cluster. */
-  url: string;
-  stream: string;
-  creds: string | null;
-  tlsCa: string | null;
-}
-
-/** A configuration that cannot be used; `message` names the key and what is allowed. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
 }
 
 const KNOWN_DNSA_KEYS = [
@@ -99,50 +109,23 @@ const KNOWN_DNSA_KEYS = [
   "DNSA_RETENTION_SCHEDULE",
   "DNSA_FEDERATE_SCHEDULE",
   "DNSA_READ_DATABASE_URL",
+  "DNSA_CLIENT_NAMES",
+  "DNSA_DHCP_LEASES",
+  "DNSA_PTR_LOOKUP",
+  "DNSA_PTR_RESOLVER",
   "DNSA_NODE_IP",
   "DNSA_NODE_LOCATION",
   "DNSA_NODE_NETWORK",
   ...PRIVACY_KEYS,
-  "DNSA_BUS",
-  "DNSA_BUS_STREAM",
-  "DNSA_BUS_CREDS",
-  "DNSA_BUS_TLS_CA",
+  ...BUS_KEYS,
 ] as const;
 
 const optionalText = z.string().trim().min(1).optional();
-
-/**
- * DNSA_DNSTAP: `unix:/run/dns-analytics/dnstap.sock` is a socket to listen on; anything else
- * (`/var/log/named/dnstap.fstrm`, optionally `file:` before it) a file to follow. Nothing is
- * guessed from what exists at the path or from its name.
- */
-export function parseDnstapTarget(
-  value: string | undefined,
-): { dnstap: string | null; dnstapKind: "socket" | "file" | null } {
-  if (value === undefined) return { dnstap: null, dnstapKind: null };
-  const m = /^(unix|file):(.*)$/.exec(value);
-  const path = (m ? m[2] : value).trim();
-  if (path === "") {
-    throw new ConfigError(`DNSA_DNSTAP=${value}: a path must follow "${m?.[1]}:"`);
-  }
-  return { dnstap: path, dnstapKind: m?.[1] === "unix" ? "socket" : "file" };
-}
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Five cron fields of digits, `*`, `/`, `,` and `-` (minute hour day month weekday). */
 const CRON = z.string().trim().regex(/^[0-9*/,-]+( +[0-9*/,-]+){4}$/, {
   error: "must be a cron expression of five fields in UTC, e.g. '*/5 * * * *'",
 });
-
-const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 const schema = z.strictObject({
   DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\//, {
@@ -186,6 +169,20 @@ const schema = z.strictObject({
   DNSA_READ_DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\//, {
     error: "must be a postgres:// or postgresql:// URL of a read replica",
   }).optional(),
+  DNSA_CLIENT_NAMES: optionalText,
+  DNSA_DHCP_LEASES: optionalText,
+  DNSA_PTR_LOOKUP: z.stringbool({
+    truthy: ["on", "true", "yes", "1"],
+    falsy: ["off", "false", "no", "0"],
+  })
+    .default(false),
+  DNSA_PTR_RESOLVER: z.string().trim().regex(
+    /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\])(:\d{1,5})?$|^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$/,
+    {
+      error:
+        "must be the resolver's address, with an optional port: 127.0.0.1, 127.0.0.1:53 or [::1]:53",
+    },
+  ).default("127.0.0.1:53"),
   DNSA_NODE_IP: z.union([z.ipv4(), z.ipv6()], {
     error: "must be this server's IPv4 or IPv6 address, e.g. 192.168.238.128",
   }).optional(),
@@ -194,32 +191,8 @@ const schema = z.strictObject({
     error: "must be a network in CIDR notation, e.g. 192.168.238.0/24",
   }).optional(),
   ...PRIVACY_SCHEMA,
-  DNSA_BUS: z.string().trim().regex(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, {
-    error: "must be nats://host:4222 (comma-separated for a cluster; tls:// for TLS)",
-  }).optional(),
-  DNSA_BUS_STREAM: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, {
-    error: "must be a JetStream stream name: letters, digits, '_' or '-'",
-  }).default("dns-analytics"),
-  DNSA_BUS_CREDS: optionalText,
-  DNSA_BUS_TLS_CA: optionalText,
+  ...BUS_SCHEMA,
 });
-
-/** Parse `KEY=VALUE` lines (comments, blank lines, `export `, single or double quotes). */
-export function parseEnvFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!m) continue;
-    let value = m[2];
-    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0])) {
-      value = value.slice(1, -1);
-    }
-    out[m[1]] = value;
-  }
-  return out;
-}
 
 function pickRelevant(env: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -231,37 +204,6 @@ function pickRelevant(env: Record<string, string | undefined>): Record<string, s
     }
   }
   return out;
-}
-
-/**
- * Check a postgres URL of configuration key `key`; the message names the key and what is
- * wrong, never the value (it may carry a password).
- */
-function checkPostgresUrl(key: string, url: string): string {
-  try {
-    parsePostgresUrl(url);
-  } catch (error) {
-    if (!(error instanceof PostgresUrlError)) throw error;
-    throw new ConfigError(`${key}: ${error.message}`);
-  }
-  return url;
-}
-
-const HOST_NAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?$/;
-const IPV6 = /^[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?$/;
-
-/** DB_HOST as the host part of a URL, or null for a unix socket directory; throws ConfigError. */
-function dbHostPart(host: string): string | null {
-  if (host.startsWith("/")) return null;
-  const bare = host.replace(/^\[(.*)\]$/, "$1");
-  if (bare.includes(":") && IPV6.test(bare) && URL.canParse(`http://[${bare}]/`)) {
-    return `[${bare}]`;
-  }
-  if (HOST_NAME.test(host)) return host;
-  throw new ConfigError(
-    "DB_HOST: must be a host name or an address without a port (the port goes in DB_PORT), " +
-      "or a unix socket directory such as /var/run/postgresql",
-  );
 }
 
 function buildPostgresUrl(v: z.infer<typeof schema>): string | null {
@@ -286,40 +228,6 @@ function buildPostgresUrl(v: z.infer<typeof schema>): string | null {
     }`
     : `postgres://${user}${password}@${hostPart}:${v.DB_PORT ?? 5432}/${db}`;
   return checkPostgresUrl("DB_HOST, DB_PORT, DB_NAME, DB_USER and DB_PASSWORD", url);
-}
-
-function parsePeers(text: string | undefined): Array<{ name: string; url: string }> {
-  if (!text) return [];
-  return text.split(",").map((s) => s.trim()).filter(Boolean).map((entry) => {
-    const eq = entry.indexOf("=");
-    const name = eq > 0 ? entry.slice(0, eq).trim() : "";
-    const url = eq > 0 ? entry.slice(eq + 1).trim() : "";
-    if (!NODE_NAME.test(name) || !/^postgres(ql)?:\/\//.test(url)) {
-      throw new ConfigError(
-        "DNSA_PEERS: each entry must be name=postgres://user:password@host/db, comma-separated " +
-          `(entry ${JSON.stringify(name || "?")} is not)`,
-      );
-    }
-    return { name, url: checkPostgresUrl(`DNSA_PEERS (the URL of ${name})`, url) };
-  });
-}
-
-function parseListen(text: string): { host: string; port: number } {
-  const i = text.lastIndexOf(":");
-  const host = text.slice(0, i).replace(/^\[|\]$/g, "");
-  const port = Number(text.slice(i + 1));
-  // Port 0 asks the system for a free port (tests, several instances on one machine).
-  if (port < 0 || port > 65535) throw new ConfigError("DNSA_HTTP: the port must be 0-65535");
-  return { host, port };
-}
-
-/** True for a loopback listen host: 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
-  if (h === "localhost" || h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
-  const v4 = h.startsWith("::ffff:") ? h.slice(7) : h;
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v4);
-  return m !== null && Number(m[1]) === 127 && m.slice(2).every((x) => Number(x) <= 255);
 }
 
 /** Options of {@linkcode loadConfig}. */
@@ -412,18 +320,16 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
     },
     privacy: Object.freeze(privacy.settings),
     httpStatsToken: privacy.statsToken,
-    bus: v.DNSA_BUS
-      ? {
-        url: v.DNSA_BUS,
-        stream: v.DNSA_BUS_STREAM,
-        creds: v.DNSA_BUS_CREDS ?? null,
-        tlsCa: v.DNSA_BUS_TLS_CA ?? null,
-      }
-      : null,
+    clientNames: Object.freeze({
+      hostsFile: v.DNSA_CLIENT_NAMES ?? null,
+      leaseFiles: Object.freeze(
+        (v.DNSA_DHCP_LEASES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+      ),
+      ptrLookup: v.DNSA_PTR_LOOKUP,
+      ptrResolver: parseResolver(v.DNSA_PTR_RESOLVER),
+    }),
+    bus: busConfigOf(v),
   };
-  if (!config.bus && (v.DNSA_BUS_CREDS || v.DNSA_BUS_TLS_CA)) {
-    throw new ConfigError("DNSA_BUS_CREDS and DNSA_BUS_TLS_CA need DNSA_BUS (nats://host:4222)");
-  }
   return Object.freeze(config);
 }
 

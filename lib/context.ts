@@ -3,17 +3,13 @@
  *
  * @module
  */
-import { backoffMs } from "./backoff.ts";
 import type { Config } from "./config.ts";
-import { isTransientDbError, openDatabase, type Sql } from "./db/connect.ts";
+import { openDatabase, type Sql } from "./db/connect.ts";
 import { migrate, MigrationError } from "./db/migrate.ts";
-import { acceptsWrites, renewSessions } from "./db/read_only.ts";
-import { classifyFault } from "./fault.ts";
+import { retryAtStart } from "./db/start_retry.ts";
 import { SeedConversionError } from "./seed/convert.ts";
 import { INGEST_SQL } from "./db/statements.ts";
-import { errorText } from "./error_text.ts";
 import type { Logger } from "./log.ts";
-import { sleep } from "./sleep.ts";
 import { recordNodeMeta } from "./nodes.ts";
 
 /** What a job needs; passed in, never global. */
@@ -47,8 +43,10 @@ export async function openContext(
     closed = true;
     await db.close();
   };
-  for (let attempt = 0; options.migrate !== false; attempt++) {
-    try {
+  if (options.migrate !== false) {
+    // serve waits through every database fault (unreachable, read-only, disk full…); a
+    // changed migration or a seed database that cannot be converted needs the operator.
+    await retryAtStart(sql, async () => {
       const result = await migrate(sql, { seed: { node: config.node, tz: config.logTz } });
       if (result.applied.length > 0) log.info("migrations applied", { applied: result.applied });
       if (result.seed) log.info("seed tables converted", { ...result.seed });
@@ -56,30 +54,15 @@ export async function openContext(
         // A role that may only read (reports) leaves the registry to serve.
         if ((error as { code?: string }).code !== "42501") throw error;
       });
-      break;
-    } catch (error) {
-      // serve waits through every database fault (unreachable, read-only, disk full…); a
-      // changed migration or a seed database that cannot be converted needs the operator.
-      const wait = options.waitForDatabase;
-      const fatal = error instanceof MigrationError || error instanceof SeedConversionError ||
-        classifyFault(error).kind === "fatal";
-      if (!wait || wait.aborted || fatal) {
-        await close();
-        throw error;
-      }
-      const delayMs = backoffMs(attempt + 1);
-      log.warn(
-        isTransientDbError(error)
-          ? "database unavailable at start, waiting"
-          : "database fault at start, waiting",
-        { error: errorText(error), reason: classifyFault(error).reason, retry_in_ms: delayMs },
-      );
-      await sleep(delayMs, wait);
-      // Sessions opened while the database was read-only stay so after it takes writes again.
-      if ((error as { code?: string }).code === "25006" && await acceptsWrites(sql)) {
-        await renewSessions(sql);
-      }
-    }
+    }, {
+      signal: options.waitForDatabase,
+      log,
+      fatal: (error: unknown) =>
+        error instanceof MigrationError || error instanceof SeedConversionError,
+    }).catch(async (error: unknown) => {
+      await close();
+      throw error;
+    });
   }
   return { config, sql, copy: db.copy, log, close };
 }

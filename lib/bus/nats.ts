@@ -31,7 +31,7 @@ import {
   type StreamConfig,
 } from "nats";
 import { createHash } from "node:crypto";
-import type { BusConfig } from "../config.ts";
+import type { BusConfig } from "./config.ts";
 import {
   type BatchHeaders,
   type Bus,

@@ -109,3 +109,91 @@ export async function copyOut(
     stream.once("close", () => resolve());
   });
 }
+
+/** Bytes of COPY data held while the consumer is busy, before reading pauses. */
+const COPY_OUT_HIGH_WATER = 1 << 20;
+
+/**
+ * Run `text`, a `copy … to stdout`, on `conn` and yield its data: what arrived while the
+ * consumer was busy comes as one chunk (PostgreSQL sends a message per row), and reading
+ * pauses while a megabyte waits. A consumer that stops early (`break`, a cancelled HTTP
+ * response) cancels the statement on the server; the rest of its data is read and dropped,
+ * so the connection can be used again.
+ *
+ * @example
+ * ```ts
+ * for await (const chunk of copyOutChunks(sql, "copy (select 1) to stdout (format csv)")) {
+ *   await Deno.stdout.write(chunk);
+ * }
+ * ```
+ */
+export async function* copyOutChunks(conn: Sql, text: string): AsyncGenerator<Uint8Array> {
+  const query = conn.unsafe(text);
+  const stream = await query.readable();
+  let pending: Uint8Array[] = [];
+  let bytes = 0;
+  let ended = false;
+  let failure: unknown = null;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  stream.on("data", (chunk: Uint8Array) => {
+    pending.push(chunk);
+    bytes += chunk.length;
+    if (bytes >= COPY_OUT_HIGH_WATER) stream.pause();
+    notify();
+  });
+  const end = (error?: unknown) => {
+    if (error !== undefined && failure === null) failure = error;
+    ended = true;
+    notify();
+  };
+  stream.once("end", () => end());
+  stream.once("close", () => end());
+  stream.once("error", (error: unknown) => end(error));
+  try {
+    while (true) {
+      if (bytes > 0) {
+        const out = pending.length === 1 ? pending[0] : concat(pending, bytes);
+        pending = [];
+        bytes = 0;
+        if (!ended && stream.isPaused()) stream.resume();
+        yield out;
+        continue;
+      }
+      if (failure !== null) throw failure;
+      if (ended) return;
+      await new Promise<void>((resolve) => wake = resolve);
+    }
+  } finally {
+    if (!ended) {
+      // Stopped early: the server cancels the COPY (57014) and ends what it had sent;
+      // reading that to its end frees the connection (a paused one would never be released).
+      pending = [];
+      stream.removeAllListeners("data");
+      stream.on("data", () => {});
+      stream.on("error", () => {});
+      const done = new Promise<void>((resolve) => wake = resolve);
+      stream.resume();
+      await query.cancel();
+      // Bounded: a server that does not answer the cancel leaves the connection to its
+      // owner, who closes it.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([done, new Promise((r) => timer = setTimeout(r, 10_000))]);
+      clearTimeout(timer);
+    }
+  }
+}
+
+function concat(parts: readonly Uint8Array[], bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

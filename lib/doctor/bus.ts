@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { BusConfig, Config } from "../config.ts";
+import type { Config } from "../config.ts";
+import type { BusConfig } from "../bus/config.ts";
 import { connectNats } from "../bus/nats.ts";
 import type { Finding } from "./finding.ts";
 

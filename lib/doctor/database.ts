@@ -8,6 +8,7 @@
 import { type Config, describeDatabase } from "../config.ts";
 import { explainDbError, openDatabase } from "../db/connect.ts";
 import { checksumOf, MIGRATIONS } from "../db/migrate.ts";
+import { checkClientNames } from "./client_names.ts";
 import type { Finding } from "./finding.ts";
 
 /** Connect as `config` says and check the server and the schema. */
@@ -20,7 +21,7 @@ export async function checkDatabase(config: Readonly<Config>): Promise<Finding[]
       message: `no PostgreSQL configured, so the embedded database in ${config.database.dataDir} ` +
         "is used (for trying the program; not opened here, serve may hold it): set DATABASE_URL " +
         "or DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD",
-    }];
+    }, ...await checkClientNames(config, null)];
   }
   const db = await openDatabase(config, { applicationName: "dns-analytics doctor", max: 1 });
   try {
@@ -43,6 +44,7 @@ export async function checkDatabase(config: Readonly<Config>): Promise<Finding[]
         (info.num >= 150000 ? "" : ": PostgreSQL 15 or newer is what this program is tested on"),
     }];
     findings.push(await checkSchema(applied, { ...info, schema: info.schema ?? "public" }));
+    findings.push(...await checkClientNames(config, db.sql));
     return findings;
   } catch (error) {
     return [{ level: "FAIL", check, message: explainDbError(config, error) }];

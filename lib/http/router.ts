@@ -23,6 +23,7 @@ import { loginPage, tokenCookie } from "./auth.ts";
 import { LoginLimiter } from "./login_limit.ts";
 import { accessOf, guardClientAccess, tokenAccess } from "../privacy/http_access.ts";
 import { renderMetrics } from "./metrics_page.ts";
+import { searchEndpoint } from "./search_api.ts";
 import { html, json, jsonError, secure, seeOther, text, TYPES } from "./respond.ts";
 import { HTTP_SQL } from "./statements.ts";
 
@@ -35,10 +36,13 @@ export interface Asset {
 /** What the handler needs; all passed in. */
 export interface HttpDeps {
   sql: Sql;
-  config: Pick<Config, "node" | "logTz" | "source" | "httpToken"> & {
-    /** DNSA_HTTP_STATS_TOKEN: aggregates only (lib/privacy/http_access.ts). */
-    httpStatsToken?: string | null;
-  };
+  config:
+    & Pick<Config, "node" | "logTz" | "source" | "httpToken">
+    & Partial<Pick<Config, "database">>
+    & {
+      /** DNSA_HTTP_STATS_TOKEN: aggregates only (lib/privacy/http_access.ts). */
+      httpStatsToken?: string | null;
+    };
   metrics: MetricsRecorder;
   log: Logger;
   /** The dashboard's files by URL path (`/`, `/assets/app.js`, ...). */
@@ -143,6 +147,8 @@ async function route(
   }
   const report = /^\/api\/reports\/([a-z0-9-]+)$/.exec(path);
   if (report) return await reportEndpoint(deps, url, report[1]);
+  const searched = await searchEndpoint(deps, url);
+  if (searched) return searched;
   switch (path) {
     case "/api/domain":
       return await domainEndpoint(deps, url);

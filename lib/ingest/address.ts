@@ -9,22 +9,15 @@ import type { InetBytes } from "../db/binary_copy.ts";
 
 /** Write the 4 bytes of a dotted-quad IPv4 address at `out[at]`; false if it is not one. */
 export function ipv4Bytes(s: string, out: Uint8Array, at: number): boolean {
-  let parts = 0, digits = 0, value = 0;
+  if (s.length > 15) return false;
+  // The byte reader below is the one parser; a string this short is copied as ASCII.
+  const ascii = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || parts === 3) return false;
-      out[at + parts++] = value;
-      digits = 0;
-      value = 0;
-    } else if (c >= 48 && c <= 57) {
-      value = value * 10 + (c - 48);
-      if (++digits > 3 || value > 255) return false;
-    } else return false;
+    if (c > 127) return false;
+    ascii[i] = c;
   }
-  if (parts !== 3 || digits === 0) return false;
-  out[at + 3] = value;
-  return true;
+  return ipv4BytesOf(ascii, 0, ascii.length, out, at);
 }
 
 function hexValue(c: number): number {

@@ -15,6 +15,7 @@
  */
 import type { Logger } from "../log.ts";
 import { cookieValue, TOKEN_COOKIE, tokenEquals } from "../http/auth.ts";
+import { isClientDetailPath } from "../http/client_detail.ts";
 
 /** Which token a request carries: `admin` (or no token configured), `stats`, or none. */
 export type Access = "admin" | "stats";
@@ -47,6 +48,7 @@ const CLIENT_REPORTS = new Set(["top-clients", "client-domains", "domain-clients
 
 /** True for an endpoint that shows individual clients or queries. */
 export function revealsClients(path: string): boolean {
+  if (isClientDetailPath(path)) return true;
   if (/^\/api\/(client|clients|client-names|queries)(\/|$)/.test(path)) return true;
   const report = /^\/api\/reports\/([a-z0-9-]+)$/.exec(path);
   return report !== null && CLIENT_REPORTS.has(report[1]);

@@ -1,5 +1,6 @@
 -- insert_dnstap_unnest: load a batch of dnstap rows from parallel arrays, one per column of
---   DNSTAP_COLUMNS (lib/ingest/row_sink.ts), where COPY FROM STDIN is not available.
+--   DNSTAP_COLUMNS (lib/ingest/row_sink.ts), where COPY FROM STDIN is not available. The
+--   booleans come through text[] (as in insert_rows_unnest.sql).
 -- Parameters: $1 … $23, one text[] per column, in DNSTAP_COLUMNS order. Runs in the batch's
 --   transaction; not idempotent.
 insert into dns_queries
@@ -9,6 +10,6 @@ insert into dns_queries
    response_flags, answer_count)
 select *
 from unnest($1::timestamptz[], $2::inet[], $3::integer[], $4::text[], $5::text[], $6::text[],
-  $7::text[], $8::integer[], $9::text[], $10::text[], $11::text[], $12::boolean[],
-  $13::smallint[], $14::boolean[], $15::boolean[], $16::inet[], $17::inet[], $18::text[],
-  $19::text[], $20::integer[], $21::integer[], $22::text[], $23::smallint[])
+  $7::text[], $8::integer[], $9::text[], $10::text[], $11::text[], $12::text[]::boolean[],
+  $13::smallint[], $14::text[]::boolean[], $15::text[]::boolean[], $16::inet[], $17::inet[],
+  $18::text[], $19::text[], $20::integer[], $21::integer[], $22::text[], $23::smallint[])

@@ -1,12 +1,15 @@
 -- top-clients: queries per client address, most active first (then by address).
--- Columns: client_ip, hit_count, the rcode split, first_seen, last_seen.
+-- Columns: client_ip, client_name (dns_client_best_names; NULL = no name known), hit_count,
+--   the rcode split, first_seen, last_seen.
 -- Parameters: $1 first day, $2 last day (date, inclusive; NULL = no bound), $3 node names
 --   (text[], NULL = all nodes), $4 limit. Reads dns_daily_clients.
 with top as (
   select k from dnsa_top_keys('dns_daily_clients', 'client_ip', 'hit_count', $1::date, $2::date,
     $3::text[], $4::int)
 )
-select host(x.client_ip) as client_ip, sum(x.hit_count)::bigint as hit_count,
+select host(x.client_ip) as client_ip,
+  (select n.name from dns_client_best_names n where n.address = x.client_ip) as client_name,
+  sum(x.hit_count)::bigint as hit_count,
   sum(x.noerror_count)::bigint as noerror_count, sum(x.nxdomain_count)::bigint as nxdomain_count,
   sum(x.servfail_count)::bigint as servfail_count, sum(x.refused_count)::bigint as refused_count,
   sum(x.other_count)::bigint as other_count, sum(x.unknown_count)::bigint as unknown_count,

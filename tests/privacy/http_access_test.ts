@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { accessOf, guardClientAccess, revealsClients } from "../../lib/privacy/http_access.ts";
 import { createLogger } from "../../lib/log.ts";
+import { CLIENT_DETAIL_PATHS } from "../../lib/http/client_detail.ts";
 
 const tokens = { httpToken: "admin-secret", httpStatsToken: "stats-secret" };
 const req = (headers: Record<string, string>) =>
@@ -50,4 +51,10 @@ Deno.test("guardClientAccess: 403 for stats, logged with the token's name and th
   assert.deepEqual(a.filter, { ip: "192.0.2.0", from: "2026-11-01" });
   assert.equal(b.token, "admin");
   assert.ok(!lines.join("").includes("secret"));
+});
+
+Deno.test("revealsClients: every query-log and drill-down path of the search", () => {
+  for (const p of CLIENT_DETAIL_PATHS) assert.ok(revealsClients(p), p);
+  assert.ok(revealsClients("/api/client-domains"));
+  assert.ok(revealsClients("/api/domain-clients"));
 });

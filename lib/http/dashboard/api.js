@@ -1,7 +1,12 @@
 // The dashboard's view of the URL (hash routes) and of the JSON API.
 //
-// Routes: #/ (overview), #/domain/<name>, #/client/<address>, each with a query string:
-// days=N | from=YYYY-MM-DD&to=YYYY-MM-DD, node=a,b. Example: #/domain/example.com?days=30&node=dns1
+// Routes: #/ (overview), #/domain/<name>, #/client/<address>, #/queries (the query log, with
+// the search filters client=, domain=, apex=, qtype=, rcode=, transport=), each with a query
+// string: days=N | from=YYYY-MM-DD&to=YYYY-MM-DD, node=a,b.
+// Example: #/domain/example.com?days=30&node=dns1, #/queries?client=10.10.10.0/24&rcode=REFUSED
+
+/** The filters of the query log, as URL parameters of #/queries and /api/queries. */
+export const QUERY_FILTERS = ["client", "domain", "apex", "qtype", "rcode", "transport"];
 
 /** An error of an API call; `status` 401 means "sign in". */
 export class ApiError extends Error {
@@ -33,6 +38,7 @@ export function parseRoute(hash) {
   const params = new URLSearchParams(q < 0 ? "" : raw.slice(q + 1));
   const parts = path.split("/").filter(Boolean);
   let view = "overview", name = null;
+  if (parts[0] === "queries") view = "queries";
   if ((parts[0] === "domain" || parts[0] === "client") && parts.length > 1) {
     view = parts[0];
     try {
@@ -48,19 +54,42 @@ export function parseRoute(hash) {
   const nodes = (params.get("node") ?? "").split(",").map((n) => n.trim()).filter(Boolean);
   // The nodes at one location (dns_nodes.location): #/?location=home
   const place = params.get("location")?.trim();
-  return place ? { view, name, range, nodes, location: place } : { view, name, range, nodes };
+  const route = place
+    ? { view, name, range, nodes, location: place }
+    : { view, name, range, nodes };
+  if (view !== "queries") return route;
+  const filters = {};
+  for (const k of QUERY_FILTERS) {
+    const v = params.get(k);
+    if (v) filters[k] = v;
+  }
+  return { ...route, filters };
 }
 
 /**
  * The hash of a route (the inverse of parseRoute).
  * @param {{ view?: string, name?: string | null, range: Route["range"], nodes?: string[] }} route
  */
-export function routeHash({ view = "overview", name = null, range, nodes = [], location }) {
-  const path = view === "overview" ? "/" : `/${view}/${encodeURIComponent(name ?? "")}`;
+export function routeHash(
+  { view = "overview", name = null, range, nodes = [], location, filters = {} },
+) {
+  const path = view === "overview"
+    ? "/"
+    : view === "queries"
+    ? "/queries"
+    : `/${view}/${encodeURIComponent(name ?? "")}`;
   const q = rangeParams(range, nodes);
   if (location) q.set("location", location);
+  if (view === "queries") {
+    for (const k of QUERY_FILTERS) if (filters[k]) q.set(k, filters[k]);
+  }
   const qs = q.toString();
   return `#${path}${qs ? `?${qs}` : ""}`;
+}
+
+/** The query log of `route`'s range and nodes with `filters` (a top-list row's log link). */
+export function queriesHash(route, filters) {
+  return routeHash({ ...route, view: "queries", name: null, filters });
 }
 
 /** Range and node filter as API query parameters. */

@@ -4,6 +4,7 @@ import { ApiError, getJson, parseRoute, rangeDays, routeHash, zoneOffset } from 
 import { fill, h } from "./dom.js";
 import { renderDetail } from "./detail.js";
 import { renderOverview } from "./overview.js";
+import { renderQueries, searchTarget } from "./queries.js";
 
 const PRESETS = [
   { label: "Today", days: 1 },
@@ -22,6 +23,8 @@ const ui = {
   nodesSummary: document.getElementById("node-summary"),
   nodeList: document.getElementById("node-list"),
   refresh: document.getElementById("refresh"),
+  search: document.getElementById("search"),
+  searchBox: document.getElementById("search-box"),
   banner: document.getElementById("banner"),
   main: document.getElementById("main"),
   range: document.getElementById("range-label"),
@@ -212,7 +215,11 @@ function render({ soft = false } = {}) {
   if (!soft && subject !== shownSubject) globalThis.scrollTo(0, 0);
   shownSubject = subject;
   ui.main.dataset.view = route.view;
-  const done = route.view === "overview" ? renderOverview(target, app) : renderDetail(target, app);
+  const done = route.view === "overview"
+    ? renderOverview(target, app)
+    : route.view === "queries"
+    ? renderQueries(target, app)
+    : renderDetail(target, app);
   done.finally(() => {
     if (gen === generation) {
       if (soft) ui.main.replaceChildren(...target.childNodes);
@@ -221,7 +228,11 @@ function render({ soft = false } = {}) {
     if (soft) target.remove();
   });
   loadNodes(get);
-  document.title = route.view === "overview" ? "DNS analytics" : `${route.name} · DNS analytics`;
+  document.title = route.view === "overview"
+    ? "DNS analytics"
+    : route.view === "queries"
+    ? "Queries · DNS analytics"
+    : `${route.name} · DNS analytics`;
 }
 
 /** Whether the route's range reaches today (in the zone of the data), so new data can come. */
@@ -243,8 +254,21 @@ ui.custom.addEventListener("submit", (ev) => {
   go({ range: { from, to } });
 });
 ui.refresh.addEventListener("click", () => render({ soft: true }));
+// The query log's link beside the brand (made here: the page's own links are # and /).
+document.querySelector(".top .brand")?.after(
+  h("a", { class: "nav", id: "nav-queries", href: "#/queries" }, "Queries"),
+);
+// The search box: an address, a network, a client name or a domain goes to its view.
+ui.search.addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const text = ui.searchBox.value.trim();
+  if (text) location.hash = await searchTarget(text, parseRoute(location.hash));
+});
 setInterval(() => {
-  if (!document.hidden && !ui.nodes.open && rangeIsLive(parseRoute(location.hash))) {
+  const route = parseRoute(location.hash);
+  // The query log keeps its pages and has its own live tail.
+  if (route.view === "queries") return;
+  if (!document.hidden && !ui.nodes.open && rangeIsLive(route)) {
     render({ soft: true });
   }
 }, AUTO_REFRESH_MS);

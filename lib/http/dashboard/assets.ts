@@ -18,6 +18,7 @@ import detailJs from "./detail.js" with { type: "text" };
 import domJs from "./dom.js" with { type: "text" };
 import overviewJs from "./overview.js" with { type: "text" };
 import panelsJs from "./panels.js" with { type: "text" };
+import queriesJs from "./queries.js" with { type: "text" };
 import serverJs from "./server.js" with { type: "text" };
 import appCss from "./app.css" with { type: "text" };
 import faviconSvg from "./favicon.svg" with { type: "text" };
@@ -40,6 +41,7 @@ export const DASHBOARD_ASSETS: ReadonlyMap<string, DashboardAsset> = new Map([
   ["/assets/dom.js", { type: JS, body: domJs }],
   ["/assets/overview.js", { type: JS, body: overviewJs }],
   ["/assets/panels.js", { type: JS, body: panelsJs }],
+  ["/assets/queries.js", { type: JS, body: queriesJs }],
   ["/assets/server.js", { type: JS, body: serverJs }],
   ["/assets/app.css", { type: "text/css; charset=utf-8", body: appCss }],
   ["/assets/favicon.svg", { type: "image/svg+xml", body: faviconSvg }],

@@ -1,5 +1,5 @@
 // Detail views: one domain (#/domain/<name>) or one client (#/client/<address>).
-import { apiUrl, routeHash } from "./api.js";
+import { apiUrl, queriesHash, routeHash } from "./api.js";
 import { legend, stackedBars } from "./charts.js";
 import { fill, fmtInstant, fmtNumber, h } from "./dom.js";
 import { COL, panel, panelError, RCODES, stats, table } from "./panels.js";
@@ -23,6 +23,8 @@ export function renderDetail(main, app) {
     "← overview",
   );
   const title = h("h1", { class: "detail-name" }, route.name ?? "");
+  const subject = isDomain ? { domain: route.name } : { client: route.name };
+  const clientName = h("span", { class: "client-name", id: "client-name" });
   main.append(
     h(
       "div",
@@ -30,6 +32,8 @@ export function renderDetail(main, app) {
       back,
       h("span", { class: "kind" }, isDomain ? "domain" : "client"),
       title,
+      isDomain ? null : clientName,
+      h("a", { class: "log-link", href: queriesHash(route, subject) }, "query log"),
     ),
   );
   const p = {
@@ -40,8 +44,9 @@ export function renderDetail(main, app) {
     table: panel("detail-table", "Per day", { wide: true }),
   };
   for (const x of Object.values(p)) if (x) main.append(x.el);
+  const drill = renderDrilldown(main, app, isDomain);
 
-  return app.get(url).then((d) => {
+  const loaded = app.get(url).then((d) => {
     app.showRange(d);
     const days = d.days ?? [];
     const total = days.reduce((a, r) => a + (r.hit_count ?? 0), 0);
@@ -97,6 +102,97 @@ export function renderDetail(main, app) {
     if (e?.name === "AbortError") return;
     for (const x of Object.values(p)) if (x) fill(x.body, panelError(e));
   });
+  return Promise.all([loaded, drill]);
+}
+
+const COUNT_COLUMNS = [
+  COL.count("hit_count", "Queries"),
+  COL.count("nxdomain_count", "NXDOMAIN"),
+  COL.count("servfail_count", "SERVFAIL"),
+  COL.count("refused_count", "REFUSED"),
+];
+
+/** The raw-query drill-downs: a client's top domains, qtypes, rcodes; a domain's clients. */
+function renderDrilldown(main, app, isDomain) {
+  const { route } = app;
+  const log = (filters) => ({
+    key: "log",
+    label: "Log",
+    format: () => "queries",
+    link: (row) => queriesHash(route, filters(row)),
+  });
+  const coverage = (c) => c?.note ? h("p", { class: "muted coverage" }, c.note) : null;
+  if (isDomain) {
+    const clients = panel("detail-clients", "Top clients (raw queries)", { wide: true });
+    main.append(clients.el);
+    const url = apiUrl("/api/domain-clients", route, { domain: route.name });
+    return app.get(url).then((d) => {
+      fill(
+        clients.body,
+        table(d.clients ?? [], [
+          {
+            key: "client_ip",
+            label: "Client",
+            link: (r) => routeHash({ ...route, view: "client", name: r.client_ip }),
+          },
+          { key: "client_name", label: "Name" },
+          ...COUNT_COLUMNS,
+          log((r) => ({ domain: route.name, client: r.client_ip })),
+        ]),
+        coverage(d.coverage),
+      );
+    }).catch((e) => {
+      if (e?.name !== "AbortError") fill(clients.body, panelError(e));
+    });
+  }
+  const p = {
+    domains: panel("detail-domains", "Top domains (raw queries)", { wide: true }),
+    qtypes: panel("detail-client-qtypes", "Query types"),
+    rcodes: panel("detail-client-rcodes", "Response codes"),
+  };
+  for (const x of Object.values(p)) main.append(x.el);
+  const client = route.name;
+  const url = apiUrl("/api/client-domains", route, { client });
+  const names = app.get(`/api/client-names?q=${encodeURIComponent(client)}`).then((r) => {
+    const shown = (r.names ?? []).find((n) => n.shown);
+    const el = document.getElementById("client-name");
+    if (el && shown) el.textContent = shown.name;
+  }).catch(() => {});
+  const lists = app.get(url).then((d) => {
+    fill(
+      p.domains.body,
+      table(d.domains ?? [], [
+        {
+          key: "domain",
+          label: "Domain",
+          link: (r) => r.domain ? routeHash({ ...route, view: "domain", name: r.domain }) : null,
+        },
+        ...COUNT_COLUMNS,
+        log((r) => ({ client, domain: r.domain })),
+      ]),
+      coverage(d.coverage),
+    );
+    fill(
+      p.qtypes.body,
+      table(d.qtypes ?? [], [
+        { key: "qtype", label: "Type" },
+        COL.count("hit_count", "Queries"),
+        log((r) => ({ client, qtype: r.qtype })),
+      ]),
+    );
+    fill(
+      p.rcodes.body,
+      table(d.rcodes ?? [], [
+        { key: "response_rcode", label: "Rcode" },
+        COL.count("hit_count", "Queries"),
+        log((r) => ({ client, rcode: r.response_rcode })),
+      ]),
+    );
+  }).catch((e) => {
+    if (e?.name === "AbortError") return;
+    for (const x of Object.values(p)) fill(x.body, panelError(e));
+  });
+  return Promise.all([names, lists]);
 }
 
 function apexLink(apex, route) {

@@ -1,5 +1,13 @@
 // The overview: traffic over time by rcode, latency, qtypes, rcodes, top lists, nodes, ingest.
-import { apiUrl, nextDay, rangeDays, routeHash, zoneMidnight, zoneOffset } from "./api.js";
+import {
+  apiUrl,
+  nextDay,
+  queriesHash,
+  rangeDays,
+  routeHash,
+  zoneMidnight,
+  zoneOffset,
+} from "./api.js";
 import { legend, lineChart, stackedBars } from "./charts.js";
 import { fill, fmtAge, fmtBytes, fmtInstant, fmtNumber, fmtPct, fmtSeconds, h } from "./dom.js";
 import { COL, panel, panelError, RCODES, stats, table } from "./panels.js";
@@ -17,6 +25,13 @@ export function renderOverview(main, app) {
   const report = (name, extra = {}) => apiUrl(`/api/reports/${name}`, route, extra);
   const link = (view, name) => routeHash({ ...route, view, name });
   const domainLink = (key) => (row) => row[key] ? link("domain", row[key]) : null;
+  // Every top-list row links to its query log.
+  const log = (filter, key) => ({
+    key: `log_${key}`,
+    label: "Log",
+    format: () => "queries",
+    link: (row) => row[key] ? queriesHash(route, { [filter]: row[key] }) : null,
+  });
 
   const urls = {
     totals: report("node-totals"),
@@ -43,19 +58,23 @@ export function renderOverview(main, app) {
       COL.count("unique_clients", "Clients"),
       COL.count("nxdomain_count", "NXDOMAIN"),
       COL.count("servfail_count", "SERVFAIL"),
+      log("domain", "domain"),
     ]],
     ["top-apex-domains", "Top apex domains", [
       { key: "apex_domain", label: "Apex domain", link: domainLink("apex_domain") },
       COL.count("hit_count", "Queries"),
       COL.count("unique_clients", "Clients"),
       COL.count("nxdomain_count", "NXDOMAIN"),
+      log("apex", "apex_domain"),
     ]],
     ["top-clients", "Top clients", [
       { key: "client_ip", label: "Client", link: (r) => link("client", r.client_ip) },
+      { key: "client_name", label: "Name" },
       COL.count("hit_count", "Queries"),
       COL.count("nxdomain_count", "NXDOMAIN"),
       COL.count("servfail_count", "SERVFAIL"),
       COL.instant("last_seen", "Last seen"),
+      log("client", "client_ip"),
     ]],
     [
       "top-nxdomain",
@@ -64,6 +83,7 @@ export function renderOverview(main, app) {
         { key: "domain", label: "Domain", link: domainLink("domain") },
         COL.count("nxdomain_count", "NXDOMAIN"),
         COL.count("hit_count", "Queries"),
+        log("domain", "domain"),
       ],
       "No NXDOMAIN answers known in this range (the query log alone never records them: " +
       "use dnstap or BIND ≥ 9.20.3 response logging).",
@@ -72,11 +92,13 @@ export function renderOverview(main, app) {
       { key: "domain", label: "Domain", link: domainLink("domain") },
       COL.count("servfail_count", "SERVFAIL"),
       COL.count("hit_count", "Queries"),
+      log("domain", "domain"),
     ]],
     ["new-domains", "New domains", [
       { key: "domain", label: "Domain", link: domainLink("domain") },
       COL.instant("first_seen", "First seen"),
       { key: "node_name", label: "Node" },
+      log("domain", "domain"),
     ], "No domain was seen for the first time in this range."],
   ];
   const listPanels = lists.map(([name, title, columns, empty]) => {
@@ -122,6 +144,7 @@ export function renderOverview(main, app) {
       { key: "qtype", label: "Type" },
       COL.count("hit_count", "Queries"),
       { ...COL.pct("share_pct", "Share"), bar: (row) => row.share_pct / 100 },
+      log("qtype", "qtype"),
     ]));
   load(p.rcodes, rcodes, (r) =>
     table(r.rows, [
@@ -131,6 +154,11 @@ export function renderOverview(main, app) {
         ...COL.pct("rate_pct", "Share"),
         bar: (row) => row.rate_pct / 100,
         barKey: "share",
+      },
+      {
+        ...log("rcode", "rcode"),
+        link: (row) =>
+          row.rcode && row.rcode !== "other" ? queriesHash(route, { rcode: row.rcode }) : null,
       },
     ]));
   for (const l of listPanels) {

@@ -1,0 +1,200 @@
+/**
+ * The SQL of the raw query search: the statements of `sql/search/` with the conditions of a
+ * {@linkcode QueryFilter} filled in. Only the filters that are set become conditions (each
+ * value a positional parameter), so the planner sees plain `column = $n` conditions it can
+ * match to indexes and partitions, never `$n is null or ...`.
+ *
+ * What each condition needs to be fast (a note for the physical layout of dns_queries):
+ * time: an index or BRIN on queried_at (and the day partitions); client: an index on
+ * client_ip (`=`, and `<<=` for networks); exact domain: an index on domain (or on the name
+ * dictionary's id); `*.name`: the suffix `like '%.name'` needs a reversed-name index or a
+ * name dictionary small enough to scan; apex, qtype, rcode, transport, node: low-selectivity
+ * filters that ride on the time order.
+ *
+ * @module
+ */
+import type { QueryFilter } from "./filter.ts";
+import { escapeLike } from "./filter.ts";
+import queryRows from "../../sql/search/query_rows.sql" with { type: "text" };
+import queryPage from "../../sql/search/query_page.sql" with { type: "text" };
+import queryStream from "../../sql/search/query_stream.sql" with { type: "text" };
+import queryCsv from "../../sql/search/query_csv.sql" with { type: "text" };
+import topBy from "../../sql/search/top_by.sql" with { type: "text" };
+
+/** A statement and its parameters. */
+export interface Statement {
+  text: string;
+  params: unknown[];
+}
+
+/** Names an address may go by in dns_client_names: `name`, or `name.<domain>`. */
+const CLIENT_BY_NAME = "array(select c.address from dns_client_names c where " +
+  "lower(c.name) = $N or (strpos($N, '.') = 0 and split_part(lower(c.name), '.', 1) = $N))";
+
+/** The conditions of `f` over the raw queries (`q`) or the orphan error lines (`e`). */
+function conditions(f: QueryFilter, alias: "q" | "e", params: unknown[]): string {
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const at = alias === "q" ? "q.queried_at" : "e.logged_at";
+  const out: string[] = [];
+  if (f.from !== null) out.push(`${at} >= ${p(new Date(f.from).toISOString())}::timestamptz`);
+  if (f.to !== null) out.push(`${at} < ${p(new Date(f.to).toISOString())}::timestamptz`);
+  if (f.nodes) {
+    out.push(
+      `${alias}.node_id = any(array(select node_id from dns_nodes ` +
+        `where node_name = any(${p(f.nodes)}::text[])))`,
+    );
+  }
+  const c = f.client;
+  if (c?.kind === "ip") out.push(`${alias}.client_ip = ${p(c.value)}::inet`);
+  else if (c?.kind === "cidr") out.push(`${alias}.client_ip <<= ${p(c.value)}::inet`);
+  else if (c?.kind === "name") {
+    const name = `${p(c.value)}::text`;
+    out.push(`${alias}.client_ip = any(${CLIENT_BY_NAME.replaceAll("$N", () => name)})`);
+  }
+  const d = f.domain;
+  if (d?.kind === "exact") out.push(`${alias}.domain = ${p(d.value)}::text`);
+  else if (d?.kind === "suffix") {
+    out.push(
+      `(${alias}.domain = ${p(d.value)}::text or ${alias}.domain like ${
+        p(`%.${escapeLike(d.value)}`)
+      }::text)`,
+    );
+  }
+  if (f.apex !== null) out.push(`${alias}.apex_domain = ${p(f.apex)}::text`);
+  if (f.qtypes) out.push(`${alias}.qtype = any(${p(f.qtypes)}::text[])`);
+  if (f.rcodes || f.unknownRcode) {
+    const parts: string[] = [];
+    if (f.rcodes) parts.push(`${alias}.response_rcode = any(${p(f.rcodes)}::text[])`);
+    if (f.unknownRcode) parts.push(`${alias}.response_rcode is null`);
+    out.push(parts.length === 1 ? parts[0] : `(${parts.join(" or ")})`);
+  }
+  if (f.transports) {
+    // Error lines do not say their transport: they match no transport filter.
+    out.push(alias === "q" ? `q.transport = any(${p(f.transports)}::text[])` : "false");
+  }
+  return out.map((x) => ` and ${x}`).join("");
+}
+
+/** Where the next page starts: the last row's instant and key, and how many equal rows to skip. */
+export interface PageCursor {
+  /** queried_at as UTC text with microseconds, as PostgreSQL printed it. */
+  at: string;
+  key: string;
+  skip: number;
+}
+
+function rowsText(f: QueryFilter, params: unknown[], before: string | null): string {
+  const upper = before === null ? "" : ` and q.queried_at <= ${before}`;
+  const upperE = before === null ? "" : ` and e.logged_at <= ${before}`;
+  return queryRows
+    .replace("/*query_where*/", () => conditions(f, "q", params) + upper)
+    .replace("/*error_where*/", () => conditions(f, "e", params) + upperE);
+}
+
+/** A page of at most `limit` rows after `cursor` (plus the rows the cursor skips). */
+export function pageStatement(f: QueryFilter, limit: number, cursor: PageCursor | null): Statement {
+  const params: unknown[] = [];
+  let before: string | null = null;
+  let pageWhere = "";
+  if (cursor) {
+    params.push(cursor.at, cursor.key);
+    before = "$1::timestamptz";
+    pageWhere = " and (r.queried_at < $1::timestamptz or " +
+      '(r.queried_at = $1::timestamptz and r.row_key <= $2::text collate "C"))';
+  }
+  const rows = rowsText(f, params, before);
+  params.push(limit);
+  const text = queryPage
+    .replace("/*rows*/", () => rows)
+    .replace("/*page_where*/", () => pageWhere)
+    .replace("/*limit*/", () => `$${params.length}::bigint`);
+  return { text, params };
+}
+
+/** Every row (at most `limit`, null = all), newest first, for a streaming cursor. */
+export function streamStatement(f: QueryFilter, limit: number | null): Statement {
+  const params: unknown[] = [];
+  const rows = rowsText(f, params, null);
+  let lim = "all";
+  if (limit !== null) {
+    params.push(limit);
+    lim = `$${params.length}::bigint`;
+  }
+  const text = queryStream.replace("/*rows*/", () => rows).replace("/*limit*/", () => lim);
+  return { text, params };
+}
+
+/**
+ * A SQL literal of a parameter value, for the statements that take no parameters (COPY): an
+ * escape string `E'…'` (its backslashes and quotes doubled, so it reads the same whatever
+ * standard_conforming_strings says), an `array[…]` of them, or an integer.
+ */
+export function sqlLiteral(value: unknown): string {
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw new RangeError("a parameter must be an integer");
+    return String(value);
+  }
+  if (typeof value === "string") {
+    if (value.includes("\0")) throw new RangeError("a text parameter cannot hold NUL");
+    return `E'${value.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+  }
+  if (Array.isArray(value)) return `array[${value.map(sqlLiteral).join(", ")}]`;
+  throw new TypeError(`no SQL literal for a parameter of type ${typeof value}`);
+}
+
+/** `st` with its positional parameters written in as literals ({@linkcode sqlLiteral}). */
+export function inlineParams(st: Statement): string {
+  return st.text.replace(/\$(\d+)/g, (_, n: string) => {
+    const i = Number(n) - 1;
+    if (i < 0 || i >= st.params.length) throw new RangeError(`no parameter $${n}`);
+    return sqlLiteral(st.params[i]);
+  });
+}
+
+/**
+ * A zone for `at time zone`: a name as text; an offset (`+03:00`, which Intl takes as UTC+3)
+ * as an interval, since PostgreSQL reads an offset given as text with the POSIX sign (UTC-3).
+ */
+function zoneLiteral(tz: string): string {
+  return /^[+-]\d{2}(:?\d{2})?$/.test(tz) ? `interval ${sqlLiteral(tz)}` : sqlLiteral(tz);
+}
+
+/**
+ * `COPY (…) TO STDOUT (format csv, header)` of every row (at most `limit`, null = all),
+ * newest first, as the CSV columns (sql/search/query_csv.sql), times in zone `tz`. The
+ * filter's values are inlined as literals: COPY takes no parameters.
+ */
+export function csvCopyStatement(
+  f: QueryFilter,
+  options: { limit: number | null; tz: string },
+): string {
+  const select = queryCsv
+    .replace("/*stream*/", () => inlineParams(streamStatement(f, options.limit)))
+    .replaceAll("/*zone*/", () => zoneLiteral(options.tz));
+  return `copy (\n${select}\n) to stdout (format csv, header)`;
+}
+
+/** The keys a drill-down may count by, as expressions over the search rows `r`. */
+export const TOP_KEYS = {
+  domain: "r.domain",
+  qtype: "r.qtype",
+  rcode: "coalesce(r.response_rcode, 'unknown')",
+  client: "host(r.client_ip)",
+} as const;
+
+/** The search's rows counted by `key`, most queried first, at most `limit` keys. */
+export function topByStatement(
+  f: QueryFilter,
+  key: keyof typeof TOP_KEYS,
+  limit: number,
+): Statement {
+  const params: unknown[] = [];
+  const rows = rowsText(f, params, null);
+  params.push(limit);
+  const text = topBy.replace("/*key*/", () => TOP_KEYS[key]).replace("/*rows*/", () => rows)
+    .replace("/*limit*/", () => `$${params.length}::bigint`);
+  return { text, params };
+}

@@ -13,7 +13,10 @@ import { MigrationError } from "./lib/db/migrate.ts";
 import { SeedConversionError } from "./lib/seed/convert.ts";
 import { HttpListenError } from "./lib/http/server.ts";
 import { createLogger } from "./lib/log.ts";
+import { BusUnavailableError } from "./lib/bus/bus.ts";
 import { demoCommand } from "./jobs/demo.ts";
+import { busSetupCommand } from "./jobs/bus_setup.ts";
+import { consumeCommand } from "./jobs/consume.ts";
 import { doctorCommand } from "./jobs/doctor.ts";
 import { federateCommand } from "./jobs/federate.ts";
 import { ingestCommand } from "./jobs/ingest.ts";
@@ -34,6 +37,8 @@ const COMMANDS = [
   doctorCommand,
   demoCommand,
   reportCommand,
+  consumeCommand,
+  busSetupCommand,
 ];
 
 /** Errors whose message says what to do: printed as they are. */
@@ -43,6 +48,7 @@ const EXPLAINED = [
   SeedConversionError,
   DatabaseError,
   HttpListenError,
+  BusUnavailableError,
 ];
 
 const out = (text: string) => console.log(text);
@@ -75,6 +81,8 @@ export async function main(args: readonly string[]): Promise<number> {
     }
     let target = load();
     const log = createLogger();
+    const standalone = command.standalone?.(target);
+    if (standalone) return await standalone({ loadConfig: () => target, log }, input);
     // serve (under systemd) waits for a database that is not up yet; SIGTERM ends the wait.
     const waiting = command.database === "waiting" ? new AbortController() : null;
     const onSignal = () => waiting?.abort();

@@ -12,6 +12,7 @@ import { ingestLogFiles } from "../lib/ingest/query_log.ts";
 import { ingestDnstapFiles, isDnstapFile } from "../lib/dnstap/file.ts";
 import { addSummary, type TailSummary } from "../lib/tail/pipeline.ts";
 import { createPrivacyPolicy } from "../lib/privacy/policy.ts";
+import { ingestAtEdge, isEdgeMode } from "../lib/bus/edge.ts";
 
 /** Options of {@linkcode ingest}. */
 export interface IngestOptions {
@@ -115,6 +116,18 @@ Examples:
       throw new UsageError("ingest: name at least one file (see: dns-analytics ingest --help)");
     }
   },
+  standalone: (config) =>
+    isEdgeMode(config)
+      ? async ({ log }, { values, positionals, out }) => {
+        const node = stringOption(values, "node") ?? config.node;
+        const summary = await ingestAtEdge(Object.freeze({ ...config, node }), log, {
+          paths: positionals,
+          batchRows: intOption(values, "batch-rows", { min: 1, max: 10_000_000 }),
+          progress: Deno.stderr.isTerminal(),
+        });
+        return report(summary, out);
+      }
+      : null,
   async run(ctx, { values, positionals, out }) {
     const summary = await ingest(ctx, {
       paths: positionals,
@@ -122,21 +135,26 @@ Examples:
       batchRows: intOption(values, "batch-rows", { min: 1, max: 10_000_000 }),
       progress: Deno.stderr.isTerminal(),
     });
-    for (const f of summary.files) if (f.error) console.error(`dns-analytics: ${f.error}`);
-    out(JSON.stringify({
-      lines: summary.lines,
-      rows: summary.rows,
-      rejected: summary.rejected,
-      skipped: summary.skipped,
-      excluded: summary.excluded ?? 0,
-      pending: summary.pending,
-      reasons: summary.reasons,
-      error_lines: summary.errorLines,
-      files: summary.files.length,
-      failed_files: summary.failedFiles,
-      batches: summary.batches,
-      seconds: summary.seconds,
-    }));
-    return summary.failedFiles > 0 ? 2 : 0;
+    return report(summary, out);
   },
 };
+
+/** Print the failed files and the summary line; the exit status. */
+function report(summary: TailSummary, out: (text: string) => void): number {
+  for (const f of summary.files) if (f.error) console.error(`dns-analytics: ${f.error}`);
+  out(JSON.stringify({
+    lines: summary.lines,
+    rows: summary.rows,
+    rejected: summary.rejected,
+    skipped: summary.skipped,
+    excluded: summary.excluded ?? 0,
+    pending: summary.pending,
+    reasons: summary.reasons,
+    error_lines: summary.errorLines,
+    files: summary.files.length,
+    failed_files: summary.failedFiles,
+    batches: summary.batches,
+    seconds: summary.seconds,
+  }));
+  return summary.failedFiles > 0 ? 2 : 0;
+}

@@ -7,6 +7,7 @@
  *   the periodic summary line;
  * - **scheduler** (jobs/schedule.ts): rollup, retention and federate, once at start to catch
  *   up, then on their Deno.cron schedules;
+ * - **bus status** (DNSA_BUS set): the stream's and consumer's state in the metrics;
  * - **tailer**: follows DNSA_QUERY_LOG and DNSA_ERROR_LOG (or, with DNSA_SOURCE=dnstap, a
  *   dnstap file) through the same parse → batch → commit-with-checkpoint path as `ingest`, so
  *   it continues from the checkpoints `ingest` left, and `ingest` from its; or instead the
@@ -17,12 +18,15 @@
  * Only a configuration error ends serve: every database or source fault pauses reading and
  * is retried (lib/fault.ts), shown in `/metrics`, the log and `doctor`.
  *
+ * With DNSA_BUS and no database, serve runs as an edge instead (lib/bus/edge_serve.ts): the
+ * same sources publish their batches to the bus.
+ *
  * Returns when `signal` aborts, after committing what it read; a failing tailer stops the
  * other services and its error is thrown.
  *
  * @module
  */
-import { type CommandRecord, withStopSignal } from "../lib/cli.ts";
+import { type CommandRecord, UsageError, withStopSignal } from "../lib/cli.ts";
 import { ConfigError } from "../lib/config.ts";
 import { type JobContext, nodeIdOf } from "../lib/context.ts";
 import { guardCopyWriteRace } from "../lib/db/connect.ts";
@@ -38,6 +42,9 @@ import { type IngestService, ingestService, type Service } from "../lib/serve/se
 import { createDnstapFileTailer, createLogTailer } from "../lib/serve/tailer.ts";
 import { runServerCounterCollector } from "../lib/server_stats/collector.ts";
 import { createPrivacyPolicy } from "../lib/privacy/policy.ts";
+import { isEdgeMode } from "../lib/bus/edge.ts";
+import { serveAtEdge } from "../lib/bus/edge_serve.ts";
+import { createBusStatusService } from "../lib/bus/status_service.ts";
 import { followClientNames, hasNameSources } from "../lib/names/follow_names.ts";
 import { createScheduler } from "./schedule.ts";
 
@@ -96,6 +103,10 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Ser
       redact: privacy.redactText,
     })]),
     stats,
+    // Central serve beside `consume`: the bus's consumer state in /metrics.
+    ...(config.bus && options.http !== false
+      ? [createBusStatusService(config, { log, metrics })]
+      : []),
     ...(options.schedule === false ? [] : [createScheduler(ctx)]),
     // named's server counters (rcodes, RRL, cache), once a minute, when its channel is known.
     ...(config.namedStats && options.schedule !== false
@@ -204,6 +215,18 @@ loopback needs DNSA_HTTP_TOKEN (serve refuses to start without it): send it as
 Example:
   DNSA_NODE=dns1 dns-analytics serve --config /etc/dns-ingestor/db.env`,
   database: "waiting",
+  standalone: (config) =>
+    isEdgeMode(config)
+      ? ({ log }, { values }) => {
+        if (values["from-end"] === true) {
+          throw new UsageError("serve --from-end is not available at an edge (DNSA_BUS)");
+        }
+        return withStopSignal(async (signal) => {
+          await serveAtEdge(config, log, { signal });
+          return 0;
+        });
+      }
+      : null,
   run: (ctx, { values }) =>
     withStopSignal(async (signal) => {
       await serve(ctx, { signal, fromEnd: values["from-end"] === true });

@@ -55,6 +55,11 @@ export interface DatabaseCommand extends CommandBase {
   database: "migrated" | "waiting" | "replica";
   /** When it returns true, the database is opened without applying migrations (a dry run). */
   skipMigrations?(input: CommandInput): boolean;
+  /**
+   * A configuration under which the command opens no database and runs this instead
+   * (`serve` and `ingest` at an edge: DNSA_BUS without a database, lib/bus/); null otherwise.
+   */
+  standalone?(config: Readonly<Config>): StandaloneCommand["run"] | null;
   /** Run; returns the exit status. */
   run(ctx: JobContext, input: CommandInput): Promise<number>;
 }

@@ -34,6 +34,7 @@ export { ConfigError } from "./config_error.ts";
 export { isLoopbackHost, parseDnstapTarget, parseEnvFile } from "./config_values.ts";
 import { PRIVACY_KEYS, PRIVACY_SCHEMA, privacySettingsOf } from "./privacy/config.ts";
 import type { PrivacySettings } from "./privacy/policy.ts";
+import { BUS_KEYS, BUS_SCHEMA, type BusConfig, busConfigOf } from "./bus/config.ts";
 
 /** Where the rows go: a PostgreSQL server, or the embedded database in a directory. */
 export type DatabaseTarget =
@@ -84,6 +85,8 @@ export interface Config {
     ptrLookup: boolean;
     ptrResolver: { ipAddr: string; port: number };
   };
+  /** NATS JetStream (DNSA_BUS…): edges publish to it, `consume` stores from it; null = none. */
+  bus: BusConfig | null;
 }
 
 const KNOWN_DNSA_KEYS = [
@@ -114,6 +117,7 @@ const KNOWN_DNSA_KEYS = [
   "DNSA_NODE_LOCATION",
   "DNSA_NODE_NETWORK",
   ...PRIVACY_KEYS,
+  ...BUS_KEYS,
 ] as const;
 
 const optionalText = z.string().trim().min(1).optional();
@@ -187,6 +191,7 @@ const schema = z.strictObject({
     error: "must be a network in CIDR notation, e.g. 192.168.238.0/24",
   }).optional(),
   ...PRIVACY_SCHEMA,
+  ...BUS_SCHEMA,
 });
 
 function pickRelevant(env: Record<string, string | undefined>): Record<string, string> {
@@ -323,6 +328,7 @@ export function loadConfig(options: LoadConfigOptions): Readonly<Config> {
       ptrLookup: v.DNSA_PTR_LOOKUP,
       ptrResolver: parseResolver(v.DNSA_PTR_RESOLVER),
     }),
+    bus: busConfigOf(v),
   };
   return Object.freeze(config);
 }

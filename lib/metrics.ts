@@ -66,6 +66,11 @@ export class MetricsRecorder {
   /** Readings of named's statistics channel stored, and those that failed. */
   namedStatsReads = 0;
   namedStatsFailures = 0;
+  /**
+   * Families that other parts of the program add to every scrape (the bus: an edge's
+   * publishing, the durable consumer's state), as of their last reading.
+   */
+  readonly collectors: (() => MetricFamily[])[] = [];
 
   constructor(options: { source: "querylog" | "dnstap"; now?: number }) {
     this.startedAt = options.now ?? Date.now();
@@ -353,5 +358,6 @@ export function recorderFamilies(m: MetricsRecorder, options: { node: string }):
         value: n,
       })),
     },
+    ...m.collectors.flatMap((collect) => collect()),
   ];
 }

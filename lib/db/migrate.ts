@@ -21,6 +21,7 @@ import m0021 from "../../sql/migrations/0021_seed_origin.sql" with { type: "text
 import m0022 from "../../sql/migrations/0022_reader_raw_privileges.sql" with { type: "text" };
 import m0023 from "../../sql/migrations/0023_privacy_tiers.sql" with { type: "text" };
 import m0024 from "../../sql/migrations/0024_client_names.sql" with { type: "text" };
+import m0025 from "../../sql/migrations/0025_bus_applied.sql" with { type: "text" };
 import m0026 from "../../sql/migrations/0026_partition_zones.sql" with { type: "text" };
 import {
   convertSeed,
@@ -54,6 +55,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 22, name: "0022_reader_raw_privileges.sql", sql: m0022 },
   { version: 23, name: "0023_privacy_tiers.sql", sql: m0023 },
   { version: 24, name: "0024_client_names.sql", sql: m0024 },
+  { version: 25, name: "0025_bus_applied.sql", sql: m0025 },
   { version: 26, name: "0026_partition_zones.sql", sql: m0026 },
 ];
 

@@ -265,7 +265,10 @@ async function readCheckpoint(
 ): Promise<number> {
   for (let attempt = 1;; attempt++) {
     try {
-      const offset = await peekCheckpoint(ctx.sql, { nodeId: ctx.nodeId, fingerprint });
+      // An edge (lib/bus/) keeps its checkpoints itself.
+      const offset = await (ctx.store
+        ? ctx.store.peek(fingerprint)
+        : peekCheckpoint(ctx.sql, { nodeId: ctx.nodeId, fingerprint }));
       ctx.faults?.resume();
       return offset ?? 0;
     } catch (error) {

@@ -1,6 +1,6 @@
 /**
  * `dns-analytics doctor`: check the configuration, the database (without migrating it), the
- * log files or dnstap target and named.conf, and say what to change. Read-only: it creates,
+ * log files or dnstap target, the bus (DNSA_BUS) and named.conf, and say what to change. Read-only: it creates,
  * migrates and writes nothing, and it never opens the embedded database (a running serve may
  * hold it).
  *
@@ -12,6 +12,8 @@
  * @module
  */
 import { type Config, describeDatabase } from "../config.ts";
+import { isEdgeMode } from "../bus/edge.ts";
+import { checkBus } from "./bus.ts";
 import { checkDatabase } from "./database.ts";
 import { fileReader } from "./file_access.ts";
 import type { Finding } from "./finding.ts";
@@ -55,11 +57,13 @@ export async function doctor(options: DoctorOptions): Promise<DoctorResult> {
     });
   }
   if (config) {
-    findings.push(...await checkDatabase(config));
+    // An edge has no database: its bus check says so.
+    if (!isEdgeMode(config)) findings.push(...await checkDatabase(config));
     const reader = await fileReader(options.serviceUser);
     if (reader.note) findings.push(reader.note);
     findings.push(...await checkSources(config, reader));
     findings.push(await checkServePaused(config));
+    findings.push(...await checkBus(config));
   }
   findings.push(...await checkNamed(config, options.namedConf));
   return { findings, failed: findings.some((f) => f.level === "FAIL") };

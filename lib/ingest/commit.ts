@@ -70,6 +70,22 @@ export interface WriterContext {
   signal?: AbortSignal;
   /** What is stored of clients and names (lib/privacy/); absent = everything. */
   privacy?: PrivacyPolicy;
+  /**
+   * Where batches go instead of this database (an edge publishing to the bus, lib/bus/):
+   * it keeps the checkpoints and takes every commit.
+   */
+  store?: BatchStore;
+}
+
+/** A place batches commit to other than the database, with its own checkpoints. */
+export interface BatchStore {
+  /** Where the file `fingerprint` was read to; null when it never was. */
+  peek(fingerprint: string): Promise<number | null>;
+  /** Commit `batch` (its checkpoint advances with it); the options as commitBatch's. */
+  commit(
+    batch: BatchData,
+    options: { after?: Promise<unknown>; settle?: SettleStep },
+  ): Promise<CommitOutcome>;
 }
 
 const PARTITION_LOCK = 4_243_120_002;
@@ -136,6 +152,7 @@ export async function commitBatch(
     onRebase?: (shift: number) => void;
   } = {},
 ): Promise<CommitOutcome> {
+  if (ctx.store) return await ctx.store.commit(batch, options);
   const settle = options.settle ?? settleQueryErrors;
   const started = Date.now();
   // After a read-only fault, sessions opened meanwhile still carry the read-only default of

@@ -8,7 +8,7 @@
  * @module
  */
 import type { JobContext } from "../context.ts";
-import type { WriterContext } from "../ingest/commit.ts";
+import type { BatchStore, WriterContext } from "../ingest/commit.ts";
 import { type DnstapFollowStats, followDnstap } from "../dnstap/follow.ts";
 import { followQueryLog } from "../ingest/query_log.ts";
 import type { FollowStats } from "../tail/follower.ts";
@@ -24,6 +24,8 @@ export interface LiveSourceOptions {
   stats: IngestStatistics;
   /** What is stored of clients and names (lib/privacy/policy.ts, from DNSA_CLIENT_IP etc.). */
   privacy: PrivacyPolicy;
+  /** Where batches go instead of `ctx`'s database (an edge: lib/bus/edge_store.ts). */
+  store?: BatchStore;
 }
 
 /**
@@ -48,6 +50,7 @@ export function liveWriter(
     signal,
     onRetry: options.stats.onRetry,
     onCommit: options.stats.onCommit,
+    store: options.store,
   };
 }
 

@@ -190,7 +190,9 @@ async function readFile(
       }
       return result;
     }
-    const start = await peekCheckpoint(ctx.sql, { nodeId: ctx.nodeId, fingerprint }) ?? 0;
+    const start = await (ctx.store
+      ? ctx.store.peek(fingerprint)
+      : peekCheckpoint(ctx.sql, { nodeId: ctx.nodeId, fingerprint })) ?? 0;
     result.startOffset = result.endOffset = start;
     progress.file(path, file.size, start);
     cursor = new Cursor(
@@ -212,7 +214,9 @@ async function readFile(
     // An abort leaves the rest unread: what is after the offset is not known to be final.
     if (!aborted && reader.end(cursor, final).pendingBytes > 0) {
       result.pending = 1;
-      if (source.countPending) result.lines++;
+      if (source.countPending) {
+        result.lines++;
+      }
     }
     if (cursor.batch.endOffset > cursor.batch.source.startOffset) {
       await commits.submit(cursor.batch);

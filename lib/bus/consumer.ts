@@ -1,0 +1,390 @@
+/**
+ * The central side of the bus: take batches from the durable consumer and store each one
+ * through the same commit as `ingest` (lib/ingest/commit.ts) — rows, query-errors lines,
+ * rejects, the settle step, the node's checkpoint of that file — in one transaction that
+ * also records the message id in `dns_bus_applied`; acknowledge after the commit.
+ *
+ * Exactly once, however often a message comes: a message whose id is recorded is skipped
+ * (acknowledged without writing), and so is a batch the file's checkpoint already covers.
+ * Batches of one file commit in file order (the checkpoint must continue): a batch whose
+ * predecessor has not committed yet (another consumer holds it, or it awaits redelivery) is
+ * given back with a short delay. Any number of processes may share the consumer.
+ *
+ * @module
+ */
+import type { Sql } from "../db/connect.ts";
+import { isTransientDbError } from "../db/connect.ts";
+import { nodeIdOf } from "../context.ts";
+import { backoffMs } from "../backoff.ts";
+import { settleDnstap } from "../dnstap/settle.ts";
+import {
+  CheckpointConflictError,
+  commitBatch,
+  type SettleStep,
+  type WriterContext,
+} from "../ingest/commit.ts";
+import { settleQueryErrors } from "../ingest/error_matcher.ts";
+import type { Logger } from "../log.ts";
+import { sleep } from "../sleep.ts";
+import { peekCheckpoint } from "../tail/checkpoint.ts";
+import { createZoneClock } from "../time.ts";
+import appliedCheck from "../../sql/bus/applied_check.sql" with { type: "text" };
+import appliedInsert from "../../sql/bus/applied_insert.sql" with { type: "text" };
+import appliedPrune from "../../sql/bus/applied_prune.sql" with { type: "text" };
+import { BatchCodecError, type BusBatch, decodeBatch, toCommitBatch } from "./batch_codec.ts";
+import { type Bus, BusUnavailableError, type Delivery } from "./bus.ts";
+
+/** What a consumer did since start. */
+export interface ConsumeStats {
+  /** Messages received (redeliveries included). */
+  messages: number;
+  /** Batches stored. */
+  batches: number;
+  rows: number;
+  /** Messages skipped: already stored. */
+  skipped: number;
+  /** Messages given back because the batch before them in their file was not stored yet. */
+  deferred: number;
+  /** Messages received that had been delivered before. */
+  redeliveries: number;
+  /** Messages that failed to store (given back; see the log). */
+  errors: number;
+  lastAppliedAt: number | null;
+}
+
+/** Options of {@linkcode consumeBus}. */
+export interface ConsumeOptions {
+  sql: Sql;
+  /** DNSA_LOG_TZ: the zone of days and hours (partitions, rollup). */
+  tz: string;
+  log: Logger;
+  signal: AbortSignal;
+  /** Batches committing at once in this process (default 4). */
+  inflight?: number;
+  /** Forget applied message ids older than this (ms; default 14 days, twice the stream's age). */
+  appliedKeepMs?: number;
+  /** Stop after this many idle fetches in a row (tests, benchmarks); default never. */
+  stopWhenIdle?: number;
+  onStats?: (s: ConsumeStats) => void;
+}
+
+const STREAM_WAIT_MS = 2000;
+/**
+ * A commit without an outcome and without a retry for this long has lost its connection
+ * without noticing (a COPY whose socket went away can stay unsettled): the message is given
+ * back for another try rather than hold its file's later batches forever.
+ */
+const STALL_MS = 60_000;
+const WORKING_EVERY_MS = 15_000;
+
+/** Store what the bus delivers until `options.signal` aborts. */
+export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<ConsumeStats> {
+  const { sql, log, signal } = options;
+  const stats: ConsumeStats = {
+    messages: 0,
+    batches: 0,
+    rows: 0,
+    skipped: 0,
+    deferred: 0,
+    redeliveries: 0,
+    errors: 0,
+    lastAppliedAt: null,
+  };
+  const limit = options.inflight ?? 4;
+  const nodes = new Map<string, number>();
+  const clock = createZoneClock(options.tz);
+  const knownDays = new Set<number>();
+  /** The partition holding each known day (commit.ts), shared like `knownDays`. */
+  const dayTables = new Map<number, string | null>();
+  /** The last commit started per file in this process: the next one's checkpoint waits for it. */
+  const chains = new Map<string, Promise<unknown>>();
+  const running = new Set<Promise<void>>();
+  let outage = 0, idle = 0, prunedAt = 0;
+
+  /** The node's id here, registering it on its first batch (once, however many arrive). */
+  const registering = new Map<string, Promise<number>>();
+  const nodeIdFor = (name: string): Promise<number> => {
+    let p = registering.get(name);
+    if (!p) {
+      // Two first batches at once: the second upsert may see neither its row nor the other's.
+      p = nodeIdOf(sql, name).catch(() => nodeIdOf(sql, name)).then((id) => {
+        if (typeof id !== "number") throw new Error(`node ${name} could not be registered`);
+        nodes.set(name, id);
+        return id;
+      });
+      p.catch(() => registering.delete(name));
+      registering.set(name, p);
+    }
+    return p;
+  };
+
+  const apply = async (
+    d: Delivery,
+    msg: BusBatch,
+    turn: { after?: Promise<unknown>; done: () => void },
+  ): Promise<void> => {
+    const keepAlive = setInterval(() => d.working(), WORKING_EVERY_MS);
+    const watchdog = stallWatch(STALL_MS);
+    try {
+      const [seen] = await sql.unsafe(appliedCheck, [d.id]);
+      if (seen) {
+        stats.skipped++;
+        await d.ack();
+        return;
+      }
+      const nodeId = await nodeIdFor(msg.node);
+      const batch = toCommitBatch(msg, { nodeId, clock });
+      const writer: WriterContext = {
+        sql,
+        nodeId,
+        tz: options.tz,
+        knownDays,
+        dayTables,
+        copy: true,
+        retryForMs: Infinity, // a database outage pauses consuming; the stream holds the backlog
+        signal: AbortSignal.any([signal, watchdog.signal]),
+        onRetry: ({ attempt, delayMs, error }) => {
+          watchdog.progress();
+          log.warn("database unavailable, retrying batch", {
+            job: "consume",
+            attempt,
+            delay_ms: Math.round(delayMs),
+            error,
+          });
+        },
+      };
+      // The batch before it in its file may be committing in this process (turn.after) or in
+      // another consumer. Its rows are sent meanwhile; the checkpoint step waits for both
+      // (boundedly: a batch whose predecessor is still missing is given back, comes again).
+      const after = (turn.after ?? Promise.resolve()).catch(() => {}).then(() =>
+        awaitPredecessor(sql, nodeId, msg, signal)
+      );
+      // The commit awaits it (ignoring a failure: the checkpoint decides) once its rows are
+      // sent; a lost connection may reject it before that, or while the commit waits to retry.
+      after.catch(() => {});
+      const settle = recordingApplied(msg.dnstap ? settleDnstap : settleQueryErrors, d.id);
+      const outcome = await Promise.race([
+        commitBatch(writer, batch, { after, settle }),
+        watchdog.stalled,
+      ]);
+      if (outcome === "committed") {
+        stats.batches++;
+        stats.rows += batch.counts.rows + (batch.settledRows ?? 0);
+        stats.lastAppliedAt = Date.now();
+      } else stats.skipped++;
+      turn.done();
+      await d.ack();
+    } catch (error) {
+      turn.done();
+      await handleFailure(d, error, { sql, log, stats, nodes });
+    } finally {
+      turn.done(); // also when skipped: the next batch of the file may go
+      clearInterval(keepAlive);
+      watchdog.end();
+      options.onStats?.(stats);
+    }
+  };
+
+  /** Start storing `d`; batches of one file in this process commit in the order received. */
+  const dispatch = (d: Delivery): Promise<void> => {
+    stats.messages++;
+    if (d.redeliveries > 0) stats.redeliveries++;
+    let msg: BusBatch;
+    try {
+      msg = decodeBatch(d.data);
+    } catch (error) {
+      stats.errors++;
+      log.error("bus message is not a batch, given back", {
+        job: "consume",
+        msg_id: d.id,
+        error: error instanceof Error ? error.message : String(error),
+        hint: "a newer dns-analytics published it? upgrade the consumers",
+      });
+      d.nak(60_000);
+      return Promise.resolve();
+    }
+    const key = `${msg.node}\n${msg.source.fingerprint}`;
+    const after = chains.get(key);
+    let done!: () => void;
+    const turn = new Promise<void>((r) => done = r);
+    chains.set(key, turn);
+    turn.then(() => {
+      if (chains.get(key) === turn) chains.delete(key);
+    });
+    return apply(d, msg, { after, done });
+  };
+
+  while (!signal.aborted) {
+    if (running.size >= limit) {
+      await Promise.race(running);
+      continue;
+    }
+    let received: number;
+    try {
+      // Each message is stored as it arrives; the fetch ends at `max` or after the wait.
+      received = await bus.fetch({
+        max: limit - running.size,
+        expiresMs: STREAM_WAIT_MS,
+        each: (d) => {
+          const p = dispatch(d);
+          running.add(p);
+          p.finally(() => running.delete(p));
+        },
+      });
+      outage = 0;
+    } catch (error) {
+      if (!(error instanceof BusUnavailableError) || signal.aborted) throw error;
+      const delayMs = backoffMs(++outage);
+      log.warn("bus unavailable, consuming paused", { error: error.message, retry_in_ms: delayMs });
+      await sleep(delayMs, signal);
+      continue;
+    }
+    if (received === 0) {
+      if (running.size > 0) await Promise.race(running);
+      else if (options.stopWhenIdle !== undefined && ++idle >= options.stopWhenIdle) break;
+      continue;
+    }
+    idle = 0;
+    if (Date.now() - prunedAt > 600_000) {
+      prunedAt = Date.now();
+      const cutoff = new Date(Date.now() - (options.appliedKeepMs ?? 14 * 86_400_000));
+      await sql.unsafe(appliedPrune, [cutoff]).catch((error) =>
+        log.warn("dns_bus_applied not pruned", { error })
+      );
+    }
+  }
+  await Promise.allSettled([...running]);
+  return stats;
+}
+
+/**
+ * Wait (at most 2 s: a commit in progress elsewhere ends sooner) until the file's checkpoint
+ * reaches the batch's start; false if not. A predecessor that is not being stored anywhere
+ * (it waits for redelivery) must not hold this batch's slot for long: the process would fetch
+ * nothing else, that predecessor included.
+ */
+async function awaitPredecessor(
+  sql: Sql,
+  nodeId: number,
+  msg: BusBatch,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const key = { nodeId, fingerprint: msg.source.fingerprint };
+  const until = Date.now() + 2000;
+  for (let wait = 5;; wait = Math.min(50, wait * 2)) {
+    const stored = (await peekCheckpoint(sql, key)) ?? 0;
+    if (stored >= msg.source.startOffset) return true;
+    if (Date.now() > until || signal.aborted) return false;
+    await sleep(wait, signal);
+  }
+}
+
+/** A commit that neither finished nor retried within `ms`; thrown by `stalled`. */
+export class CommitStalledError extends Error {
+  override name = "CommitStalledError";
+}
+
+/** `stalled` rejects after `ms` without `progress()`; `signal` aborts then; `end()` disarms. */
+function stallWatch(ms: number) {
+  const abort = new AbortController();
+  let reject!: (e: Error) => void;
+  const stalled = new Promise<never>((_, r) => reject = r);
+  stalled.catch(() => {});
+  const fire = () => {
+    abort.abort();
+    reject(new CommitStalledError(`the batch's commit stalled for ${ms / 1000} s`));
+  };
+  let timer = setTimeout(fire, ms);
+  return {
+    signal: abort.signal,
+    stalled,
+    progress() {
+      clearTimeout(timer);
+      timer = setTimeout(fire, ms);
+    },
+    end: () => clearTimeout(timer),
+  };
+}
+
+/**
+ * The source's settle step, after recording the message id in the same transaction. The
+ * message is acknowledged once the commit returns and is not delivered again, so, as for a
+ * socket's batch (lib/ingest/commit.ts), the commit waits until it is on disk.
+ */
+function recordingApplied(settle: SettleStep, msgId: string): SettleStep {
+  return async (tx, batch, nodeId) => {
+    await tx`set local synchronous_commit = on`;
+    await tx.unsafe(appliedInsert, [msgId, nodeId]);
+    return await settle(tx, batch, nodeId);
+  };
+}
+
+async function handleFailure(
+  d: Delivery,
+  error: unknown,
+  ctx: { sql: Sql; log: Logger; stats: ConsumeStats; nodes: Map<string, number> },
+): Promise<void> {
+  const { log, stats } = ctx;
+  // Another consumer stored this very message meanwhile (it was delivered twice).
+  if ((error as { code?: string })?.code === "23505") {
+    stats.skipped++;
+    await d.ack().catch(() => {});
+    return;
+  }
+  if (error instanceof CheckpointConflictError) {
+    stats.deferred++;
+    // The batch before it in its file is not stored yet: another consumer has it, or it
+    // waits for redelivery. Give this one back for a moment.
+    const delayMs = d.redeliveries < 20 ? 100 : 2000;
+    if (d.redeliveries >= 30 && d.redeliveries % 10 === 0) {
+      const detail = await describeGap(ctx.sql, d, ctx.nodes).catch(() => null);
+      log.warn("bus batch still waiting for the batch before it", {
+        job: "consume",
+        msg_id: d.id,
+        deliveries: d.redeliveries + 1,
+        ...detail,
+        hint: "an earlier message of this file is missing from the stream (expired by max " +
+          "age or bytes?) or overlaps it; see the README's bus section",
+      });
+    }
+    d.nak(delayMs);
+    return;
+  }
+  stats.errors++;
+  if (error instanceof BatchCodecError) {
+    log.error("bus batch not stored, given back", {
+      job: "consume",
+      msg_id: d.id,
+      error: error.message,
+      hint: "upgrade the edges and consumers to one version; the message waits in the stream",
+    });
+    d.nak(60_000);
+    return;
+  }
+  const transient = isTransientDbError(error) || error instanceof BusUnavailableError ||
+    error instanceof CommitStalledError;
+  log.error("bus batch not stored, given back", {
+    job: "consume",
+    msg_id: d.id,
+    deliveries: d.redeliveries + 1,
+    error: error instanceof Error ? error.message : String(error),
+  });
+  d.nak(transient ? 1000 : backoffMs(d.redeliveries + 1));
+}
+
+async function describeGap(
+  sql: Sql,
+  d: Delivery,
+  nodes: Map<string, number>,
+): Promise<Record<string, unknown>> {
+  const msg = decodeBatch(d.data);
+  const nodeId = nodes.get(msg.node);
+  if (nodeId === undefined) return {};
+  const stored = await peekCheckpoint(sql, { nodeId, fingerprint: msg.source.fingerprint });
+  return {
+    file: msg.source.path,
+    stored_to: stored ?? 0,
+    batch_from: msg.source.startOffset,
+    batch_to: msg.endOffset,
+  };
+}

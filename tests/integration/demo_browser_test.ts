@@ -21,6 +21,7 @@ interface Shown {
   nxdomainNote: string;
   rrlLines: number;
   cacheRatio: string;
+  cacheNote: string;
   latencyLines: number;
   latencyText: string;
   loading: number;
@@ -36,6 +37,7 @@ function shown(page: Page): Promise<Shown> {
       nxdomainNote: nx?.querySelector("dd.note")?.textContent ?? "",
       rrlLines: document.querySelectorAll("#panel-rrl svg.chart path.line").length,
       cacheRatio: stat("cache", "Cache hit ratio")?.querySelector("dd")?.textContent ?? "",
+      cacheNote: document.querySelector("#panel-cache p.note")?.textContent ?? "",
       latencyLines: document.querySelectorAll("#panel-latency svg.chart path.line").length,
       latencyText: document.querySelector("#panel-latency")?.textContent ?? "",
       loading: document.querySelectorAll("#main .loading").length,
@@ -68,6 +70,7 @@ async function demoInBrowser(source: "querylog" | "dnstap") {
     const after = ((performance.now() - demo.listeningAt) / 1000).toFixed(1);
     console.log(`demo --source ${source}: ${JSON.stringify(last)} after ${after} s`);
     assert.ok(last && ready(last), `panels not filled within 30 s: ${JSON.stringify(last)}`);
+    assert.match(last.cacheNote, /server's cache counters/);
     if (source === "querylog") {
       assert.match(last.nxdomainNote, /named's statistics channel/);
       assert.match(last.latencyText, /No latency: needs dnstap/);

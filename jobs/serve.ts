@@ -65,6 +65,8 @@ export interface ServeOptions {
   metrics?: MetricsRecorder;
   /** Called once HTTP listens, with its URL. */
   onListen?: (url: string) => void;
+  /** Between readings of named's statistics channel, ms (default 60 000; the demo: less). */
+  namedStatsIntervalMs?: number;
 }
 
 /** What serve's source read. */
@@ -118,6 +120,7 @@ export async function serve(ctx: JobContext, options: ServeOptions): Promise<Ser
           log,
           metrics,
           signal,
+          intervalMs: options.namedStatsIntervalMs,
         }))]
       : []),
     ...(hasNameSources(config)

@@ -7,12 +7,28 @@
 import type { JobContext } from "../context.ts";
 import { runReport } from "../report.ts";
 import { rollupStatistics } from "../rollup/rollup.ts";
+import type { NamedCounters } from "./named_counters.ts";
 
 /** What the view shows. */
 export interface DemoCounts {
   written: number;
   stored: number;
   errorLines: number;
+  /** named's counters of the simulated traffic, when kept. */
+  named?: NamedCounters;
+}
+
+/** One line of named's counters: answers by rcode, rate limiting, cache. */
+export function namedLine(named: NamedCounters): string {
+  const ns = named.nsstats, c = named.cachestats;
+  const answers = ns.Response ?? 0;
+  const pct = (n: number, of: number) => `${(100 * n / Math.max(of, 1)).toFixed(1)} %`;
+  const lookups = (c.QueryHits ?? 0) + (c.QueryMisses ?? 0);
+  return `named: ${answers} answers, NOERROR ${pct(named.rcodes.NOERROR ?? 0, answers)}, ` +
+    `NXDOMAIN ${pct(named.rcodes.NXDOMAIN ?? 0, answers)}, ` +
+    `SERVFAIL ${pct(named.rcodes.SERVFAIL ?? 0, answers)}, ` +
+    `rate-limit dropped ${ns.RateDropped ?? 0} slipped ${ns.RateSlipped ?? 0}, ` +
+    `cache hits ${pct(c.QueryHits ?? 0, lookups)}`;
 }
 
 /** Draw the view once; `started` is the `performance.now()` of the start. */
@@ -30,6 +46,7 @@ export async function drawDemoView(
     `${new Date().toISOString().slice(11, 19)}  queries written ${counts.written}, stored ` +
     `${counts.stored} (${Math.round(counts.stored / Math.max(secs, 0.001))}/s), ` +
     `query-errors lines ${counts.errorLines}`,
+    ...(counts.named ? [namedLine(counts.named)] : []),
     ...top.rows.map((r, i) =>
       `  ${i + 1}. ${String(r.domain).padEnd(28)} ${String(r.hit_count).padStart(7)} queries, ` +
       `${r.unique_clients} clients`

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { type SimulatedAnswer, SimulatedNamed } from "./answers.ts";
+
 /** A seeded PRNG (mulberry32): the same seed gives the same traffic. */
 export function createRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -92,6 +94,19 @@ export interface SimulatedQuery {
   query: string;
   error: string | null;
   domain: string;
+  /** The query's parts, for the other things named writes (dnstap, its counters). */
+  client: string;
+  port: number;
+  server: string;
+  /** The name as the client sent it. */
+  name: string;
+  qtype: string;
+  /** BIND's flag string: `+`/`-` (RD), `E(0)`, `T` (TCP), `D` (DO), `K` (cookie). */
+  flags: string;
+  /** The DNS message id. */
+  id: number;
+  /** How named answered (answers.ts). */
+  answer: SimulatedAnswer;
 }
 
 /** Generates realistic lines; `next(wallMs)` gives the query received at that time. */
@@ -99,9 +114,14 @@ export class TrafficGenerator {
   #rand: () => number;
   #clients: Array<[string, string]>; // [address, server address]
   #zipf: number[];
+  #named: SimulatedNamed;
+  #ids: () => number;
 
   constructor(seed = 1) {
     this.#rand = createRandom(seed);
+    // Separate generators: the query-log lines of a seed are the same as without them.
+    this.#named = new SimulatedNamed(seed);
+    this.#ids = createRandom((seed * 2654435761) >>> 0);
     this.#clients = [
       ...Array.from({ length: 12 }, (_, i) => [`192.168.238.${20 + i * 7}`, "192.168.238.128"]),
       ["10.10.10.31", "192.168.238.128"],
@@ -139,8 +159,11 @@ export class TrafficGenerator {
     return { name, fails: null, nx: false };
   }
 
-  /** The query received at `wallMs` (BIND writes local time without a zone). */
-  next(wallMs: number): SimulatedQuery {
+  /**
+   * The query received at `wallMs` (BIND writes local time without a zone); `atMs` is the
+   * same instant as epoch ms (for the answer's cache and rate limiting; default `wallMs`).
+   */
+  next(wallMs: number, atMs = wallMs): SimulatedQuery {
     const ts = bindTimestamp(wallMs - (wallMs % 4)); // named's clock moves in 4 ms steps
     const [ip, server] = this.#clients[Math.floor(this.#rand() * this.#clients.length)];
     const port = 1024 + Math.floor(this.#rand() * 64000);
@@ -152,15 +175,37 @@ export class TrafficGenerator {
     const prefix = `${ts} client @0x${ptr}098 ${ip}#${port} (${n.name}): `;
     const query = `${prefix}query: ${n.name} IN ${qtype} ${flags} (${server})`;
     let error: string | null = null;
+    let reason: "failure" | "SERVFAIL" | undefined;
     if (refused) {
       error = `${prefix}query failed (REFUSED) for ${n.name}/IN/${qtype} at query.c:5708`;
     } else if (n.fails) {
-      const reason = this.#rand() < 0.6 ? "failure" : "SERVFAIL";
+      reason = this.#rand() < 0.6 ? "failure" : "SERVFAIL";
       error = `${prefix}query failed (${reason}) for ${n.name}/IN/${qtype} at query.c:${
         reason === "failure" ? 7916 : 7177
       }`;
     }
-    return { query, error, domain: n.name.toLowerCase() };
+    const rcode = refused ? "REFUSED" : n.fails ? "SERVFAIL" : n.nx ? "NXDOMAIN" : "NOERROR";
+    const answer = this.#named.answer({
+      client: ip,
+      name: n.name,
+      qtype,
+      rcode,
+      servfailReason: reason,
+      atMs,
+    });
+    return {
+      query,
+      error,
+      domain: n.name.toLowerCase(),
+      client: ip,
+      port,
+      server,
+      name: n.name,
+      qtype,
+      flags,
+      id: Math.floor(this.#ids() * 65536),
+      answer,
+    };
   }
 }
 

@@ -2,8 +2,9 @@
  * The postgres_fdw route: instead of copying a peer's statistics (lib/federation/pull.ts), read
  * them where they are. `federate --setup-fdw PEER` makes a foreign server for the peer, a
  * user mapping for the current role, the peer's statistics tables as foreign tables in schema
- * `peer_<label>`, and for each statistics table a view `<table>_all` = the local rows union all
- * every fdw peer's own nodes.
+ * `peer_<label>`, and for each statistics table (and named's server counters,
+ * `dns_server_counters`) a view `<table>_all` = the local rows union all every fdw peer's own
+ * nodes (a peer without the table, an older dns-analytics, adds none).
  *
  * @module
  */
@@ -16,6 +17,10 @@ import type { Peer } from "./peer.ts";
 import { urlParts } from "./peer.ts";
 import { pgpassPassword } from "../pgpass.ts";
 import { STATISTICS_TABLES } from "../rollup/rollup.ts";
+import { SERVER_COUNTER_TABLES } from "../server_stats/federation.ts";
+
+/** The tables read through the fdw route, each with its `_all` view. */
+const FDW_TABLES = [...STATISTICS_TABLES, ...SERVER_COUNTER_TABLES];
 
 /** What {@linkcode setupFdwPeer} made. */
 export interface FdwSetupResult {
@@ -41,14 +46,14 @@ export async function setupFdwPeer(
       p.database,
       p.user,
       password || null,
-      [...STATISTICS_TABLES, "dns_nodes"],
+      [...FDW_TABLES, "dns_nodes"],
     ]);
     await tx.unsafe(fdwViews);
-    await tx.unsafe(fdwViewsCall, [[...STATISTICS_TABLES]]);
+    await tx.unsafe(fdwViewsCall, [FDW_TABLES]);
     return {
       peer: peer.name,
       schema: made.schema,
-      views: STATISTICS_TABLES.map((t) => `${t}_all`),
+      views: FDW_TABLES.map((t) => `${t}_all`),
     };
   });
 }

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { CACHED_NOTE } from "../server_stats/cached.ts";
 import type { Config } from "../config.ts";
 import type { Sql } from "../db/connect.ts";
 import { reportDays } from "../report.ts";
@@ -113,7 +114,13 @@ async function queriesEndpoint(deps: SearchApiDeps, url: URL): Promise<Response>
       cursor: url.searchParams.get("cursor"),
       tz,
     });
-    return json({ columns: QUERY_COLUMNS, rows: page.rows, next: page.next, tz });
+    return json({
+      columns: QUERY_COLUMNS,
+      rows: page.rows,
+      next: page.next,
+      tz,
+      notes: { cached: CACHED_NOTE },
+    });
   } catch (error) {
     if (error instanceof CursorError) return jsonError(400, error.message);
     throw error;

@@ -9,6 +9,12 @@
 import type { Tx } from "../db/connect.ts";
 import { SERVER_STATS_SQL } from "./statements.ts";
 
+/**
+ * The server-counter tables a postgres_fdw route (`federate --setup-fdw`) reads beside the
+ * statistics: the view `dns_server_counters_all` holds every node's minutes.
+ */
+export const SERVER_COUNTER_TABLES = ["dns_server_counters"] as const;
+
 /** Whether the peer (in its read-only snapshot `p`) stores server counters. */
 export async function peerHasServerCounters(p: Tx): Promise<boolean> {
   const [r] = await p.unsafe<{ present: boolean }[]>(SERVER_STATS_SQL.peerHasCounters);

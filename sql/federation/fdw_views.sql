@@ -2,7 +2,8 @@
 --   statistics table T, the view T_all: the local rows of T union all, for every schema
 --   peer_<label> that fdw_setup made, the peer's rows of its own nodes (registered there
 --   without federated_from) that this database does not already pull (federated_from here),
---   so no node is counted twice.
+--   so no node is counted twice. A peer schema without a foreign table T (the peer's
+--   dns-analytics predates it) adds nothing to T_all.
 -- Parameters: none here; the function takes the tables (text[]) and returns how many views
 --   it made. Safe to re-run (the views are dropped and made again).
 create or replace function pg_temp.dnsa_fdw_views(tables text[])
@@ -28,6 +29,9 @@ begin
       and not a.attisdropped;
     body := format('select %s from public.%I', cols, t);
     foreach s in array schemas loop
+      continue when not exists (
+        select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = s and c.relname = t and c.relkind = 'f');
       body := body || format(
         ' union all select %s from %I.%I f where f.node_name in '
         '(select n.node_name from %I.dns_nodes n where n.federated_from is null) '

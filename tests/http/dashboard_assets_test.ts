@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { DASHBOARD_ASSETS } from "../../lib/http/dashboard/assets.ts";
 import {
+  apiUrl,
   nextDay,
   parseRoute,
   rangeDays,
@@ -110,6 +111,16 @@ Deno.test("dashboard routes: parse and build round trip, bad values fall back", 
     },
     { view: "domain", name: "a/b?c#d.example", range: { days: 1 }, nodes: ["dns1", "dns2"] },
     { view: "client", name: "2001:db8::1", range: { days: 90 }, nodes: [] },
+    { view: "overview", name: null, range: { days: 7 }, nodes: [], location: "Raxio DSM" },
+    { view: "overview", name: null, range: { days: 2 }, nodes: [], network: "10.10.10.0/24" },
+    {
+      view: "domain",
+      name: "example.com",
+      range: { days: 7 },
+      nodes: ["dns1"],
+      location: "home",
+      network: "fd00:238::/64",
+    },
   ];
   for (const route of cases) {
     const hash = routeHash(route);
@@ -121,6 +132,11 @@ Deno.test("dashboard routes: parse and build round trip, bad values fall back", 
   assert.deepEqual(parseRoute("#/?days=abc").range, { days: 7 });
   assert.deepEqual(parseRoute("#/?from=2026-1-1&to=2026-01-02").range, { days: 7 });
   assert.deepEqual(parseRoute("#/domain/").view, "overview");
+  // The location and network filters reach every API call.
+  assert.equal(
+    apiUrl("/api/reports/top-domains", parseRoute("#/?days=2&location=home&network=10.0.0.0/8")),
+    "/api/reports/top-domains?days=2&location=home&network=10.0.0.0%2F8",
+  );
   assert.equal(rangeDays({ from: "2026-02-27", to: "2026-03-01" }), 3);
   assert.equal(rangeDays({ days: 30 }), 30);
   assert.equal(nextDay("2028-02-28"), "2028-02-29");

@@ -82,6 +82,9 @@ Deno.test("search API: pages, CSV, drill-downs, names", async () => {
     const page = await get("api/queries?client=127.0.0.14&limit=2");
     assert.equal(page.rows.length, 2);
     assert.equal(page.rows[0].client_name, "guest-<img src=x onerror=alert(1)>");
+    // The query log gives no cache flag: the API says so beside the rows, and where to look.
+    assert.equal(page.rows[0].cached, null);
+    assert.match(page.notes.cached, /server's cache counters: \/api\/reports\/server-cache/);
 
     // Drill-downs.
     const cd = await get("api/client-domains?client=127.0.0.14&from=2026-11-25&to=2026-11-25");

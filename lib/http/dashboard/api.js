@@ -23,7 +23,8 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /**
  * A route: the view, its subject, the range and the node filter.
  * @typedef {{ view: string, name: string | null,
- *   range: { days?: number, from?: string, to?: string }, nodes: string[] }} Route
+ *   range: { days?: number, from?: string, to?: string }, nodes: string[],
+ *   location?: string, network?: string }} Route
  */
 
 /**
@@ -52,11 +53,13 @@ export function parseRoute(hash) {
   if (from && to && DATE.test(from) && DATE.test(to)) range = { from, to };
   else if (Number.isInteger(days) && days >= 1 && days <= 36500) range = { days };
   const nodes = (params.get("node") ?? "").split(",").map((n) => n.trim()).filter(Boolean);
-  // The nodes at one location (dns_nodes.location): #/?location=home
+  // The nodes at one location (dns_nodes.location) or in one network: #/?location=home,
+  // #/?network=10.10.10.0/24
   const place = params.get("location")?.trim();
-  const route = place
-    ? { view, name, range, nodes, location: place }
-    : { view, name, range, nodes };
+  const network = params.get("network")?.trim();
+  const route = { view, name, range, nodes };
+  if (place) route.location = place;
+  if (network) route.network = network;
   if (view !== "queries") return route;
   const filters = {};
   for (const k of QUERY_FILTERS) {
@@ -71,7 +74,7 @@ export function parseRoute(hash) {
  * @param {{ view?: string, name?: string | null, range: Route["range"], nodes?: string[] }} route
  */
 export function routeHash(
-  { view = "overview", name = null, range, nodes = [], location, filters = {} },
+  { view = "overview", name = null, range, nodes = [], location, network, filters = {} },
 ) {
   const path = view === "overview"
     ? "/"
@@ -80,6 +83,7 @@ export function routeHash(
     : `/${view}/${encodeURIComponent(name ?? "")}`;
   const q = rangeParams(range, nodes);
   if (location) q.set("location", location);
+  if (network) q.set("network", network);
   if (view === "queries") {
     for (const k of QUERY_FILTERS) if (filters[k]) q.set(k, filters[k]);
   }
@@ -116,6 +120,7 @@ export function rangeDays(range) {
 export function apiUrl(path, route, extra = {}) {
   const q = rangeParams(route.range, route.nodes);
   if (route.location) q.set("location", route.location);
+  if (route.network) q.set("network", route.network);
   for (const [k, v] of Object.entries(extra)) q.set(k, String(v));
   return `${path}?${q}`;
 }

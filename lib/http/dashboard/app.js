@@ -1,5 +1,5 @@
-// dns-analytics dashboard: the page shell (range presets, custom range, node filter, error
-// banner) and the router. Plain browser JavaScript modules, no build step.
+// dns-analytics dashboard: the page shell (range presets, custom range, node, location and
+// network filters, error banner) and the router. Plain browser JavaScript modules, no build step.
 import { ApiError, getJson, parseRoute, rangeDays, routeHash, zoneOffset } from "./api.js";
 import { fill, h } from "./dom.js";
 import { renderDetail } from "./detail.js";
@@ -22,6 +22,10 @@ const ui = {
   nodes: document.getElementById("node-filter"),
   nodesSummary: document.getElementById("node-summary"),
   nodeList: document.getElementById("node-list"),
+  locationControl: document.getElementById("location-control"),
+  location: document.getElementById("location-filter"),
+  networkControl: document.getElementById("network-control"),
+  network: document.getElementById("network-filter"),
   refresh: document.getElementById("refresh"),
   search: document.getElementById("search"),
   searchBox: document.getElementById("search-box"),
@@ -40,6 +44,8 @@ let zone = "UTC";
 let controller = null;
 let shownSubject = null;
 let knownNodes = [];
+/** The locations and networks of the registered nodes (dns_nodes), for their selects. */
+let knownPlaces = { locations: [], networks: [] };
 const errors = new Map();
 
 function go(patch) {
@@ -116,6 +122,41 @@ function drawControls(route) {
   }
   ui.custom.classList.toggle("on", Boolean(route.range.from));
   drawNodeFilter(route);
+  drawPlaceFilters(route);
+}
+
+/** One select: "All …" and `values` (plus the route's own value, when no node has it). */
+function drawPlaceSelect(control, select, values, chosen, allLabel) {
+  const options = [...values];
+  if (chosen && !options.some((v) => v.toLowerCase() === chosen.toLowerCase())) {
+    options.push(chosen);
+  }
+  fill(
+    select,
+    h("option", { value: "" }, allLabel),
+    options.map((v) => h("option", { value: v }, v)),
+  );
+  select.value = options.find((v) => v.toLowerCase() === (chosen ?? "").toLowerCase()) ?? "";
+  select.classList.toggle("on", Boolean(chosen));
+  control.hidden = options.length === 0;
+}
+
+/** The location and network selects: the nodes' own values, passed to the API as filters. */
+function drawPlaceFilters(route) {
+  drawPlaceSelect(
+    ui.locationControl,
+    ui.location,
+    knownPlaces.locations,
+    route.location,
+    "All locations",
+  );
+  drawPlaceSelect(
+    ui.networkControl,
+    ui.network,
+    knownPlaces.networks,
+    route.network,
+    "All networks",
+  );
 }
 
 function drawNodeFilter(route) {
@@ -172,8 +213,22 @@ function drawNodeFilter(route) {
 async function loadNodes(get) {
   try {
     const r = await get("/api/nodes");
-    knownNodes = (r.nodes ?? []).map((n) => n.node_name).filter(Boolean);
-    drawNodeFilter(parseRoute(location.hash));
+    const nodes = r.nodes ?? [];
+    knownNodes = nodes.map((n) => n.node_name).filter(Boolean);
+    // One entry per location whatever its case (the API compares them case-insensitively).
+    const byCase = new Map();
+    for (const n of nodes) {
+      if (n.location && !byCase.has(n.location.toLowerCase())) {
+        byCase.set(n.location.toLowerCase(), n.location);
+      }
+    }
+    knownPlaces = {
+      locations: [...byCase.values()].sort((a, b) => a.localeCompare(b)),
+      networks: [...new Set(nodes.map((n) => n.network).filter(Boolean))].sort(),
+    };
+    const route = parseRoute(location.hash);
+    drawNodeFilter(route);
+    drawPlaceFilters(route);
   } catch { /* shown in the banner */ }
 }
 
@@ -254,6 +309,8 @@ ui.custom.addEventListener("submit", (ev) => {
   go({ range: { from, to } });
 });
 ui.refresh.addEventListener("click", () => render({ soft: true }));
+ui.location.addEventListener("change", () => go({ location: ui.location.value || undefined }));
+ui.network.addEventListener("change", () => go({ network: ui.network.value || undefined }));
 // The query log's link beside the brand (made here: the page's own links are # and /).
 document.querySelector(".top .brand")?.after(
   h("a", { class: "nav", id: "nav-queries", href: "#/queries" }, "Queries"),

@@ -77,6 +77,11 @@ export function drawRrl(report, width) {
   );
 }
 
+/** What the cache panel says of the query rows' `cached` column. */
+export const CACHED_NOTE = "From the server's cache counters (named's statistics channel). " +
+  "Single queries carry no cache flag: BIND's query log and dnstap do not say whether an " +
+  "answer came from the cache, so the query log's cached column is empty.";
+
 /** The cache panel: the hit ratio of client queries, and per day. */
 export function drawCache(report) {
   const rows = report.rows;
@@ -84,10 +89,15 @@ export function drawCache(report) {
   const misses = rows.reduce((a, r) => a + (r.query_misses ?? 0), 0);
   if (rows.length === 0 || hits + misses === 0) {
     return h(
-      "p",
-      { class: "muted empty" },
-      "No cache lookups known in this range (needs named's statistics channel: " +
-        "set DNSA_NAMED_STATS).",
+      "div",
+      {},
+      h(
+        "p",
+        { class: "muted empty" },
+        "No cache lookups known in this range (needs named's statistics channel: " +
+          "set DNSA_NAMED_STATS).",
+      ),
+      h("p", { class: "muted note" }, CACHED_NOTE),
     );
   }
   return h(
@@ -109,5 +119,6 @@ export function drawCache(report) {
         barKey: "noerror",
       },
     ]),
+    h("p", { class: "muted note" }, CACHED_NOTE),
   );
 }

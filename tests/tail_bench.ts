@@ -70,6 +70,8 @@ interface Trial {
   rate: number;
   seconds: number;
   written: number;
+  /** Lines per second the writer managed (see judgeTrial). */
+  offered: number;
   stored: number;
   lost: number;
   drained: boolean;
@@ -149,7 +151,7 @@ async function waitFor(ok: () => boolean, ms: number): Promise<boolean> {
 /** One run: a fresh database and serve, the writer at `rate` for `seconds`. */
 async function runTrial(
   admin: string,
-  options: { rate: number; seconds: number; pollMs: number; index: number },
+  options: { rate: number; seconds: number; pollMs: number; index: number; trace?: string },
 ): Promise<Trial> {
   const name = `dnsa_tail_${Deno.pid}_${options.index}`;
   const adminSql = postgres(admin, { max: 1, onnotice: () => {} });
@@ -231,12 +233,14 @@ async function runTrial(
       log,
       backlogAt: result.endedAt,
     });
+    if (options.trace) await writeTrace(options.trace, result, { fingerprints, log, goAt });
     const span = (drainedAt - goAt) / 1000;
     const stored = Number(n);
     const trial: Trial = {
       rate: options.rate,
       seconds: options.seconds,
       written: result.lines,
+      offered: (result.lines - 1) / Math.max(0.001, (result.endedAt - result.startedAt) / 1000),
       stored,
       lost: result.lines - stored,
       drained,
@@ -255,6 +259,7 @@ async function runTrial(
     trial.verdict = judgeTrial({
       rate: options.rate,
       due: Math.round(options.rate * options.seconds) + 1,
+      offered: trial.offered,
       written: trial.written,
       stored,
       drained,
@@ -275,6 +280,35 @@ async function runTrial(
   }
 }
 
+/**
+ * `--trace`: one CSV line per write (seconds since the first, its lines, its file, and the
+ * write→commit delay of its last line, ms), and one per checkpoint advance, to see where
+ * delays come from (rotations, passes, commits).
+ */
+async function writeTrace(
+  path: string,
+  result: WriterResult,
+  options: { fingerprints: string[]; log: CheckpointLog; goAt: number },
+): Promise<void> {
+  const out = ["kind,t_s,lines,file,offset,delay_ms"];
+  for (const c of result.chunks) {
+    const d = lineDelays([{ ...c, ends: c.ends.subarray(c.ends.length - 1) }], {
+      fingerprints: options.fingerprints,
+      log: options.log,
+      backlogAt: 0,
+    });
+    const t = ((c.at - options.goAt) / 1000).toFixed(3);
+    out.push(`write,${t},${c.ends.length},${c.file},${c.ends.at(-1)},${d.delays[0]?.toFixed(1)}`);
+  }
+  options.fingerprints.forEach((fp, file) => {
+    for (const a of options.log.advances.get(fp) ?? []) {
+      const t = ((a.by - options.goAt) / 1000).toFixed(3);
+      out.push(`commit,${t},,${file},${a.offset},${(a.by - a.after).toFixed(1)}`);
+    }
+  });
+  await Deno.writeTextFile(path, out.join("\n") + "\n");
+}
+
 const s = (ms: number) => Number.isFinite(ms) ? `${(ms / 1000).toFixed(3)} s` : "-";
 
 function row(t: Trial): string {
@@ -289,7 +323,8 @@ function row(t: Trial): string {
     `${t.rssMax.toFixed(0)} MB`.padStart(7),
     String(t.lost).padStart(6),
     String(t.backlog).padStart(8),
-    `  ${t.verdict}${t.drained ? "" : " (not drained)"}`,
+    `  ${t.verdict}${t.drained ? "" : " (not drained)"}` +
+    (t.verdict === "writer-bound" ? ` (wrote ${t.offered.toFixed(0)} lines/s)` : ""),
   ];
   return cells.join(" ");
 }
@@ -309,6 +344,7 @@ async function main(): Promise<number> {
       "search-trials": { type: "string", default: "8" },
       "no-search": { type: "boolean", default: false },
       "poll-ms": { type: "string", default: "5" },
+      trace: { type: "string" },
     },
   });
   const rates = (values.rate ?? values.rates).split(",").map(Number);
@@ -329,7 +365,13 @@ async function main(): Promise<number> {
   let index = 0;
   let failedSweep = false;
   for (const rate of rates) {
-    const t = await runTrial(admin, { rate, seconds, pollMs, index: index++ });
+    const t = await runTrial(admin, {
+      rate,
+      seconds,
+      pollMs,
+      index: index++,
+      trace: values.trace ? `${values.trace}.${rate}.csv` : undefined,
+    });
     trials.push(t);
     console.log(row(t));
     if (t.lost !== 0) failedSweep = true;
@@ -354,7 +396,7 @@ async function main(): Promise<number> {
       const t = await runTrial(admin, { rate, seconds: searchSeconds, pollMs, index: index++ });
       console.log(row(t));
       if (t.verdict === "writer-bound") {
-        writerBound = t.written / searchSeconds;
+        writerBound = t.offered;
         break;
       }
       (t.verdict === "sustained" ? sustained : failed).push(rate);

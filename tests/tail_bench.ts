@@ -9,12 +9,14 @@
  * deno task bench:tail                                        # 1k, 20k, 50k/s, 30 s each; search
  * deno task bench:tail --rates 1000,20000,50000 --seconds 60
  * deno task bench:tail --rate 20000 --no-search               # one rate
+ * deno task bench:tail --rate 50000 --no-search --trace /tmp/t # + /tmp/t.50000.csv
  * ```
  *
  * Each run (one rate) gets a fresh database and a fresh `serve` (as `deno task start` runs it,
  * as a direct child so /proc shows serve itself). A writer thread (tail_bench_writer.ts) writes
  * one line and waits until serve has committed it (serve is up and following), then writes at
- * the rate for `--seconds`, every 5 ms what is due, each line stamped with its write time,
+ * the rate for `--seconds`: every 5 ms what is due, at most 10 ms of lines per write (a writer
+ * that fell behind catches up in small writes), each line stamped with its write time,
  * recording for every line the byte offset after it and the instant its write returned.
  *
  * How the delay is measured, per line: a row and its file's checkpoint commit in one
@@ -37,9 +39,13 @@
  * a run of S seconds its backlog grows to S × (rate − capacity); at 20 s a shortfall of 5 %
  * shows. The search starts above the largest sustained rate of the sweep, goes up by half until
  * a rate is not sustained, then bisects until the two are within 10 %; each step runs
- * `--search-seconds` (default 20). A writer that cannot write what is due (this machine's
- * cores are shared with serve and PostgreSQL) ends the search: the figure is then a lower
- * bound.
+ * `--search-seconds` (default 20). A writer that cannot keep its schedule (it wrote less than
+ * 98 % of the rate: the cores are shared with serve and PostgreSQL) makes the run
+ * `writer-bound` and ends the search: the figure is then a lower bound.
+ *
+ * `--trace FILE` writes, per rate of the sweep, `FILE.RATE.csv`: each write (time, lines,
+ * file, delay of its last line) and each checkpoint advance seen (time, file, offset), to see
+ * where delays come from (the commit cadence, rotations, a slow commit).
  *
  * Needs PostgreSQL: DNSA_TEST_DATABASE_URL (admin URL; default postgres://postgres:postgres@127.0.0.1/postgres).
  *

@@ -203,7 +203,8 @@ async function runTrial(
         size: 32 << 20,
       },
     });
-    const fp0 = await fingerprintOf((warm as { firstLine: string }).firstLine);
+    if (warm.type !== "warm") throw new Error(`writer answered ${warm.type} to warm`);
+    const fp0 = await fingerprintOf(warm.firstLine);
     if (!await waitFor(() => log.offset(fp0) > 0, 120_000)) {
       throw new Error(`serve did not commit the first line in 120 s (see ${dir}/serve.log)`);
     }
@@ -216,7 +217,8 @@ async function runTrial(
     }, 500);
     const goAt = epochMs();
     const done = await writerCall(worker, { type: "go" });
-    const result = (done as { result: WriterResult }).result;
+    if (done.type !== "done") throw new Error(`writer answered ${done.type} to go`);
+    const result = done.result;
     const fingerprints = await Promise.all(result.files.map((f) => fingerprintOf(f.firstLine)));
     // Drain: every file's checkpoint at its end (bounded; and stop when nothing moves).
     let lastMove = performance.now(), lastSum = -1;

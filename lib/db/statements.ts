@@ -19,6 +19,8 @@ import markDirty from "../../sql/ingest/mark_dirty.sql" with { type: "text" };
 import markErrorsMatched from "../../sql/ingest/mark_errors_matched.sql" with { type: "text" };
 import matchCandidates from "../../sql/ingest/match_candidates.sql" with { type: "text" };
 import nodeUpsert from "../../sql/ingest/node_upsert.sql" with { type: "text" };
+import batchRowsCreate from "../../sql/ingest/batch_rows_create.sql" with { type: "text" };
+import packRows from "../../sql/ingest/pack_rows.sql" with { type: "text" };
 import retention_delete_old_errors from "../../sql/retention/delete_old_errors.sql" with {
   type: "text",
 };
@@ -63,6 +65,8 @@ export const INGEST_SQL = {
   dnstapWait,
   dnstapAnswered,
   applyRcodes,
+  batchRowsCreate,
+  packRows,
   ensurePartition,
   errorsUnmatched,
   insertErrors,

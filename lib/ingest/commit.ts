@@ -89,6 +89,8 @@ export interface BatchStore {
 }
 
 const PARTITION_LOCK = 4_243_120_002;
+/** The session's table a batch's rows are written to before they are packed into blocks. */
+const BATCH_ROWS = "dnsa_batch_rows";
 const NODE_WRITE_LOCK = 424_312; // with the node_id as second key
 
 /**
@@ -219,12 +221,15 @@ async function writeBatch(
   // on another connection, and both COPYs then run at once. Everything after the lock sees
   // that batch's outcome; if the checkpoint does not continue it, this transaction rolls
   // back its rows.
+  // The rows go to this session's batch table and from there into blocks
+  // (dns_query_blocks, migration 0027) before the lock: packing them is the heavy part.
+  await tx.unsafe(INGEST_SQL.batchRowsCreate);
   if (batch.counts.rows > 0) {
     const rows = batch.rows;
     if ("blocks" in rows) {
-      const target = copyTarget(batch.days, ctx.dayTables);
-      await copyIn(tx, target, batch.rowColumns ?? COPY_COLUMNS, rows.blocks);
+      await copyIn(tx, BATCH_ROWS, batch.rowColumns ?? COPY_COLUMNS, rows.blocks);
     } else await insertRowsUnnest(tx, rows.columns);
+    await tx.unsafe(INGEST_SQL.packRows, [BATCH_ROWS, null]);
   }
   if (step.after) await step.after.catch(() => {});
   await tx`select pg_advisory_xact_lock(${NODE_WRITE_LOCK}, ${ctx.nodeId})`;
@@ -249,6 +254,10 @@ async function writeBatch(
   if (batch.rejects.length > 0) await insertRejects(tx, ctx.nodeId, batch);
   const settled = await step.settle(tx, batch, ctx.nodeId);
   batch.settledRows = settled.rows;
+  // What the settle step added (dnstap's unanswered queries), and the node's rows staged by
+  // others (an INSERT into the view, the seed's rows taken out of their blocks).
+  if (settled.rows > 0) await tx.unsafe(INGEST_SQL.packRows, [BATCH_ROWS, null]);
+  await tx.unsafe(INGEST_SQL.packRows, ["dns_query_staged", ctx.nodeId]);
   if (settled.dirty) {
     await tx.unsafe(INGEST_SQL.markDirty, [
       ctx.nodeId,
@@ -266,22 +275,6 @@ async function writeBatch(
     lastLineAt: batch.lastLineAt,
   });
   return "committed";
-}
-
-/**
- * The table a batch's COPY goes to: the day's partition itself when all rows are of one day
- * (nearly every batch) and one partition holds that whole day, which spares the server
- * routing each row; dns_queries otherwise.
- */
-function copyTarget(
-  days: Iterable<number>,
-  tables: Map<number, string | null> | undefined,
-): string {
-  const all = [...days];
-  if (all.length !== 1) return "dns_queries";
-  const known = tables?.get(all[0]);
-  if (known !== undefined) return known ?? "dns_queries";
-  return `dns_queries_p${dayString(all[0]).replaceAll("-", "")}`;
 }
 
 /** Insert the rows with `unnest`, at most 25 000 per statement. */

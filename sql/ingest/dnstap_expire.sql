@@ -7,7 +7,7 @@ with moved as (
   returning row_values as v
 ),
 added as (
-  insert into dns_queries
+  insert into dnsa_batch_rows
     (queried_at, client_ip, client_port, domain, apex_domain, qtype, flags, node_id, qclass,
      view, transport, recursion_desired, edns_version, dnssec_ok, checking_disabled,
      client_subnet, server_ip, response_rcode, rcode_source, latency_us, response_size,

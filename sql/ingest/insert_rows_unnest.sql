@@ -5,7 +5,7 @@
 --   which writes 'f' for any value but a JavaScript true).
 -- Parameters: $1 … $17, one text[] per column, in COPY_COLUMNS order. Runs in the batch's
 --   transaction; not idempotent.
-insert into dns_queries
+insert into dnsa_batch_rows
   (queried_at, client_ip, client_port, domain, apex_domain, qtype, flags, node_id, qclass,
    view, transport, recursion_desired, edns_version, dnssec_ok, checking_disabled,
    client_subnet, server_ip)

@@ -20,6 +20,7 @@ import { lockCheckpoint, putCheckpoint } from "../tail/checkpoint.ts";
 import { dayString } from "../time.ts";
 import type { BatchData } from "./batch.ts";
 import { COPY_COLUMNS } from "./row_sink.ts";
+import { BLOCK_COLUMNS } from "./block_sink.ts";
 import { settleQueryErrors } from "./error_matcher.ts";
 import { replaceSeedRows } from "../seed/replace.ts";
 import type { PrivacyPolicy } from "../privacy/policy.ts";
@@ -226,10 +227,14 @@ async function writeBatch(
   await tx.unsafe(INGEST_SQL.batchRowsCreate);
   if (batch.counts.rows > 0) {
     const rows = batch.rows;
-    if ("blocks" in rows) {
-      await copyIn(tx, BATCH_ROWS, batch.rowColumns ?? COPY_COLUMNS, rows.blocks);
-    } else await insertRowsUnnest(tx, rows.columns);
-    await tx.unsafe(INGEST_SQL.packRows, [BATCH_ROWS, null]);
+    if ("blocks" in rows && batch.rowColumns === BLOCK_COLUMNS) {
+      await copyIn(tx, "dns_query_blocks", BLOCK_COLUMNS, rows.blocks);
+    } else {
+      if ("blocks" in rows) {
+        await copyIn(tx, BATCH_ROWS, batch.rowColumns ?? COPY_COLUMNS, rows.blocks);
+      } else await insertRowsUnnest(tx, rows.columns);
+      await tx.unsafe(INGEST_SQL.packRows, [BATCH_ROWS, null]);
+    }
   }
   if (step.after) await step.after.catch(() => {});
   await tx`select pg_advisory_xact_lock(${NODE_WRITE_LOCK}, ${ctx.nodeId})`;

@@ -137,10 +137,19 @@ create table dns_query_staged (
 create index dns_query_staged_from on dns_query_staged (from_block, from_idx)
   where from_block is not null;
 
--- The hash of a name in dns_query_blocks.names (the search's block filter); NULL for NULL.
+-- The hash of a name in dns_query_blocks.names (the search's block filter): 32-bit FNV-1a of
+-- its UTF-8 bytes as a signed integer, as lib/ingest/block_sink.ts computes it; NULL for NULL.
 create function dnsa_name_hash(name text) returns integer
-language sql immutable parallel safe strict as $$
-  select hashtext(name)
+language plpgsql immutable parallel safe strict as $$
+declare
+  b bytea := convert_to(name, 'UTF8');
+  h bigint := 2166136261;
+begin
+  for i in 0 .. length(b) - 1 loop
+    h := ((h # get_byte(b, i)) * 16777619) % 4294967296;
+  end loop;
+  return (case when h >= 2147483648 then h - 4294967296 else h end)::integer;
+end;
 $$;
 
 create view dns_queries as

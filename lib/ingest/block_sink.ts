@@ -3,7 +3,7 @@
  * buffer per column holds each row's value already encoded as an element of a binary array;
  * every {@linkcode BLOCK_ROWS} rows, or when a row's day changes, the rows so far become one
  * block row of binary COPY data (lib/db/binary_copy.ts): the block's span, its distinct
- * clients, the hashes of its names ({@linkcode nameHash}), and one array per column. The
+ * clients, the hashes of its apex domains ({@linkcode nameHash}), and one array per column. The
  * server then parses arrays of fixed-size values and compresses them; no row of a query is
  * ever a heap row of its own.
  *
@@ -233,7 +233,6 @@ export class BlockSink {
     else c.port.int4(q.clientPort);
     c.domain.text(x.domain);
     c.apex.text(x.apex);
-    this.#names.add(nameHashOf(x.domain));
     this.#names.add(nameHashOf(x.apex));
     c.qtype.text(q.qtype);
     c.flags.text(q.flags);
@@ -261,7 +260,6 @@ export class BlockSink {
     c.port.int4(r.port);
     c.domain.bytes(r.domain, 0, r.domainLen);
     c.apex.bytes(r.apex, r.apexStart, r.apexEnd);
-    this.#names.add(nameHash(r.domain, 0, r.domainLen));
     this.#names.add(nameHash(r.apex, r.apexStart, r.apexEnd));
     c.qtype.bytes(r.src, r.qtype, r.qtypeEnd);
     c.flags.bytes(r.src, r.flags, r.flagsEnd);

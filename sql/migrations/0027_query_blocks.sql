@@ -2,7 +2,7 @@
 -- Purpose: a heap row costs 28 bytes before any data, and each query was a row of its own.
 --   Now dns_query_blocks holds one row per block of one node, one day partition and one
 --   origin: the block's span (first_at, last_at), its count, small summaries for searches
---   (clients: its distinct addresses; names: hashes of its distinct names and apexes) and one
+--   (clients: its distinct addresses; names: hashes of its distinct apex domains) and one
 --   array column per column of the old table, compressed (lz4 where the server has it) in
 --   TOAST. The view dns_queries unnests the blocks (one multi-argument unnest) under the old
 --   names in the old order, with block_id, idx, block_first_at and block_last_at after them:
@@ -63,7 +63,8 @@ comment on column dns_query_blocks.at_us is
   'each query''s queried_at as microseconds after first_at';
 comment on column dns_query_blocks.clients is 'the distinct client addresses of the block';
 comment on column dns_query_blocks.names is
-  'dnsa_name_hash of the distinct domains and apex domains of the block';
+  'dnsa_name_hash of the distinct apex domains of the block (a search by name or suffix '
+  'reads only the blocks that hold its apex)';
 
 -- lz4 where the server was built with it (pglz, the default, otherwise).
 do $$
@@ -76,7 +77,7 @@ begin
       where attrelid = 'dns_query_blocks'::regclass and attnum > 0 and not attisdropped
         and atttypid in (select oid from pg_type where typcategory = 'A')
     loop
-      execute format('alter table dns_query_blocks alter column %I set compression lz4', c);
+      execute format('alter table dns_query_blocks alter column %I set compression pglz', c);
     end loop;
   exception when feature_not_supported or invalid_parameter_value then
     null;
@@ -218,8 +219,8 @@ begin
         response_size, response_flags, answer_count)
       select node_id, min(queried_at), max(queried_at), count(*), origin,
         (select array_agg(distinct c) from unnest(array_agg(client_ip)) c),
-        (select array_agg(distinct dnsa_name_hash(x)) from unnest(array_agg(domain)
-           || array_agg(apex_domain)) x where x is not null),
+        (select array_agg(distinct dnsa_name_hash(x)) from unnest(array_agg(apex_domain)) x
+         where x is not null),
         array_agg((extract(epoch from queried_at - first) * 1000000)::bigint
                   order by queried_at, id),
         array_agg(client_ip order by queried_at, id),

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { nameHash } from "../../lib/ingest/block_sink.ts";
+import { createTestDb } from "./pg.ts";
+
+const FIXTURES = new URL("../fixtures/bind-9.18/", import.meta.url).pathname;
+const QUERIES = join(FIXTURES, "queries.log.gz");
+const ERRORS = join(FIXTURES, "query-errors.log");
+const truth = JSON.parse(await Deno.readTextFile(join(FIXTURES, "ground_truth.json")));
+
+/** Bytes of every table, index and TOAST table of the public schema. */
+async function databaseBytes(sql: Awaited<ReturnType<typeof createTestDb>>["sql"]) {
+  const [r] = await sql`
+    select coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint as b
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'public' and c.relkind in ('r', 'm')`;
+  return Number(r.b);
+}
+
+Deno.test("blocks: the fixture grows the database by at most 80 bytes per query, and the seed's SQL answers as on a plain table", async () => {
+  const db = await createTestDb();
+  try {
+    const migrated = await db.run(["migrate"]);
+    assert.equal(migrated.code, 0, migrated.stderr);
+    await db.sql`vacuum analyze`;
+    const before = await databaseBytes(db.sql);
+    const r = await db.run(["ingest", QUERIES, ERRORS]);
+    assert.equal(r.code, 0, r.stderr);
+    await db.sql`vacuum analyze`;
+    const rows = truth.expected_queries_log_lines;
+    const [{ n, blocks }] = await db.sql`
+      select count(*)::int as n, count(distinct block_id)::int as blocks from dns_queries`;
+    assert.equal(n, rows);
+    assert.ok(blocks < rows / 100, `${blocks} blocks hold the ${rows} queries`);
+    const growth = (await databaseBytes(db.sql)) - before;
+    assert.ok(growth / rows <= 80, `${(growth / rows).toFixed(1)} bytes per query`);
+
+    // The seed's SQL on the view and on a plain table of the same rows.
+    await db.sql`create table plain_queries as select * from dns_queries`;
+    const seedSql = (t: string) =>
+      `select domain, count(*)::int as n from ${t} group by 1 order by 2 desc, 1`;
+    const viaView = await db.sql.unsafe(seedSql("dns_queries"));
+    const viaTable = await db.sql.unsafe(seedSql("plain_queries"));
+    assert.equal(
+      viaView.length,
+      truth.queries_log_derived.distinct_qnames_lowercased_no_trailing_dot,
+    );
+    assert.deepEqual([...viaView], [...viaTable]);
+    const rcodes = (t: string) =>
+      `select coalesce(response_rcode, '-') as k, coalesce(error_reason, '-') as r,
+         coalesce(rcode_source, '-') as s, count(*)::int as n from ${t} group by 1, 2, 3
+       order by 1, 2, 3`;
+    assert.deepEqual([...await db.sql.unsafe(rcodes("dns_queries"))], [
+      ...await db.sql.unsafe(rcodes("plain_queries")),
+    ]);
+    const joined = await db.sql`select count(*)::int as n from dns_query_outcomes`;
+    assert.ok(joined[0].n > 0, "query-errors lines joined to queries in blocks");
+  } finally {
+    await db.drop();
+  }
+});
+
+Deno.test("blocks: every block's names hold the hash of each of its apex domains", async () => {
+  const db = await createTestDb();
+  try {
+    const r = await db.run(["ingest", QUERIES]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const name of ["example.com", "café.example.co.ug", "a\\.b.example.com", ""]) {
+      const [h] = await db.sql`select dnsa_name_hash(${name}) as h`;
+      assert.equal(h.h, nameHash(new TextEncoder().encode(name)), name);
+    }
+    const [missing] = await db.sql`
+      select count(*)::int as n from dns_query_blocks b
+      cross join lateral unnest(b.apex_domain) as d
+      where d is not null and not (b.names @> array[dnsa_name_hash(d)])`;
+    assert.equal(missing.n, 0);
+    const [clients] = await db.sql`
+      select count(*)::int as n from dns_query_blocks b
+      cross join lateral unnest(b.client_ip) as c
+      where not (b.clients @> array[c])`;
+    assert.equal(clients.n, 0);
+  } finally {
+    await db.drop();
+  }
+});

@@ -5,9 +5,10 @@
 --   (clients: its distinct addresses; names: hashes of its distinct apex domains) and one
 --   array column per column of the old table, compressed (lz4 where the server has it) in
 --   TOAST. The view dns_queries unnests the blocks (one multi-argument unnest) under the old
---   names in the old order, with block_id, idx, block_first_at and block_last_at after them:
---   a reader that adds `block_last_at >= lo and block_first_at < hi` to its time condition
---   skips whole blocks. What a query-errors or response line says of a query joined later goes
+--   names in the old order, with block_id, idx, block_first_at, block_last_at, block_clients
+--   and block_names after them: a reader that adds `block_last_at >= lo and block_first_at <
+--   hi` to its time condition (or `block_clients @> array[ip]`, `block_names @>
+--   array[dnsa_name_hash(apex)]`) skips whole blocks before they are unnested. What a query-errors or response line says of a query joined later goes
 --   to the overlay dns_query_outcomes (block_id, idx): a block is never rewritten for it.
 --   Rows that arrive one by one (an INSERT into the view, the embedded database's and dnstap's
 --   batches, the seed conversion) go through dns_query_staged, which the view also shows, and
@@ -162,7 +163,8 @@ select b.first_at + u.at_us * interval '1 microsecond' as queried_at,
   case when o.idx is null then u.error_reason else o.error_reason end as error_reason,
   case when o.idx is null then u.rcode_source else o.rcode_source end as rcode_source,
   u.latency_us, u.response_size, u.response_flags, u.answer_count, b.origin,
-  b.block_id, u.idx, b.first_at as block_first_at, b.last_at as block_last_at
+  b.block_id, u.idx, b.first_at as block_first_at, b.last_at as block_last_at,
+  b.clients as block_clients, b.names as block_names
 from dns_query_blocks b
 cross join lateral unnest(b.at_us, b.client_ip, b.client_port, b.domain, b.apex_domain,
   b.qtype, b.flags, b.response_rcode, b.cached, b.qclass, b.view, b.transport,
@@ -180,7 +182,8 @@ select s.queried_at, s.client_ip, s.client_port, s.domain, s.apex_domain, s.qtyp
   s.response_rcode, s.cached, s.node_id, s.qclass, s.view, s.transport, s.recursion_desired,
   s.edns_version, s.dnssec_ok, s.checking_disabled, s.client_subnet, s.server_ip,
   s.error_reason, s.rcode_source, s.latency_us, s.response_size, s.response_flags,
-  s.answer_count, s.origin, null::bigint, s.id, s.queried_at, s.queried_at
+  s.answer_count, s.origin, null::bigint, s.id, s.queried_at, s.queried_at,
+  array[s.client_ip], array[dnsa_name_hash(s.apex_domain)]
 from dns_query_staged s;
 
 comment on view dns_queries is

@@ -1,5 +1,6 @@
 -- dnstap_expire: waiting dnstap queries received before a cutoff never got a response: each
---   becomes a row of its own (response_rcode NULL). Returns the rows added and their span.
+--   becomes a row of its own (response_rcode NULL) in the session's dnsa_batch_rows, packed
+--   into blocks by the commit. Returns the rows added and their span.
 -- Parameters: $1 node_id, $2 cutoff (timestamptz). Runs in the batch's transaction; the
 --   partitions of the rows' days exist (they were ensured when the queries were first seen).
 with moved as (

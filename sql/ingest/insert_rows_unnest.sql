@@ -1,4 +1,5 @@
--- insert_rows_unnest: load a batch of query rows from parallel arrays, one per column of
+-- insert_rows_unnest: load a batch of query rows into the session's dnsa_batch_rows (packed
+--   into blocks by pack_rows.sql) from parallel arrays, one per column of
 --   COPY_COLUMNS (lib/ingest/batch.ts). Used where COPY FROM STDIN is not available (the
 --   embedded database's socket cannot carry it); values arrive as text and are cast here
 --   (the booleans through text[]: a boolean[] parameter would take postgres.js's serializer,

@@ -228,7 +228,7 @@ async function writeBatch(
   if (batch.counts.rows > 0) {
     const rows = batch.rows;
     if ("blocks" in rows && batch.rowColumns === BLOCK_COLUMNS) {
-      await copyIn(tx, "dns_query_blocks", BLOCK_COLUMNS, rows.blocks);
+      await copyIn(tx, blockTarget(batch.days, ctx.dayTables), BLOCK_COLUMNS, rows.blocks);
     } else {
       if ("blocks" in rows) {
         await copyIn(tx, BATCH_ROWS, batch.rowColumns ?? COPY_COLUMNS, rows.blocks);
@@ -280,6 +280,24 @@ async function writeBatch(
     lastLineAt: batch.lastLineAt,
   });
   return "committed";
+}
+
+/**
+ * The table a batch's blocks go to: the blocks partition of the day itself when all rows are
+ * of one day and one partition holds that whole day (the server routes no row);
+ * dns_query_blocks otherwise.
+ */
+function blockTarget(
+  days: Iterable<number>,
+  tables: Map<number, string | null> | undefined,
+): string {
+  const all = [...days];
+  if (all.length !== 1) return "dns_query_blocks";
+  const known = tables?.get(all[0]);
+  const part = known === undefined
+    ? `dns_queries_p${dayString(all[0]).replaceAll("-", "")}`
+    : known;
+  return part === null ? "dns_query_blocks" : `dns_query_blocks_p${part.slice(13)}`;
 }
 
 /** Insert the rows with `unnest`, at most 25 000 per statement. */

@@ -192,12 +192,13 @@ comment on view dns_queries is
 -- Pack the rows of table `src` (dns_query_staged's columns; all of them, or those of node
 -- `node` when given) into blocks of up to 4,000 of one node, day partition and origin, in
 -- time order, and delete them from `src`. Returns the rows packed. A row whose time no
--- partition covers fails the insert.
+-- partition covers fails the whole call (SQLSTATE 23514, as an insert into the old table did).
 create function dnsa_pack_rows(src regclass, node integer default null) returns bigint
 language plpgsql as $$
 declare
   n bigint;
 begin
+  begin
   execute format($q$
     with moved as (
       delete from %s s where $1 is null or s.node_id = $1 returning s.*
@@ -255,6 +256,10 @@ begin
     )
     select coalesce(sum(n), 0)::bigint from added$q$, src)
   into n using node;
+  exception when check_violation then
+    raise exception 'no partition holds some of these rows: the day partition does not exist (%)',
+      sqlerrm using errcode = 'check_violation';
+  end;
   return n;
 end;
 $$;

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { BinaryCopyWriter } from "../../lib/db/binary_copy.ts";
+import { copyIn } from "../../lib/db/copy.ts";
+import { Inet } from "../../lib/ingest/address.ts";
 import { nameHash } from "../../lib/ingest/block_sink.ts";
 import { createTestDb } from "./pg.ts";
 
@@ -79,6 +82,42 @@ Deno.test("blocks: every block's names hold the hash of each of its apex domains
       cross join lateral unnest(b.client_ip) as c
       where not (b.clients @> array[c])`;
     assert.equal(clients.n, 0);
+  } finally {
+    await db.drop();
+  }
+});
+
+Deno.test("binary COPY arrays: text, integers, booleans and addresses with NULLs round-trip", async () => {
+  const db = await createTestDb();
+  try {
+    await db.sql`create table arrays (t text[], i2 smallint[], i4 integer[], i8 bigint[],
+      b boolean[], a inet[], e text[])`;
+    const v4 = new Inet(), v6 = new Inet();
+    assert.ok(v4.parse("192.0.2.7", false) && v6.parse("2001:db8::1", false));
+    const w = new BinaryCopyWriter({ grow: true });
+    w.fields(7);
+    w.textArray(["a", null, "café", ""]);
+    w.intArray(21, [1, null, -32768]);
+    w.intArray(23, [2147483647, null, 0]);
+    w.intArray(20, [2 ** 53 - 1, null, -5]);
+    w.boolArray([true, null, false]);
+    w.inetArray([v4, null, v6]);
+    w.textArray([]);
+    await db.sql.begin((tx) =>
+      copyIn(tx, "arrays", ["t", "i2", "i4", "i8", "b", "a", "e"], [w.take()])
+    );
+    const [r] = await db.sql`select t::text as t, t[2] is null as null_text, i2::text as i2,
+      i4::text as i4, i8::text as i8, b::text as b, a::text as a, a[2] is null as null_inet,
+      cardinality(e) as e from arrays`;
+    assert.equal(r.t, '{a,NULL,café,""}');
+    assert.equal(r.null_text, true);
+    assert.equal(r.i2, "{1,NULL,-32768}");
+    assert.equal(r.i4, "{2147483647,NULL,0}");
+    assert.equal(r.i8, `{${2 ** 53 - 1},NULL,-5}`);
+    assert.equal(r.b, "{t,NULL,f}");
+    assert.equal(r.a, "{192.0.2.7,NULL,2001:db8::1}");
+    assert.equal(r.null_inet, true);
+    assert.equal(r.e, 0);
   } finally {
     await db.drop();
   }

@@ -309,6 +309,38 @@ begin
 end;
 $$;
 
+-- Merge the small blocks (fewer than `min_rows` queries, ended before `before`) of each node
+-- that has two or more: live ingest commits small batches, and a block of a few queries has
+-- arrays too short to compress. Each node's blocks are taken apart and packed again under the
+-- node's write lock (the one a batch's commit holds while it joins lines to queries), so no
+-- commit of the node names a block that goes meanwhile. Returns the blocks taken apart.
+create function dnsa_compact_blocks(min_rows integer, before timestamptz) returns bigint
+language plpgsql as $$
+declare
+  nd integer;
+  blk bigint;
+  total bigint := 0;
+begin
+  for nd in
+    select b.node_id from dns_query_blocks b
+    where b.n < min_rows and b.last_at < before
+    group by b.node_id having count(*) > 1
+  loop
+    perform pg_advisory_xact_lock(424312, nd);
+    for blk in
+      select b.block_id from dns_query_blocks b
+      where b.node_id = nd and b.n < min_rows and b.last_at < before
+    loop
+      if dnsa_unpack_block(blk) then
+        total := total + 1;
+      end if;
+    end loop;
+    perform dnsa_pack_rows('dns_query_staged'::regclass, nd);
+  end loop;
+  return total;
+end;
+$$;
+
 -- An UPDATE of the view: a staged row is updated in place; a row in a block is staged first
 -- (the block is taken apart, see dnsa_unpack_block) and then updated.
 create function dnsa_queries_update() returns trigger

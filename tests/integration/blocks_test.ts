@@ -122,3 +122,32 @@ Deno.test("binary COPY arrays: text, integers, booleans and addresses with NULLs
     await db.drop();
   }
 });
+
+Deno.test("blocks: blocks of small batches are merged (dnsa_compact_blocks), the queries unchanged", async () => {
+  const db = await createTestDb();
+  try {
+    const r = await db.run(["ingest", "--batch-rows", "1000", QUERIES, ERRORS]);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = async () => [
+      ...await db.sql`
+        select domain, qtype, coalesce(response_rcode, '-') as rcode,
+          coalesce(error_reason, '-') as reason, coalesce(rcode_source, '-') as source,
+          host(client_ip) as ip, client_port as port, queried_at::text as at
+        from dns_queries order by at, ip, port, domain, qtype, rcode, reason, source`,
+    ];
+    const before = await summary();
+    const [small] = await db.sql`select count(*)::int as n from dns_query_blocks where n < 4000`;
+    assert.ok(small.n > 2, `${small.n} blocks not full`);
+    const [{ taken }] = await db.sql`
+      select dnsa_compact_blocks(4000, now() + interval '1 day')::int as taken`;
+    assert.equal(taken, small.n);
+    const [after] = await db.sql`
+      select count(*) filter (where n < 4000)::int as small, coalesce(sum(n), 0)::int as n
+      from dns_query_blocks`;
+    assert.equal(after.n, truth.expected_queries_log_lines);
+    assert.ok(after.small <= 1, `${after.small} blocks not full are left`);
+    assert.deepEqual(await summary(), before);
+  } finally {
+    await db.drop();
+  }
+});

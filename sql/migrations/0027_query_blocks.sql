@@ -3,7 +3,7 @@
 --   Now dns_query_blocks holds one row per block of one node, one day partition and one
 --   origin: the block's span (first_at, last_at), its count, small summaries for searches
 --   (clients: its distinct addresses; names: hashes of its distinct apex domains) and one
---   array column per column of the old table, compressed (lz4 where the server has it) in
+--   array column per column of the old table, compressed (pglz) in
 --   TOAST. The view dns_queries unnests the blocks (one multi-argument unnest) under the old
 --   names in the old order, with block_id, idx, block_first_at, block_last_at, block_clients
 --   and block_names after them: a reader that adds `block_last_at >= lo and block_first_at <
@@ -67,22 +67,19 @@ comment on column dns_query_blocks.names is
   'dnsa_name_hash of the distinct apex domains of the block (a search by name or suffix '
   'reads only the blocks that hold its apex)';
 
--- lz4 where the server was built with it (pglz, the default, otherwise).
+-- Every array compressed with pglz, whatever default_toast_compression says: on the fixture
+-- pglz took 77 bytes a query of the whole database and lz4 85 (lz4 compresses faster).
 do $$
 declare
   c text;
 begin
-  begin
-    for c in
-      select attname from pg_attribute
-      where attrelid = 'dns_query_blocks'::regclass and attnum > 0 and not attisdropped
-        and atttypid in (select oid from pg_type where typcategory = 'A')
-    loop
-      execute format('alter table dns_query_blocks alter column %I set compression pglz', c);
-    end loop;
-  exception when feature_not_supported or invalid_parameter_value then
-    null;
-  end;
+  for c in
+    select attname from pg_attribute
+    where attrelid = 'dns_query_blocks'::regclass and attnum > 0 and not attisdropped
+      and atttypid in (select oid from pg_type where typcategory = 'A')
+  loop
+    execute format('alter table dns_query_blocks alter column %I set compression pglz', c);
+  end loop;
 end
 $$;
 

@@ -12,6 +12,10 @@ import { checkDateRange, type CommandRecord, stringOption, withStopSignal } from
 import type { JobContext } from "../lib/context.ts";
 import { type JobRun, recordedRun, type Trigger } from "../lib/job_runs.ts";
 import { type RollupResult, rollupStatistics } from "../lib/rollup/rollup.ts";
+import { ROLLUP_SQL } from "../lib/db/statements.ts";
+
+/** Blocks of fewer queries than this are merged by each rollup run. */
+const COMPACT_BELOW_ROWS = 1000;
 
 /** Options of {@linkcode rollup}. */
 export interface RollupJobOptions {
@@ -52,6 +56,12 @@ export async function rollup(
             )
           : undefined,
       });
+      // Live ingest commits small blocks: merge those of the last runs (not the newest ten
+      // minutes, which the live batches are still adding to).
+      await ctx.sql.unsafe(ROLLUP_SQL.compactBlocks, [
+        COMPACT_BELOW_ROWS,
+        new Date(Date.now() - 600_000),
+      ]);
       if (options.progress && result.windows + result.skipped > 0) {
         Deno.stderr.writeSync(encoder.encode("\n"));
       }

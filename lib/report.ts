@@ -10,6 +10,7 @@ import { createZoneClock, dayString, type ZoneClock } from "./time.ts";
 import { reportScope } from "./nodes.ts";
 import newDomains from "../sql/reports/new_domains.sql" with { type: "text" };
 import nodeTotals from "../sql/reports/node_totals.sql" with { type: "text" };
+import storage from "../sql/reports/storage.sql" with { type: "text" };
 import qtypeMix from "../sql/reports/qtype_mix.sql" with { type: "text" };
 import queriesPerHour from "../sql/reports/queries_per_hour.sql" with { type: "text" };
 import rcodeRates from "../sql/reports/rcode_rates.sql" with { type: "text" };
@@ -56,6 +57,11 @@ export const REPORTS: Readonly<Record<string, ReportSpec>> = {
     limit: 20,
   },
   "node-totals": { sql: nodeTotals, about: "queries per node", limit: 1000 },
+  storage: {
+    sql: storage,
+    about: "bytes on disk by part, per stored query and per day (raw days: --from/--to)",
+    limit: 1000,
+  },
   "server-rcodes": {
     sql: serverRcodes,
     about: "answers named sent by rcode (its statistics channel)",

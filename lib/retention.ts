@@ -96,6 +96,8 @@ export async function applyRetention(
     });
     if (!result.droppedDays.includes(p.day)) result.droppedDays.push(p.day);
   }
+  // Rows staged by an INSERT into dns_queries (or taken out of a block) go into blocks.
+  await sql.unsafe(INGEST_SQL.packRows, ["dns_query_staged", null]);
   result.errorLinesDeleted = await repeatDelete(sql, RETENTION_SQL.deleteOldErrors, rawCut.t);
   result.rejectsDeleted = await repeatDelete(sql, RETENTION_SQL.deleteOldRejects, rawCut.t);
 

@@ -25,6 +25,9 @@ export const PG_EPOCH_MS = 946_684_800_000;
 export const PG_EPOCH_US = PG_EPOCH_MS * 1000;
 const PG_EPOCH_DAY = 10_957; // 2000-01-01 in days since 1970-01-01
 const INT8_OID = 20;
+const BOOL_OID = 16;
+const TEXT_OID = 25;
+const INET_OID = 869;
 const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
 /** Signature, flags (0) and header extension length (0). */
 const HEADER_BYTES = 19;
@@ -236,6 +239,133 @@ export class BinaryCopyWriter {
       }
     }
     this.pos = at;
+  }
+
+  /**
+   * The head of a one-dimensional array value of `k` elements of type `oid` at `at` (the
+   * length word is written by the caller); returns where the first element goes.
+   */
+  #arrayHead(at: number, oid: number, k: number, hasNull: boolean): number {
+    const v = this.view;
+    v.setInt32(at, k === 0 ? 0 : 1); // dimensions
+    v.setInt32(at + 4, hasNull ? 1 : 0);
+    v.setInt32(at + 8, oid);
+    if (k === 0) return at + 12;
+    v.setInt32(at + 12, k);
+    v.setInt32(at + 16, 1); // lower bound
+    return at + 20;
+  }
+
+  /** A text[] field of values[from, to) (null elements as NULL). */
+  textArray(values: readonly (string | null)[], from = 0, to = values.length): void {
+    let most = 24, hasNull = false;
+    for (let i = from; i < to; i++) {
+      const s = values[i];
+      if (s === null) hasNull = true;
+      most += 4 + (s === null ? 0 : s.length * 3);
+    }
+    this.room(most);
+    const buf = this.buf, v = this.view, lenAt = this.pos;
+    let p = this.#arrayHead(lenAt + 4, TEXT_OID, to - from, hasNull);
+    for (let i = from; i < to; i++) {
+      const s = values[i];
+      if (s === null) {
+        v.setInt32(p, -1);
+        p += 4;
+        continue;
+      }
+      const start = p + 4, n = s.length;
+      let q = start;
+      for (let j = 0; j < n; j++) {
+        const c = s.charCodeAt(j);
+        if (c < 128) buf[q++] = c;
+        else {
+          q += ENCODER.encodeInto(s.slice(j), buf.subarray(q)).written;
+          break;
+        }
+      }
+      v.setInt32(p, q - start);
+      p = q;
+    }
+    v.setInt32(lenAt, p - lenAt - 4);
+    this.pos = p;
+  }
+
+  /**
+   * An int2[], int4[] or int8[] field (`oid` 21, 23, 20) of values[from, to); null elements
+   * as NULL. int8 values must be safe integers.
+   */
+  intArray(
+    oid: 20 | 21 | 23,
+    values: ArrayLike<number | null>,
+    from = 0,
+    to = values.length,
+  ): void {
+    const size = oid === 20 ? 8 : oid === 23 ? 4 : 2;
+    let hasNull = false;
+    for (let i = from; i < to; i++) if (values[i] === null) hasNull = true;
+    this.room(24 + (to - from) * (4 + size));
+    const v = this.view, lenAt = this.pos;
+    let p = this.#arrayHead(lenAt + 4, oid, to - from, hasNull);
+    for (let i = from; i < to; i++) {
+      const x = values[i];
+      if (x === null) {
+        v.setInt32(p, -1);
+        p += 4;
+        continue;
+      }
+      v.setInt32(p, size);
+      if (size === 2) v.setInt16(p + 4, x);
+      else if (size === 4) v.setInt32(p + 4, x);
+      else {
+        const hi = Math.floor(x / 4294967296);
+        v.setInt32(p + 4, hi);
+        v.setUint32(p + 8, x - hi * 4294967296);
+      }
+      p += 4 + size;
+    }
+    v.setInt32(lenAt, p - lenAt - 4);
+    this.pos = p;
+  }
+
+  /** A boolean[] field of values[from, to) (null elements as NULL). */
+  boolArray(values: readonly (boolean | null)[], from = 0, to = values.length): void {
+    let hasNull = false;
+    for (let i = from; i < to; i++) if (values[i] === null) hasNull = true;
+    this.room(24 + (to - from) * 5);
+    const v = this.view, lenAt = this.pos;
+    let p = this.#arrayHead(lenAt + 4, BOOL_OID, to - from, hasNull);
+    for (let i = from; i < to; i++) {
+      const x = values[i];
+      if (x === null) {
+        v.setInt32(p, -1);
+        p += 4;
+      } else {
+        v.setInt32(p, 1);
+        this.buf[p + 4] = x ? 1 : 0;
+        p += 5;
+      }
+    }
+    v.setInt32(lenAt, p - lenAt - 4);
+    this.pos = p;
+  }
+
+  /** An inet[] field of values[from, to) (null elements as NULL). */
+  inetArray(values: readonly (InetBytes | null)[], from = 0, to = values.length): void {
+    let hasNull = false;
+    for (let i = from; i < to; i++) if (values[i] === null) hasNull = true;
+    this.room(24 + (to - from) * 24);
+    const buf = this.buf, v = this.view, lenAt = this.pos;
+    let p = this.#arrayHead(lenAt + 4, INET_OID, to - from, hasNull);
+    for (let i = from; i < to; i++) {
+      const a = values[i];
+      if (a === null) {
+        v.setInt32(p, -1);
+        p += 4;
+      } else p = writeInet(buf, v, p, a);
+    }
+    v.setInt32(lenAt, p - lenAt - 4);
+    this.pos = p;
   }
 
   /** The COPY data in blocks: header, rows, trailer. */

@@ -23,6 +23,7 @@ import m0023 from "../../sql/migrations/0023_privacy_tiers.sql" with { type: "te
 import m0024 from "../../sql/migrations/0024_client_names.sql" with { type: "text" };
 import m0025 from "../../sql/migrations/0025_bus_applied.sql" with { type: "text" };
 import m0026 from "../../sql/migrations/0026_partition_zones.sql" with { type: "text" };
+import m0027 from "../../sql/migrations/0027_query_blocks.sql" with { type: "text" };
 import {
   convertSeed,
   moveSeedAside,
@@ -57,6 +58,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 24, name: "0024_client_names.sql", sql: m0024 },
   { version: 25, name: "0025_bus_applied.sql", sql: m0025 },
   { version: 26, name: "0026_partition_zones.sql", sql: m0026 },
+  { version: 27, name: "0027_query_blocks.sql", sql: m0027 },
 ];
 
 /** An applied migration no longer matches its file, or the database is newer than us. */

@@ -19,6 +19,8 @@ import markDirty from "../../sql/ingest/mark_dirty.sql" with { type: "text" };
 import markErrorsMatched from "../../sql/ingest/mark_errors_matched.sql" with { type: "text" };
 import matchCandidates from "../../sql/ingest/match_candidates.sql" with { type: "text" };
 import nodeUpsert from "../../sql/ingest/node_upsert.sql" with { type: "text" };
+import batchRowsCreate from "../../sql/ingest/batch_rows_create.sql" with { type: "text" };
+import packRows from "../../sql/ingest/pack_rows.sql" with { type: "text" };
 import retention_delete_old_errors from "../../sql/retention/delete_old_errors.sql" with {
   type: "text",
 };
@@ -35,6 +37,7 @@ import retention_drop_partition from "../../sql/retention/drop_partition.sql" wi
 import retention_raw_partitions from "../../sql/retention/raw_partitions.sql" with { type: "text" };
 import retention_stats_days from "../../sql/retention/stats_days.sql" with { type: "text" };
 import rollup_daily_delete from "../../sql/rollup/daily_delete.sql" with { type: "text" };
+import rollup_compact_blocks from "../../sql/rollup/compact_blocks.sql" with { type: "text" };
 import rollup_day_bounds from "../../sql/rollup/day_bounds.sql" with { type: "text" };
 import rollup_domains_seen from "../../sql/rollup/domains_seen.sql" with { type: "text" };
 import rollup_hourly_delete from "../../sql/rollup/hourly_delete.sql" with { type: "text" };
@@ -63,6 +66,8 @@ export const INGEST_SQL = {
   dnstapWait,
   dnstapAnswered,
   applyRcodes,
+  batchRowsCreate,
+  packRows,
   ensurePartition,
   errorsUnmatched,
   insertErrors,
@@ -76,6 +81,7 @@ export const INGEST_SQL = {
 
 /** The rollup statements by name (sql/rollup/). */
 export const ROLLUP_SQL = {
+  compactBlocks: rollup_compact_blocks,
   dailyDelete: rollup_daily_delete,
   dayBounds: rollup_day_bounds,
   domainsSeen: rollup_domains_seen,

@@ -9,6 +9,7 @@
 import type { ErrorLine, QueryLine, RateLimitLine, ResponseLine } from "../parse/types.ts";
 import { isIpAddress } from "./address.ts";
 import { BinaryCopySink, type FastRow } from "./binary_sink.ts";
+import { BLOCK_COLUMNS, BlockSink } from "./block_sink.ts";
 import { type Counts, zeroCounts } from "./counts.ts";
 import {
   ColumnSink,
@@ -115,7 +116,7 @@ export class Batch {
   maxAt = -Infinity;
   lastLineAt: number | null = null;
   /** The rows: binary COPY data (PostgreSQL) or column arrays (the embedded database). */
-  readonly sink: BinaryCopySink | ColumnSink;
+  readonly sink: BinaryCopySink | ColumnSink | BlockSink;
   /** The dns_queries columns of the rows. */
   readonly rowColumns: readonly string[];
   /** Set for a batch of dnstap frames. */
@@ -125,19 +126,22 @@ export class Batch {
 
   constructor(
     source: BatchSource,
-    options: { format?: "binary" | "columns"; dnstap?: boolean } = {},
+    options: { format?: "binary" | "columns" | "blocks"; dnstap?: boolean } = {},
   ) {
     this.source = source;
     this.endOffset = source.startOffset;
-    this.rowColumns = options.dnstap ? DNSTAP_COLUMNS : COPY_COLUMNS;
-    this.sink = options.format === "columns"
+    const blocks = options.format === "blocks" && !options.dnstap;
+    this.rowColumns = blocks ? BLOCK_COLUMNS : options.dnstap ? DNSTAP_COLUMNS : COPY_COLUMNS;
+    this.sink = blocks
+      ? new BlockSink()
+      : options.format === "columns"
       ? new ColumnSink(this.rowColumns.length)
       : new BinaryCopySink();
   }
 
   /** Add a dnstap row; `wallDay` is its day in the zone of the partitions. */
   addDnstapRow(row: DnstapRow, wallDay: number): void {
-    this.sink.addDnstap(row);
+    (this.sink as BinaryCopySink | ColumnSink).addDnstap(row);
     this.counts.rows++;
     this.#track(Math.floor(row.atUs / 1000), wallDay);
   }
@@ -156,7 +160,7 @@ export class Batch {
 
   /** Add a query row; false (and nothing added) when an address is unusable. */
   addQuery(q: QueryLine, wallDay: number, extras: RowExtras): boolean {
-    if (!this.sink.add(q, extras)) return false;
+    if (!this.sink.add(q, extras, wallDay)) return false;
     this.counts.rows++;
     this.#track(extras.at, wallDay);
     return true;
@@ -164,19 +168,19 @@ export class Batch {
 
   /** The query rows for commit (see {@linkcode BatchData}). */
   get rows(): BatchData["rows"] {
-    return this.sink instanceof BinaryCopySink
-      ? { blocks: this.sink.blocks() }
-      : { columns: this.sink.columns };
+    return this.sink instanceof ColumnSink
+      ? { columns: this.sink.columns }
+      : { blocks: this.sink.blocks() };
   }
 
   /** The batch has committed: its COPY blocks may be reused (see BinaryCopySink.release). */
   release(): void {
-    if (this.sink instanceof BinaryCopySink) this.sink.release();
+    if (!(this.sink instanceof ColumnSink)) this.sink.release();
   }
 
   /** Add a row of the fast path (binary batches only). */
   addFastQuery(row: FastRow, at: number, wallDay: number): void {
-    (this.sink as BinaryCopySink).addFast(row);
+    (this.sink as BinaryCopySink | BlockSink).addFast(row, wallDay);
     this.counts.rows++;
     this.#track(at, wallDay);
   }

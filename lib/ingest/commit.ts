@@ -20,6 +20,7 @@ import { lockCheckpoint, putCheckpoint } from "../tail/checkpoint.ts";
 import { dayString } from "../time.ts";
 import type { BatchData } from "./batch.ts";
 import { COPY_COLUMNS } from "./row_sink.ts";
+import { BLOCK_COLUMNS } from "./block_sink.ts";
 import { settleQueryErrors } from "./error_matcher.ts";
 import { replaceSeedRows } from "../seed/replace.ts";
 import type { PrivacyPolicy } from "../privacy/policy.ts";
@@ -89,6 +90,8 @@ export interface BatchStore {
 }
 
 const PARTITION_LOCK = 4_243_120_002;
+/** The session's table a batch's rows are written to before they are packed into blocks. */
+const BATCH_ROWS = "dnsa_batch_rows";
 const NODE_WRITE_LOCK = 424_312; // with the node_id as second key
 
 /**
@@ -219,12 +222,19 @@ async function writeBatch(
   // on another connection, and both COPYs then run at once. Everything after the lock sees
   // that batch's outcome; if the checkpoint does not continue it, this transaction rolls
   // back its rows.
+  // The rows go to this session's batch table and from there into blocks
+  // (dns_query_blocks, migration 0027) before the lock: packing them is the heavy part.
+  await tx.unsafe(INGEST_SQL.batchRowsCreate);
   if (batch.counts.rows > 0) {
     const rows = batch.rows;
-    if ("blocks" in rows) {
-      const target = copyTarget(batch.days, ctx.dayTables);
-      await copyIn(tx, target, batch.rowColumns ?? COPY_COLUMNS, rows.blocks);
-    } else await insertRowsUnnest(tx, rows.columns);
+    if ("blocks" in rows && batch.rowColumns === BLOCK_COLUMNS) {
+      await copyIn(tx, blockTarget(batch.days, ctx.dayTables), BLOCK_COLUMNS, rows.blocks);
+    } else {
+      if ("blocks" in rows) {
+        await copyIn(tx, BATCH_ROWS, batch.rowColumns ?? COPY_COLUMNS, rows.blocks);
+      } else await insertRowsUnnest(tx, rows.columns);
+      await tx.unsafe(INGEST_SQL.packRows, [BATCH_ROWS, null]);
+    }
   }
   if (step.after) await step.after.catch(() => {});
   await tx`select pg_advisory_xact_lock(${NODE_WRITE_LOCK}, ${ctx.nodeId})`;
@@ -249,6 +259,10 @@ async function writeBatch(
   if (batch.rejects.length > 0) await insertRejects(tx, ctx.nodeId, batch);
   const settled = await step.settle(tx, batch, ctx.nodeId);
   batch.settledRows = settled.rows;
+  // What the settle step added (dnstap's unanswered queries), and the node's rows staged by
+  // others (an INSERT into the view, the seed's rows taken out of their blocks).
+  if (settled.rows > 0) await tx.unsafe(INGEST_SQL.packRows, [BATCH_ROWS, null]);
+  await tx.unsafe(INGEST_SQL.packRows, ["dns_query_staged", ctx.nodeId]);
   if (settled.dirty) {
     await tx.unsafe(INGEST_SQL.markDirty, [
       ctx.nodeId,
@@ -269,19 +283,21 @@ async function writeBatch(
 }
 
 /**
- * The table a batch's COPY goes to: the day's partition itself when all rows are of one day
- * (nearly every batch) and one partition holds that whole day, which spares the server
- * routing each row; dns_queries otherwise.
+ * The table a batch's blocks go to: the blocks partition of the day itself when all rows are
+ * of one day and one partition holds that whole day (the server routes no row);
+ * dns_query_blocks otherwise.
  */
-function copyTarget(
+function blockTarget(
   days: Iterable<number>,
   tables: Map<number, string | null> | undefined,
 ): string {
   const all = [...days];
-  if (all.length !== 1) return "dns_queries";
+  if (all.length !== 1) return "dns_query_blocks";
   const known = tables?.get(all[0]);
-  if (known !== undefined) return known ?? "dns_queries";
-  return `dns_queries_p${dayString(all[0]).replaceAll("-", "")}`;
+  const part = known === undefined
+    ? `dns_queries_p${dayString(all[0]).replaceAll("-", "")}`
+    : known;
+  return part === null ? "dns_query_blocks" : `dns_query_blocks_p${part.slice(13)}`;
 }
 
 /** Insert the rows with `unnest`, at most 25 000 per statement. */

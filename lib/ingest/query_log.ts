@@ -58,7 +58,8 @@ interface RunState {
 /** The query log source of one run (reject samples and the name cache are per run). */
 export function queryLogSource(ctx: WriterContext, options: QueryLogOptions = {}): TailSource {
   const clock = createZoneClock(ctx.tz);
-  const format = ctx.copy === false ? "columns" : "binary";
+  // Straight into blocks on PostgreSQL; rows for the embedded database and the bus.
+  const format = ctx.copy === false ? "columns" : ctx.store ? "binary" : "blocks";
   const privacy = ctx.privacy?.active ? ctx.privacy : null;
   const state: RunState = {
     clock,

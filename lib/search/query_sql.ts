@@ -15,6 +15,7 @@
  */
 import type { QueryFilter } from "./filter.ts";
 import { escapeLike } from "./filter.ts";
+import { apexDomain } from "../domain.ts";
 import queryRows from "../../sql/search/query_rows.sql" with { type: "text" };
 import queryPage from "../../sql/search/query_page.sql" with { type: "text" };
 import queryStream from "../../sql/search/query_stream.sql" with { type: "text" };
@@ -47,6 +48,7 @@ function conditions(f: QueryFilter, alias: "q" | "e", params: unknown[]): string
         `where node_name = any(${p(f.nodes)}::text[])))`,
     );
   }
+  if (alias === "q") out.push(...blockConditions(f, p));
   const c = f.client;
   if (c?.kind === "ip") out.push(`${alias}.client_ip = ${p(c.value)}::inet`);
   else if (c?.kind === "cidr") out.push(`${alias}.client_ip <<= ${p(c.value)}::inet`);
@@ -78,6 +80,30 @@ function conditions(f: QueryFilter, alias: "q" | "e", params: unknown[]): string
   return out.map((x) => ` and ${x}`).join("");
 }
 
+/**
+ * Conditions on the blocks of dns_queries (migration 0027) that the row conditions imply, so
+ * that a block that cannot hold a matching row is never unnested: its span against the time
+ * range, its distinct clients against an address (GIN), its apex hashes against a name whose
+ * apex is known (GIN; a suffix above the apex level, `*.com`, has none).
+ */
+function blockConditions(f: QueryFilter, p: (v: unknown) => string): string[] {
+  const out: string[] = [];
+  if (f.from !== null) {
+    out.push(`q.block_last_at >= ${p(new Date(f.from).toISOString())}::timestamptz`);
+  }
+  if (f.to !== null) out.push(`q.block_first_at < ${p(new Date(f.to).toISOString())}::timestamptz`);
+  if (f.client?.kind === "ip") out.push(`q.block_clients @> array[${p(f.client.value)}::inet]`);
+  const d = f.domain;
+  let apex = f.apex;
+  if (apex === null && d?.kind === "exact") apex = apexDomain(d.value);
+  if (apex === null && d?.kind === "suffix") {
+    const a = apexDomain(d.value);
+    if (apexDomain(`x.${d.value}`) === a) apex = a;
+  }
+  if (apex !== null) out.push(`q.block_names @> array[dnsa_name_hash(${p(apex)}::text)]`);
+  return out;
+}
+
 /** Where the next page starts: the last row's instant and key, and how many equal rows to skip. */
 export interface PageCursor {
   /** queried_at as UTC text with microseconds, as PostgreSQL printed it. */
@@ -87,7 +113,9 @@ export interface PageCursor {
 }
 
 function rowsText(f: QueryFilter, params: unknown[], before: string | null): string {
-  const upper = before === null ? "" : ` and q.queried_at <= ${before}`;
+  const upper = before === null
+    ? ""
+    : ` and q.queried_at <= ${before} and q.block_first_at <= ${before}`;
   const upperE = before === null ? "" : ` and e.logged_at <= ${before}`;
   return queryRows
     .replace("/*query_where*/", () => conditions(f, "q", params) + upper)

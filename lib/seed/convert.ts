@@ -225,9 +225,10 @@ export async function convertSeed(
     const node = "node_id" in q.columns
       ? "coalesce((select n.node_id from dns_nodes n where n.node_id = s.node_id), $1)"
       : "$1";
+    // Staged, then packed into blocks (migration 0027) in one statement.
     await tx.unsafe(
-      `insert into dns_queries (queried_at, client_ip, client_port, domain, apex_domain, qtype,
-         flags, response_rcode, cached, node_id, rcode_source, origin)
+      `insert into dns_query_staged (queried_at, client_ip, client_port, domain, apex_domain,
+         qtype, flags, response_rcode, cached, node_id, rcode_source, origin)
        select ${at}, s.client_ip::inet, ${col(q, "client_port", "integer")},
          ${col(q, "domain", "text")}, ${col(q, "apex_domain", "text")},
          ${col(q, "qtype", "text")}, ${col(q, "flags", "text")},
@@ -237,6 +238,7 @@ export async function convertSeed(
        where $2::text is not null`,
       [local.node_id, options.tz],
     );
+    await tx`select dnsa_pack_rows('dns_query_staged'::regclass)`;
     const [c] = await tx<{ n: string }[]>`
       select count(*) as n from dns_queries where origin = 'seed'`;
     queriesAfter = Number(c.n);

@@ -1,5 +1,6 @@
 -- dnstap_expire: waiting dnstap queries received before a cutoff never got a response: each
---   becomes a row of its own (response_rcode NULL). Returns the rows added and their span.
+--   becomes a row of its own (response_rcode NULL) in the session's dnsa_batch_rows, packed
+--   into blocks by the commit. Returns the rows added and their span.
 -- Parameters: $1 node_id, $2 cutoff (timestamptz). Runs in the batch's transaction; the
 --   partitions of the rows' days exist (they were ensured when the queries were first seen).
 with moved as (
@@ -7,7 +8,7 @@ with moved as (
   returning row_values as v
 ),
 added as (
-  insert into dns_queries
+  insert into dnsa_batch_rows
     (queried_at, client_ip, client_port, domain, apex_domain, qtype, flags, node_id, qclass,
      view, transport, recursion_desired, edns_version, dnssec_ok, checking_disabled,
      client_subnet, server_ip, response_rcode, rcode_source, latency_us, response_size,

@@ -1,9 +1,10 @@
--- insert_dnstap_unnest: load a batch of dnstap rows from parallel arrays, one per column of
+-- insert_dnstap_unnest: load a batch of dnstap rows into the session's dnsa_batch_rows
+--   (packed into blocks by pack_rows.sql) from parallel arrays, one per column of
 --   DNSTAP_COLUMNS (lib/ingest/row_sink.ts), where COPY FROM STDIN is not available. The
 --   booleans come through text[] (as in insert_rows_unnest.sql).
 -- Parameters: $1 … $23, one text[] per column, in DNSTAP_COLUMNS order. Runs in the batch's
 --   transaction; not idempotent.
-insert into dns_queries
+insert into dnsa_batch_rows
   (queried_at, client_ip, client_port, domain, apex_domain, qtype, flags, node_id, qclass,
    view, transport, recursion_desired, edns_version, dnssec_ok, checking_disabled,
    client_subnet, server_ip, response_rcode, rcode_source, latency_us, response_size,

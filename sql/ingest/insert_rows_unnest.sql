@@ -1,11 +1,12 @@
--- insert_rows_unnest: load a batch of query rows from parallel arrays, one per column of
+-- insert_rows_unnest: load a batch of query rows into the session's dnsa_batch_rows (packed
+--   into blocks by pack_rows.sql) from parallel arrays, one per column of
 --   COPY_COLUMNS (lib/ingest/batch.ts). Used where COPY FROM STDIN is not available (the
 --   embedded database's socket cannot carry it); values arrive as text and are cast here
 --   (the booleans through text[]: a boolean[] parameter would take postgres.js's serializer,
 --   which writes 'f' for any value but a JavaScript true).
 -- Parameters: $1 … $17, one text[] per column, in COPY_COLUMNS order. Runs in the batch's
 --   transaction; not idempotent.
-insert into dns_queries
+insert into dnsa_batch_rows
   (queried_at, client_ip, client_port, domain, apex_domain, qtype, flags, node_id, qclass,
    view, transport, recursion_desired, edns_version, dnssec_ok, checking_disabled,
    client_subnet, server_ip)

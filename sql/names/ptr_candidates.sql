@@ -7,7 +7,8 @@ select host(c.client_ip) as address
 from (
   select client_ip from dns_daily_clients where stat_date >= $1::date
   union
-  select client_ip from dns_queries where queried_at >= $4::timestamptz
+  select client_ip from dns_queries
+  where queried_at >= $4::timestamptz and block_last_at >= $4::timestamptz
 ) c
 left join dns_client_ptr p on p.address = c.client_ip
 where p.address is null or p.expires_at <= $2::timestamptz

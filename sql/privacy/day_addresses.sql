@@ -5,6 +5,7 @@
 select host(a)::text as address from (
   select client_ip as a from dns_queries
   where queried_at >= $1::timestamptz and queried_at < $2::timestamptz
+    and block_last_at >= $1::timestamptz and block_first_at < $2::timestamptz
   union
   select client_ip from dns_query_errors
   where logged_at >= $1::timestamptz and logged_at < $2::timestamptz

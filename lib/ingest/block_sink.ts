@@ -1,0 +1,355 @@
+/**
+ * Query rows packed into blocks (dns_query_blocks, migration 0027) as they are parsed: one
+ * buffer per column holds each row's value already encoded as an element of a binary array;
+ * every {@linkcode BLOCK_ROWS} rows, or when a row's day changes, the rows so far become one
+ * block row of binary COPY data (lib/db/binary_copy.ts): the block's span, its distinct
+ * clients, the hashes of its apex domains ({@linkcode nameHash}), and one array per column. The
+ * server then parses arrays of fixed-size values and compresses them; no row of a query is
+ * ever a heap row of its own.
+ *
+ * @module
+ */
+import { BinaryCopyWriter, PG_EPOCH_US, writeInet } from "../db/binary_copy.ts";
+import type { QueryLine } from "../parse/types.ts";
+import { Inet } from "./address.ts";
+import type { FastRow } from "./binary_sink.ts";
+import type { RowExtras } from "./row_sink.ts";
+
+/** Queries per block at most. */
+export const BLOCK_ROWS = 4000;
+
+/** The dns_query_blocks columns a block row holds, in order. */
+export const BLOCK_COLUMNS = [
+  "node_id",
+  "first_at",
+  "last_at",
+  "n",
+  "clients",
+  "names",
+  "at_us",
+  "client_ip",
+  "client_port",
+  "domain",
+  "apex_domain",
+  "qtype",
+  "flags",
+  "qclass",
+  "view",
+  "transport",
+  "recursion_desired",
+  "edns_version",
+  "dnssec_ok",
+  "checking_disabled",
+  "client_subnet",
+  "server_ip",
+] as const;
+
+const OID = { bool: 16, int2: 21, int4: 23, text: 25, inet: 869 } as const;
+const ENCODER = new TextEncoder();
+
+/**
+ * The 32-bit FNV-1a hash of a name's UTF-8 bytes, as a signed integer: what
+ * dnsa_name_hash(name) gives in SQL, and what dns_query_blocks.names holds.
+ */
+export function nameHash(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return h | 0;
+}
+
+function nameHashOf(s: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128) return nameHash(ENCODER.encode(s));
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h | 0;
+}
+
+/** One column's elements of the current block, encoded. */
+class Column {
+  buf = new Uint8Array(1 << 16);
+  view = new DataView(this.buf.buffer);
+  pos = 0;
+  /** Non-NULL elements in the block. */
+  values = 0;
+
+  constructor(readonly oid: number) {}
+
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  nul(): void {
+    this.room(4);
+    this.view.setInt32(this.pos, -1);
+    this.pos += 4;
+  }
+
+  text(s: string | null): void {
+    if (s === null) return this.nul();
+    const n = s.length;
+    this.room(4 + n * 3);
+    const buf = this.buf, start = this.pos + 4;
+    let p = start;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 128) buf[p++] = c;
+      else {
+        p += ENCODER.encodeInto(s.slice(i), buf.subarray(p)).written;
+        break;
+      }
+    }
+    this.view.setInt32(this.pos, p - start);
+    this.pos = p;
+    this.values++;
+  }
+
+  bytes(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.room(4 + n);
+    this.view.setInt32(this.pos, n);
+    const buf = this.buf;
+    let p = this.pos + 4;
+    for (let i = start; i < end; i++) buf[p++] = src[i];
+    this.pos = p;
+    this.values++;
+  }
+
+  int4(v: number): void {
+    this.room(8);
+    this.view.setInt32(this.pos, 4);
+    this.view.setInt32(this.pos + 4, v);
+    this.pos += 8;
+    this.values++;
+  }
+
+  int2(v: number | null): void {
+    if (v === null) return this.nul();
+    this.room(6);
+    this.view.setInt32(this.pos, 2);
+    this.view.setInt16(this.pos + 4, v);
+    this.pos += 6;
+    this.values++;
+  }
+
+  bool(b: boolean | null): void {
+    if (b === null) return this.nul();
+    this.room(5);
+    this.view.setInt32(this.pos, 1);
+    this.buf[this.pos + 4] = b ? 1 : 0;
+    this.pos += 5;
+    this.values++;
+  }
+
+  inet(a: Inet | null): void {
+    if (a === null) return this.nul();
+    this.room(24);
+    this.pos = writeInet(this.buf, this.view, this.pos, a);
+    this.values++;
+  }
+
+  clear(): void {
+    this.pos = 0;
+    this.values = 0;
+  }
+}
+
+const UDP = "udp", TCP = "tcp";
+
+/** Query-log rows as block rows of binary COPY data for dns_query_blocks. */
+export class BlockSink {
+  readonly #w = new BinaryCopyWriter();
+  #client = new Inet();
+  #server = new Inet();
+  #ecs = new Inet();
+  #rows = 0;
+  readonly #cols = {
+    client: new Column(OID.inet),
+    port: new Column(OID.int4),
+    domain: new Column(OID.text),
+    apex: new Column(OID.text),
+    qtype: new Column(OID.text),
+    flags: new Column(OID.text),
+    qclass: new Column(OID.text),
+    view: new Column(OID.text),
+    transport: new Column(OID.text),
+    rd: new Column(OID.bool),
+    edns: new Column(OID.int2),
+    dnssecOk: new Column(OID.bool),
+    cd: new Column(OID.bool),
+    ecs: new Column(OID.inet),
+    server: new Column(OID.inet),
+  };
+  /** Each row's queried_at (epoch µs) in the current block. */
+  #us: number[] = [];
+  #day = NaN;
+  #nodeId = 0;
+  /** Distinct clients of the block: IPv4 as a number, others as text of their bytes. */
+  #clients = new Map<number | string, Uint8Array>();
+  #names = new Set<number>();
+
+  /** Query rows added. */
+  get rows(): number {
+    return this.#rows;
+  }
+
+  #begin(day: number, nodeId: number): void {
+    if (this.#us.length > 0 && (day !== this.#day || this.#us.length >= BLOCK_ROWS)) this.#flush();
+    this.#day = day;
+    this.#nodeId = nodeId;
+  }
+
+  #addClient(a: Inet): void {
+    const b = a.bytes;
+    const key = a.family === 2
+      ? ((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3]
+      : String.fromCharCode(...b.subarray(0, 16));
+    if (!this.#clients.has(key)) {
+      const enc = new Uint8Array(24);
+      const end = writeInet(enc, new DataView(enc.buffer), 0, a);
+      this.#clients.set(key, enc.subarray(0, end));
+    }
+  }
+
+  /** Add a parsed query row of day `day`; false (nothing added) for an unusable address. */
+  add(q: QueryLine, x: RowExtras, day: number): boolean {
+    if (!this.#client.parse(q.clientIp, false)) return false;
+    const server = q.serverIp !== null && this.#server.parse(q.serverIp, false);
+    const ecs = q.ecsSubnet !== null && this.#ecs.parse(q.ecsSubnet, true);
+    this.#begin(day, x.nodeId);
+    const c = this.#cols;
+    this.#us.push(x.at * 1000);
+    c.client.inet(this.#client);
+    this.#addClient(this.#client);
+    if (q.clientPort === null) c.port.nul();
+    else c.port.int4(q.clientPort);
+    c.domain.text(x.domain);
+    c.apex.text(x.apex);
+    this.#names.add(nameHashOf(x.apex));
+    c.qtype.text(q.qtype);
+    c.flags.text(q.flags);
+    c.qclass.text(q.qclass);
+    c.view.text(q.view);
+    const known = q.flags !== null;
+    c.transport.text(known ? (q.tcp ? TCP : UDP) : null);
+    c.rd.bool(q.recursionDesired);
+    c.edns.int2(q.ednsVersion);
+    c.dnssecOk.bool(known ? q.dnssecOk : null);
+    c.cd.bool(known ? q.checkingDisabled : null);
+    c.ecs.inet(ecs ? this.#ecs : null);
+    c.server.inet(server ? this.#server : null);
+    this.#rows++;
+    return true;
+  }
+
+  /** Add a row of the fast path (lib/ingest/fast_query.ts) of day `day`. */
+  addFast(r: FastRow, day: number): void {
+    this.#begin(day, r.nodeId);
+    const c = this.#cols;
+    this.#us.push(r.us + PG_EPOCH_US);
+    c.client.inet(r.client);
+    this.#addClient(r.client);
+    c.port.int4(r.port);
+    c.domain.bytes(r.domain, 0, r.domainLen);
+    c.apex.bytes(r.apex, r.apexStart, r.apexEnd);
+    this.#names.add(nameHash(r.apex, r.apexStart, r.apexEnd));
+    c.qtype.bytes(r.src, r.qtype, r.qtypeEnd);
+    c.flags.bytes(r.src, r.flags, r.flagsEnd);
+    c.qclass.bytes(r.src, r.qclass, r.qclassEnd);
+    if (r.view < 0) c.view.nul();
+    else c.view.bytes(r.src, r.view, r.viewEnd);
+    c.transport.text(r.tcp ? TCP : UDP);
+    c.rd.bool(r.rd);
+    c.edns.int2(r.edns < 0 ? null : r.edns);
+    c.dnssecOk.bool(r.dnssecOk);
+    c.cd.bool(r.cd);
+    c.ecs.inet(r.ecs);
+    c.server.inet(r.server);
+    this.#rows++;
+  }
+
+  /** Write the current block as one row. */
+  #flush(): void {
+    const us = this.#us, k = us.length;
+    if (k === 0) return;
+    let lo = us[0], hi = us[0];
+    for (let i = 1; i < k; i++) {
+      const t = us[i];
+      if (t < lo) lo = t;
+      if (t > hi) hi = t;
+    }
+    const w = this.#w;
+    const cols = Object.values(this.#cols);
+    let size = 2 + 8 + 12 + 12 + 8 + 40 + k * 12 + this.#names.size * 8 + 40;
+    for (const v of this.#clients.values()) size += v.length;
+    for (const col of cols) size += 24 + col.pos;
+    w.room(size);
+    w.fields(BLOCK_COLUMNS.length);
+    w.int4(this.#nodeId);
+    w.time(lo);
+    w.time(hi);
+    w.int4(k);
+    // clients inet[]
+    this.#array(OID.inet, this.#clients.size, (buf, p) => {
+      for (const v of this.#clients.values()) {
+        buf.set(v, p);
+        p += v.length;
+      }
+      return p;
+    });
+    w.intArray(23, [...this.#names]);
+    const offsets = new Array<number>(k);
+    for (let i = 0; i < k; i++) offsets[i] = us[i] - lo;
+    w.intArray(20, offsets);
+    for (const col of cols) {
+      if (col.values === 0 && (col === this.#cols.view || col === this.#cols.ecs)) {
+        w.nul();
+        continue;
+      }
+      this.#array(col.oid, k, (buf, p) => {
+        buf.set(col.buf.subarray(0, col.pos), p);
+        return p + col.pos;
+      });
+    }
+    for (const col of cols) col.clear();
+    this.#us = [];
+    this.#clients.clear();
+    this.#names.clear();
+  }
+
+  /** A one-dimensional array field of `k` elements that `fill` writes (room is made). */
+  #array(oid: number, k: number, fill: (buf: Uint8Array, p: number) => number): void {
+    const w = this.#w, v = w.view, at = w.pos;
+    v.setInt32(at + 4, k === 0 ? 0 : 1);
+    v.setInt32(at + 8, 1); // may hold NULLs (the server finds out)
+    v.setInt32(at + 12, oid);
+    let p = at + 16;
+    if (k > 0) {
+      v.setInt32(p, k);
+      v.setInt32(p + 4, 1);
+      p += 8;
+    }
+    p = fill(w.buf, p);
+    v.setInt32(at, p - at - 4);
+    w.pos = p;
+  }
+
+  /** The COPY data: header, block rows, trailer. */
+  blocks(): Uint8Array[] {
+    this.#flush();
+    return this.#w.blocks();
+  }
+
+  /** Hand the COPY blocks back once the COPY has completed (see BinaryCopyWriter.release). */
+  release(): void {
+    this.#w.release();
+  }
+}

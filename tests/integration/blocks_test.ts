@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { BinaryCopyWriter } from "../../lib/db/binary_copy.ts";
+import { copyIn } from "../../lib/db/copy.ts";
+import { Inet } from "../../lib/ingest/address.ts";
+import { nameHash } from "../../lib/ingest/block_sink.ts";
+import { createTestDb } from "./pg.ts";
+
+const FIXTURES = new URL("../fixtures/bind-9.18/", import.meta.url).pathname;
+const QUERIES = join(FIXTURES, "queries.log.gz");
+const ERRORS = join(FIXTURES, "query-errors.log");
+const truth = JSON.parse(await Deno.readTextFile(join(FIXTURES, "ground_truth.json")));
+
+/** Bytes of every table, index and TOAST table of the public schema. */
+async function databaseBytes(sql: Awaited<ReturnType<typeof createTestDb>>["sql"]) {
+  const [r] = await sql`
+    select coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint as b
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'public' and c.relkind in ('r', 'm')`;
+  return Number(r.b);
+}
+
+Deno.test("blocks: the fixture grows the database by at most 80 bytes per query, and the seed's SQL answers as on a plain table", async () => {
+  const db = await createTestDb();
+  try {
+    const migrated = await db.run(["migrate"]);
+    assert.equal(migrated.code, 0, migrated.stderr);
+    await db.sql`vacuum analyze`;
+    const before = await databaseBytes(db.sql);
+    const r = await db.run(["ingest", QUERIES, ERRORS]);
+    assert.equal(r.code, 0, r.stderr);
+    await db.sql`vacuum analyze`;
+    const rows = truth.expected_queries_log_lines;
+    const [{ n, blocks }] = await db.sql`
+      select count(*)::int as n, count(distinct block_id)::int as blocks from dns_queries`;
+    assert.equal(n, rows);
+    assert.ok(blocks < rows / 100, `${blocks} blocks hold the ${rows} queries`);
+    const growth = (await databaseBytes(db.sql)) - before;
+    assert.ok(growth / rows <= 80, `${(growth / rows).toFixed(1)} bytes per query`);
+
+    // The seed's SQL on the view and on a plain table of the same rows.
+    await db.sql`create table plain_queries as select * from dns_queries`;
+    const seedSql = (t: string) =>
+      `select domain, count(*)::int as n from ${t} group by 1 order by 2 desc, 1`;
+    const viaView = await db.sql.unsafe(seedSql("dns_queries"));
+    const viaTable = await db.sql.unsafe(seedSql("plain_queries"));
+    assert.equal(
+      viaView.length,
+      truth.queries_log_derived.distinct_qnames_lowercased_no_trailing_dot,
+    );
+    assert.deepEqual([...viaView], [...viaTable]);
+    const rcodes = (t: string) =>
+      `select coalesce(response_rcode, '-') as k, coalesce(error_reason, '-') as r,
+         coalesce(rcode_source, '-') as s, count(*)::int as n from ${t} group by 1, 2, 3
+       order by 1, 2, 3`;
+    assert.deepEqual([...await db.sql.unsafe(rcodes("dns_queries"))], [
+      ...await db.sql.unsafe(rcodes("plain_queries")),
+    ]);
+    const joined = await db.sql`select count(*)::int as n from dns_query_outcomes`;
+    assert.ok(joined[0].n > 0, "query-errors lines joined to queries in blocks");
+  } finally {
+    await db.drop();
+  }
+});
+
+Deno.test("blocks: every block's names hold the hash of each of its apex domains", async () => {
+  const db = await createTestDb();
+  try {
+    const r = await db.run(["ingest", QUERIES]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const name of ["example.com", "café.example.co.ug", "a\\.b.example.com", ""]) {
+      const [h] = await db.sql`select dnsa_name_hash(${name}) as h`;
+      assert.equal(h.h, nameHash(new TextEncoder().encode(name)), name);
+    }
+    const [missing] = await db.sql`
+      select count(*)::int as n from dns_query_blocks b
+      cross join lateral unnest(b.apex_domain) as d
+      where d is not null and not (b.names @> array[dnsa_name_hash(d)])`;
+    assert.equal(missing.n, 0);
+    const [clients] = await db.sql`
+      select count(*)::int as n from dns_query_blocks b
+      cross join lateral unnest(b.client_ip) as c
+      where not (b.clients @> array[c])`;
+    assert.equal(clients.n, 0);
+  } finally {
+    await db.drop();
+  }
+});
+
+Deno.test("binary COPY arrays: text, integers, booleans and addresses with NULLs round-trip", async () => {
+  const db = await createTestDb();
+  try {
+    await db.sql`create table arrays (t text[], i2 smallint[], i4 integer[], i8 bigint[],
+      b boolean[], a inet[], e text[])`;
+    const v4 = new Inet(), v6 = new Inet();
+    assert.ok(v4.parse("192.0.2.7", false) && v6.parse("2001:db8::1", false));
+    const w = new BinaryCopyWriter({ grow: true });
+    w.fields(7);
+    w.textArray(["a", null, "café", ""]);
+    w.intArray(21, [1, null, -32768]);
+    w.intArray(23, [2147483647, null, 0]);
+    w.intArray(20, [2 ** 53 - 1, null, -5]);
+    w.boolArray([true, null, false]);
+    w.inetArray([v4, null, v6]);
+    w.textArray([]);
+    await db.sql.begin((tx) =>
+      copyIn(tx, "arrays", ["t", "i2", "i4", "i8", "b", "a", "e"], [w.take()])
+    );
+    const [r] = await db.sql`select t::text as t, t[2] is null as null_text, i2::text as i2,
+      i4::text as i4, i8::text as i8, b::text as b, a::text as a, a[2] is null as null_inet,
+      cardinality(e) as e from arrays`;
+    assert.equal(r.t, '{a,NULL,café,""}');
+    assert.equal(r.null_text, true);
+    assert.equal(r.i2, "{1,NULL,-32768}");
+    assert.equal(r.i4, "{2147483647,NULL,0}");
+    assert.equal(r.i8, `{${2 ** 53 - 1},NULL,-5}`);
+    assert.equal(r.b, "{t,NULL,f}");
+    assert.equal(r.a, "{192.0.2.7,NULL,2001:db8::1}");
+    assert.equal(r.null_inet, true);
+    assert.equal(r.e, 0);
+  } finally {
+    await db.drop();
+  }
+});
+
+Deno.test("blocks: blocks of small batches are merged (dnsa_compact_blocks), the queries unchanged", async () => {
+  const db = await createTestDb();
+  try {
+    const r = await db.run(["ingest", "--batch-rows", "1000", QUERIES, ERRORS]);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = async () => [
+      ...await db.sql`
+        select domain, qtype, coalesce(response_rcode, '-') as rcode,
+          coalesce(error_reason, '-') as reason, coalesce(rcode_source, '-') as source,
+          host(client_ip) as ip, client_port as port, queried_at::text as at
+        from dns_queries order by at, ip, port, domain, qtype, rcode, reason, source`,
+    ];
+    const before = await summary();
+    const [small] = await db.sql`select count(*)::int as n from dns_query_blocks where n < 4000`;
+    assert.ok(small.n > 2, `${small.n} blocks not full`);
+    const [{ taken }] = await db.sql`
+      select dnsa_compact_blocks(4000, now() + interval '1 day')::int as taken`;
+    assert.equal(taken, small.n);
+    const [after] = await db.sql`
+      select count(*) filter (where n < 4000)::int as small, coalesce(sum(n), 0)::int as n
+      from dns_query_blocks`;
+    assert.equal(after.n, truth.expected_queries_log_lines);
+    assert.ok(after.small <= 1, `${after.small} blocks not full are left`);
+    assert.deepEqual(await summary(), before);
+  } finally {
+    await db.drop();
+  }
+});

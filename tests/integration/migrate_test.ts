@@ -15,12 +15,15 @@ Deno.test("migrations apply once, concurrently, and are recorded with checksums"
     assert.deepEqual(again.applied, []);
     const [t] = await db.sql`
       select count(*)::int as n from pg_tables
-      where tablename in ('dns_queries', 'dns_nodes', 'dns_query_errors', 'ingest_checkpoints',
+      where tablename in ('dns_query_blocks', 'dns_nodes', 'dns_query_errors', 'ingest_checkpoints',
                           'ingest_rejects')`;
     assert.equal(t.n, 5);
     const [p] = await db.sql`
-      select partstrat from pg_partitioned_table where partrelid = 'dns_queries'::regclass`;
-    assert.equal(p.partstrat, "r");
+      select partstrat from pg_partitioned_table where partrelid = 'dns_query_blocks'::regclass`;
+    assert.equal(p.partstrat, "r", "the blocks are partitioned by day");
+    const [v] = await db.sql`select count(*)::int as n from pg_views
+      where schemaname = 'public' and viewname = 'dns_queries'`;
+    assert.equal(v.n, 1, "dns_queries is the view of the seed's columns");
   } finally {
     await db.drop();
   }

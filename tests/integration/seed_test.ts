@@ -143,7 +143,10 @@ Deno.test({
       assert.deepEqual(nodesAfter.map((r) => ({ ...r })), nodesBefore.map((r) => ({ ...r })));
       const [kindAfter] = await db.sql`select relkind::text as k from pg_class
         where relname = 'dns_queries' and relnamespace = 'public'::regnamespace`;
-      assert.equal(kindAfter.k, "p", "dns_queries is now partitioned by day");
+      assert.equal(kindAfter.k, "v", "dns_queries is now the view over the day-partitioned blocks");
+      const [blocks] = await db.sql`select relkind::text as k from pg_class
+        where relname = 'dns_query_blocks' and relnamespace = 'public'::regnamespace`;
+      assert.equal(blocks.k, "p", "the blocks are partitioned by day");
 
       // The seed's SQL answers the same, right away and after the rollup rebuilt the days.
       assert.deepEqual(plain(await db.sql.unsafe(TOP_DOMAINS(["dns_daily_stats"]))), topBefore);

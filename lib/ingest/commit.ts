@@ -164,10 +164,10 @@ export async function commitBatch(
     try {
       await ensurePartitions(ctx, batch.days, { readWrite });
       const t0 = performance.now();
-      const outcome = await begin(
+      const outcome = await beginWatched(
         ctx.sql,
         readWrite,
-        (tx) => writeBatch(tx, ctx, batch, { after: options.after, settle, moved }),
+        (tx, gone) => writeBatch(tx, ctx, batch, { after: options.after, settle, moved, gone }),
       );
       ctx.onCommit?.({ seconds: (performance.now() - t0) / 1000, rows: batch.counts.rows });
       ctx.faults?.resume();
@@ -203,11 +203,45 @@ export function begin<T>(sql: Sql, readWrite: boolean | undefined, fn: (tx: Tx) 
   return (readWrite ? sql.begin("read write", fn) : sql.begin(fn)) as Promise<T>;
 }
 
+/**
+ * {@linkcode begin}, telling `fn` whether postgres.js has given the transaction up. When the
+ * connection closes, `sql.begin` rejects at once but the callback runs on, and what it issues
+ * next, its final ROLLBACK or COMMIT included, goes to the session that connection object
+ * opens next: possibly another batch's transaction, which a stray COMMIT or ROLLBACK would
+ * end half-way (rows stored twice, or a checkpoint without its rows). A callback that waited
+ * for something else than the database (the batch before it) must therefore look at
+ * `gone()` before its next statement, and if so issue nothing more, ever.
+ */
+function beginWatched<T>(
+  sql: Sql,
+  readWrite: boolean | undefined,
+  fn: (tx: Tx, gone: () => boolean) => Promise<T>,
+): Promise<T> {
+  let settled = false;
+  const p = begin(sql, readWrite, (tx) => fn(tx, () => settled));
+  p.then(() => settled = true, () => settled = true);
+  return p;
+}
+
+/**
+ * The end of a transaction callback whose transaction is gone (see
+ * {@linkcode beginWatched}): it never settles, so postgres.js sends neither COMMIT nor
+ * ROLLBACK for it; nothing refers to it, and it is collected with the callback.
+ */
+function abandoned(): Promise<never> {
+  return new Promise<never>(() => {});
+}
+
 async function writeBatch(
   tx: Tx,
   ctx: WriterContext,
   batch: BatchData,
-  step: { after: Promise<unknown> | undefined; settle: SettleStep; moved: { shift: number } },
+  step: {
+    after: Promise<unknown> | undefined;
+    settle: SettleStep;
+    moved: { shift: number };
+    gone: () => boolean;
+  },
 ): Promise<CommitOutcome> {
   const src = batch.source;
   // A file's batch need not wait for its WAL to reach the disk: if the server crashes
@@ -226,7 +260,11 @@ async function writeBatch(
       await copyIn(tx, target, batch.rowColumns ?? COPY_COLUMNS, rows.blocks);
     } else await insertRowsUnnest(tx, rows.columns);
   }
-  if (step.after) await step.after.catch(() => {});
+  if (step.after) {
+    await step.after.catch(() => {});
+    // The connection may have closed meanwhile; the commit is retried on another one.
+    if (step.gone()) return await abandoned();
+  }
   await tx`select pg_advisory_xact_lock(${NODE_WRITE_LOCK}, ${ctx.nodeId})`;
   const current = await lockCheckpoint(tx, { nodeId: ctx.nodeId, fingerprint: src.fingerprint });
   if (current >= batch.endOffset && batch.endOffset > src.startOffset) {

@@ -206,11 +206,15 @@ export function begin<T>(sql: Sql, readWrite: boolean | undefined, fn: (tx: Tx) 
 /**
  * {@linkcode begin}, telling `fn` whether postgres.js has given the transaction up. When the
  * connection closes, `sql.begin` rejects at once but the callback runs on, and what it issues
- * next, its final ROLLBACK or COMMIT included, goes to the session that connection object
- * opens next: possibly another batch's transaction, which a stray COMMIT or ROLLBACK would
- * end half-way (rows stored twice, or a checkpoint without its rows). A callback that waited
- * for something else than the database (the batch before it) must therefore look at
- * `gone()` before its next statement, and if so issue nothing more, ever.
+ * next, its final ROLLBACK or COMMIT included, is written to that connection object: while it
+ * is closed, the write leaves the object unable to send its next start-up message (every
+ * later connect on it times out); once it is open again, the statements land in its next
+ * session, possibly another batch's transaction, which a stray COMMIT or ROLLBACK ends
+ * half-way (rows stored twice, or a checkpoint without its rows). So a callback that waited
+ * for something else than the database (the batch before it) looks at `gone()` before its
+ * next statement, and a callback whose connection is gone never ends: postgres.js then sends
+ * neither ROLLBACK nor COMMIT for it. `sql.begin` rejects with the lost connection all the
+ * same, and the batch is retried on another connection.
  */
 function beginWatched<T>(
   sql: Sql,
@@ -218,7 +222,15 @@ function beginWatched<T>(
   fn: (tx: Tx, gone: () => boolean) => Promise<T>,
 ): Promise<T> {
   let settled = false;
-  const p = begin(sql, readWrite, (tx) => fn(tx, () => settled));
+  const gone = () => settled;
+  const p = begin(sql, readWrite, (tx) =>
+    fn(tx, gone).then(
+      (value) => settled ? abandoned() : value,
+      (error) => {
+        if (settled || classifyFault(error).reason === "connection_lost") return abandoned();
+        throw error;
+      },
+    ));
   p.then(() => settled = true, () => settled = true);
   return p;
 }

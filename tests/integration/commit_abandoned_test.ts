@@ -106,3 +106,58 @@ Deno.test("a commit abandoned on a closed connection sends nothing into the next
     unguard();
   }
 });
+
+Deno.test("a commit whose connection closes during a statement leaves the connection usable", async () => {
+  const unguard = guardCopyWriteRace(() => {});
+  const db = await createTestDb();
+  const u = new URL(db.url);
+  const proxy = startProxy({ hostname: u.hostname, port: Number(u.port || 5432) });
+  const sql = postgres(viaProxy(db.url, proxy), {
+    max: 1,
+    connect_timeout: 5,
+    onnotice: () => {},
+  });
+  try {
+    await migrate(db.sql);
+    const nodeId = await nodeIdOf(db.sql, "test");
+    await db.sql`select dnsa_ensure_day_partition('2026-11-25', 'UTC')`;
+    const ctx: WriterContext = {
+      sql,
+      nodeId,
+      tz: "UTC",
+      knownDays: new Set([Math.floor(Date.UTC(2026, 10, 25) / 86_400_000)]),
+      retryForMs: 0, // one attempt: a failure is the test's
+    };
+    // The node's write lock held elsewhere: batch a's transaction waits for it on the server.
+    const holder = await db.sql.reserve();
+    await holder`begin`;
+    await holder`select pg_advisory_xact_lock(424312, ${nodeId})`;
+    const first = commitBatch(ctx, batchOf("fa", 3));
+    first.catch(() => {});
+    const until = Date.now() + 30_000;
+    for (;;) {
+      const [w] = await db.sql<{ n: number }[]>`
+        select count(*)::int as n from pg_stat_activity
+        where wait_event_type = 'Lock' and query like '%pg_advisory_xact_lock%'`;
+      if (w.n > 0) break;
+      assert.ok(Date.now() < until, "batch a never waited for the lock");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    proxy.cut();
+    await assert.rejects(first);
+    proxy.restore();
+    await holder`rollback`;
+    holder.release();
+    // The same connection object takes the next batch at once: nothing stale was written to
+    // it while it was closed (its start-up message would never go out, and connect time out).
+    assert.equal(await commitBatch(ctx, batchOf("fb", 2)), "committed");
+    assert.equal(await commitBatch(ctx, batchOf("fa", 3)), "committed");
+    const [{ n }] = await db.sql<{ n: number }[]>`select count(*)::int as n from dns_queries`;
+    assert.equal(n, 5);
+  } finally {
+    await sql.end({ timeout: 5 });
+    proxy.close();
+    await db.drop();
+    unguard();
+  }
+});

@@ -128,7 +128,7 @@ export class EdgeStore implements BatchStore {
         s.bytes += data.length;
         return "committed";
       } catch (error) {
-        if (signal?.aborted) throw error;
+        if (signal?.aborted) throw stopped(error);
         // Whatever failed, the message may be in the stream: the same bytes go again under
         // the same id (the stream drops a copy). Reading the file again instead would publish
         // a batch of other bounds that overlaps this one, which no consumer could store.
@@ -145,7 +145,7 @@ export class EdgeStore implements BatchStore {
           },
         );
         await sleep(delayMs, signal);
-        if (signal?.aborted) throw error;
+        if (signal?.aborted) throw stopped(error);
       }
     }
   }
@@ -167,4 +167,13 @@ export async function recoverLastPublished(
   if (local >= last.endOffset || local !== last.startOffset) return null;
   await checkpoints.put(last.fingerprint, { offset: last.endOffset, path: "(from the bus)" });
   return { fingerprint: last.fingerprint, offset: last.endOffset };
+}
+
+/** The error a publish ends with when the edge stops: what was not acknowledged is read again. */
+function stopped(error: unknown): BusUnavailableError {
+  if (error instanceof BusUnavailableError) return error;
+  return new BusUnavailableError(
+    `stopped before the bus took the batch: ${error instanceof Error ? error.message : error}`,
+    { cause: error },
+  );
 }

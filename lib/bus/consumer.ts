@@ -2,7 +2,8 @@
  * The central side of the bus: take batches from the durable consumer and store each one
  * through the same commit as `ingest` (lib/ingest/commit.ts) — rows, query-errors lines,
  * rejects, the settle step, the node's checkpoint of that file — in one transaction that
- * also records the message id in `dns_bus_applied`; acknowledge after the commit.
+ * also records the message id in `dns_bus_applied`; acknowledge once the commit is on disk
+ * (one flush for many batches, {@linkcode durabilityBarrier}).
  *
  * Exactly once, however often a message comes: a message whose id is recorded is skipped
  * (acknowledged without writing), and so is a batch the file's checkpoint already covers.
@@ -96,6 +97,7 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
   const knownDays = new Set<number>();
   /** The partition holding each known day (commit.ts), shared like `knownDays`. */
   const dayTables = new Map<number, string | null>();
+  const durable = durabilityBarrier(sql);
   /** The last commit started per file in this process: the next one's checkpoint waits for it. */
   const chains = new Map<string, Promise<unknown>>();
   const running = new Set<Promise<void>>();
@@ -129,6 +131,7 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
       const [seen] = await sql.unsafe(appliedCheck, [d.id]);
       if (seen) {
         stats.skipped++;
+        await durable(); // the commit seen may not be on disk yet
         await d.ack();
         return;
       }
@@ -173,10 +176,12 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
         stats.lastAppliedAt = Date.now();
       } else stats.skipped++;
       turn.done();
+      // Acknowledged once on disk: a message given up is not delivered again.
+      await durable();
       await d.ack();
     } catch (error) {
       turn.done();
-      await handleFailure(d, error, { sql, log, stats, nodes });
+      await handleFailure(d, error, { sql, log, stats, nodes, durable });
     } finally {
       turn.done(); // also when skipped: the next batch of the file may go
       clearInterval(keepAlive);
@@ -306,29 +311,62 @@ function stallWatch(ms: number) {
   };
 }
 
-/**
- * The source's settle step, after recording the message id in the same transaction. The
- * message is acknowledged once the commit returns and is not delivered again, so, as for a
- * socket's batch (lib/ingest/commit.ts), the commit waits until it is on disk.
- */
+/** The source's settle step, after recording the message id in the same transaction. */
 function recordingApplied(settle: SettleStep, msgId: string): SettleStep {
   return async (tx, batch, nodeId) => {
-    await tx`set local synchronous_commit = on`;
     await tx.unsafe(appliedInsert, [msgId, nodeId]);
     return await settle(tx, batch, nodeId);
+  };
+}
+
+/**
+ * A batch commits without waiting for its WAL to reach the disk (as `ingest` commits), but
+ * its message is acknowledged only once it is there: a message acknowledged is never
+ * delivered again, and a server crash loses commits not yet on disk. The returned function
+ * resolves once everything committed before it was called is on disk: one small transaction
+ * with synchronous commit, whose commit record follows those commits in the WAL, is flushed
+ * with them. Callers that come while one runs share the next: one flush for many batches
+ * instead of one per batch (the batches of a file no longer wait for each other's flush).
+ */
+export function durabilityBarrier(sql: Sql): () => Promise<void> {
+  let next: Promise<void> | null = null;
+  let running: Promise<void> = Promise.resolve();
+  return () => {
+    if (next) return next;
+    const flush = running.then(async () => {
+      next = null; // later callers committed after this flush began: they need the next one
+      await sql.begin(async (tx) => {
+        await tx`set local synchronous_commit = on`;
+        await tx`select txid_current()`; // an id, so the commit writes (and flushes) a record
+      });
+    });
+    next = flush;
+    running = flush.catch(() => {});
+    return flush;
   };
 }
 
 async function handleFailure(
   d: Delivery,
   error: unknown,
-  ctx: { sql: Sql; log: Logger; stats: ConsumeStats; nodes: Map<string, number> },
+  ctx: {
+    sql: Sql;
+    log: Logger;
+    stats: ConsumeStats;
+    nodes: Map<string, number>;
+    durable: () => Promise<void>;
+  },
 ): Promise<void> {
   const { log, stats } = ctx;
   // Another consumer stored this very message meanwhile (it was delivered twice).
   if ((error as { code?: string })?.code === "23505") {
     stats.skipped++;
-    await d.ack().catch(() => {});
+    try {
+      await ctx.durable();
+      await d.ack();
+    } catch {
+      d.nak(1000); // comes again, and is skipped once that commit is known to be on disk
+    }
     return;
   }
   if (error instanceof CheckpointConflictError) {

@@ -1,9 +1,8 @@
 /**
  * `deno task bench:bus [--lines N] [--batch-rows N] [--runs N]`: rows per second from query-log
  * lines at an edge (`ingest` with DNSA_BUS and no database) to rows committed centrally by
- * `consume`,
- * with one and with two consumers, beside a direct `ingest` of the same file into the same
- * database, all in one run. nats-server -js is started on loopback with a temporary store;
+ * `consume`, with one and with two consumers, beside a direct `ingest` of the same file into
+ * the same database, all in one run. nats-server -js is started on loopback with a temporary store;
  * PostgreSQL is DNSA_TEST_DATABASE_URL's server (a fresh database, dropped at the end).
  * The time of a bus run is from the edge's start to the last row committed (polled every
  * 100 ms), the consumers already running. `--runs` rounds (default 3) of the three take

@@ -1,10 +1,12 @@
 /**
  * The bus on NATS JetStream (npm `nats` v2): one stream (`DNSA_BUS_STREAM`, subjects
- * `<stream>.<node>`), de-duplication by the `Nats-Msg-Id` header within the stream's duplicate
+ * `<stream>.>`), de-duplication by the `Nats-Msg-Id` header within the stream's duplicate
  * window, and one durable pull consumer shared by every `consume` process (explicit acks;
- * what is not acknowledged within the ack wait is delivered again). A batch larger than the
- * server's max_payload is published in parts: the leading parts as messages of their own, the
- * last under the batch's id with the others' stream positions, from which `fetch` reads them.
+ * what is not acknowledged within the ack wait is delivered again). A batch is a message on
+ * `<stream>.b.<node>`. One larger than the server's max_payload is published in parts: the
+ * leading parts as messages of their own on `<stream>.p.<node>`, the last on the batch's
+ * subject under its id with the others' stream positions, from which `fetch` reads them (the
+ * consumer takes `<stream>.b.>` only, so a part travels to a consumer once).
  *
  * @example
  * ```ts
@@ -107,8 +109,13 @@ class NatsBus implements Bus {
     this.#stream = stream;
   }
 
+  /** The subject of `node`'s batches; its leading parts go to {@linkcode #partSubject}. */
   #subject(node: string): string {
-    return `${this.#stream}.${node}`;
+    return `${this.#stream}.b.${node}`;
+  }
+
+  #partSubject(node: string): string {
+    return `${this.#stream}.p.${node}`;
   }
 
   async publish(
@@ -135,7 +142,8 @@ class NatsBus implements Bus {
           const ph = headers();
           ph.set(H_NODE, b.node);
           ph.set(H_PART, `${i + 1}/${parts}`);
-          const ack = await this.#js.publish(subject, data.subarray(i * room, (i + 1) * room), {
+          const part = data.subarray(i * room, (i + 1) * room);
+          const ack = await this.#js.publish(this.#partSubject(b.node), part, {
             // The digest: a batch encoded differently on a re-read never takes these parts.
             msgID: `${options.msgId}#${digest}:${i + 1}/${parts}`,
             headers: ph,
@@ -266,6 +274,7 @@ class NatsBus implements Bus {
       if (!consumer) {
         await this.#jsm.consumers.add(this.#stream, {
           durable_name: CONSUMER_NAME,
+          filter_subject: `${this.#stream}.b.>`,
           ack_policy: AckPolicy.Explicit,
           deliver_policy: DeliverPolicy.All,
           ack_wait: nanos(ACK_WAIT_MS),

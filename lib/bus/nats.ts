@@ -137,20 +137,22 @@ class NatsBus implements Bus {
       const parts = Math.ceil(data.length / room);
       if (parts > 1) {
         const digest = createHash("sha256").update(data).digest("hex").slice(0, 16);
-        const seqs: number[] = [];
-        for (let i = 0; i < parts - 1; i++) {
-          const ph = headers();
-          ph.set(H_NODE, b.node);
-          ph.set(H_PART, `${i + 1}/${parts}`);
-          const part = data.subarray(i * room, (i + 1) * room);
-          const ack = await this.#js.publish(this.#partSubject(b.node), part, {
-            // The digest: a batch encoded differently on a re-read never takes these parts.
-            msgID: `${options.msgId}#${digest}:${i + 1}/${parts}`,
-            headers: ph,
-            timeout: 10_000,
-          });
-          seqs.push(ack.seq);
-        }
+        // The parts go out together (each acknowledged on its own), the batch after them all.
+        const seqs = await Promise.all(
+          Array.from({ length: parts - 1 }, async (_, i) => {
+            const ph = headers();
+            ph.set(H_NODE, b.node);
+            ph.set(H_PART, `${i + 1}/${parts}`);
+            const part = data.subarray(i * room, (i + 1) * room);
+            const ack = await this.#js.publish(this.#partSubject(b.node), part, {
+              // The digest: a batch encoded differently on a re-read never takes these parts.
+              msgID: `${options.msgId}#${digest}:${i + 1}/${parts}`,
+              headers: ph,
+              timeout: 10_000,
+            });
+            return ack.seq;
+          }),
+        );
         h.set(H_PARTS, seqs.join(","));
         data = data.subarray((parts - 1) * room);
       }

@@ -64,6 +64,29 @@ export async function connectBusWithRetry(
   }
 }
 
+/**
+ * Create the stream and consumer where missing, retrying (with a warning) while the bus does
+ * not answer (a nats-server starting, JetStream not ready yet); false if `signal` aborted first.
+ */
+export async function setupBusWithRetry(
+  bus: Bus,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<boolean> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      await bus.setup();
+      return true;
+    } catch (error) {
+      if (!(error instanceof BusUnavailableError) || signal.aborted) throw error;
+      const delayMs = backoffMs(attempt);
+      log.warn("bus unavailable at start, waiting", { error: error.message, retry_in_ms: delayMs });
+      await sleep(delayMs, signal);
+      if (signal.aborted) return false;
+    }
+  }
+}
+
 /** An open edge: a job context without a database, and where its batches go instead. */
 export interface Edge {
   /** The context sources read with: `sql` is no database, `copy` makes binary COPY rows. */

@@ -227,12 +227,18 @@ function beginWatched<T>(
     fn(tx, gone).then(
       (value) => settled ? abandoned() : value,
       (error) => {
-        if (settled || classifyFault(error).reason === "connection_lost") return abandoned();
+        if (settled || connectionEnded(error)) return abandoned();
         throw error;
       },
     ));
   p.then(() => settled = true, () => settled = true);
   return p;
+}
+
+/** `error` ends the connection it came on: lost, or its server session terminated. */
+function connectionEnded(error: unknown): boolean {
+  const fault = classifyFault(error);
+  return fault.reason === "connection_lost" || fault.code === "57P01" || fault.code === "57P02";
 }
 
 /**

@@ -136,6 +136,12 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
         return;
       }
       const nodeId = await nodeIdFor(msg.node);
+      // The batch before it is neither stored nor being stored in this process: give this one
+      // back at once rather than send its rows and hold a slot while that one waits for a
+      // slot (after an outage, a whole backlog arrives out of order).
+      if (!turn.after && (await storedTo(sql, nodeId, msg)) < msg.source.startOffset) {
+        throw new CheckpointConflictError("the batch before it is not stored yet");
+      }
       const batch = toCommitBatch(msg, { nodeId, clock });
       const writer: WriterContext = {
         sql,
@@ -284,6 +290,11 @@ async function awaitPredecessor(
   }
 }
 
+/** Where the file of `msg` is stored to (0 when never). */
+async function storedTo(sql: Sql, nodeId: number, msg: BusBatch): Promise<number> {
+  return (await peekCheckpoint(sql, { nodeId, fingerprint: msg.source.fingerprint })) ?? 0;
+}
+
 /** A commit that neither finished nor retried within `ms`; thrown by `stalled`. */
 export class CommitStalledError extends Error {
   override name = "CommitStalledError";
@@ -373,7 +384,7 @@ async function handleFailure(
     stats.deferred++;
     // The batch before it in its file is not stored yet: another consumer has it, or it
     // waits for redelivery. Give this one back for a moment.
-    const delayMs = d.redeliveries < 20 ? 100 : 2000;
+    const delayMs = Math.min(2000, 100 * 2 ** Math.floor(d.redeliveries / 10));
     if (d.redeliveries >= 30 && d.redeliveries % 10 === 0) {
       const detail = await describeGap(ctx.sql, d, ctx.nodes).catch(() => null);
       log.warn("bus batch still waiting for the batch before it", {

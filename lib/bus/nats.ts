@@ -19,7 +19,6 @@
 import {
   AckPolicy,
   connect,
-  type Consumer,
   credsAuthenticator,
   DeliverPolicy,
   DiscardPolicy,
@@ -97,8 +96,6 @@ class NatsBus implements Bus {
   #jsm: JetStreamManager;
   #js: JetStreamClient;
   #stream: string;
-  /** The durable consumer's handle, looked up once (again after a failed fetch). */
-  #consumer: Promise<Consumer> | null = null;
   /** Whether parts can be read raw (the stream allows direct gets); null until tried. */
   #direct: boolean | null = null;
 
@@ -184,8 +181,7 @@ class NatsBus implements Bus {
   ): Promise<number> {
     let n = 0;
     try {
-      this.#consumer ??= this.#js.consumers.get(this.#stream, CONSUMER_NAME);
-      const consumer = await this.#consumer;
+      const consumer = await this.#js.consumers.get(this.#stream, CONSUMER_NAME);
       const iter = await consumer.fetch({
         max_messages: options.max,
         expires: options.expiresMs,
@@ -199,7 +195,6 @@ class NatsBus implements Bus {
         }
       }
     } catch (error) {
-      this.#consumer = null;
       if (n > 0) return n;
       throw asBusError(error, "fetch");
     }

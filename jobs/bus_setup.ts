@@ -33,7 +33,7 @@ The same with the nats CLI:
     --dupe-window 1h --max-msgs -1 --max-msgs-per-subject -1 --max-msg-size -1 \\
     --allow-direct
   nats consumer add dns-analytics dns-analytics-consume --pull --ack explicit \\
-    --filter 'dns-analytics.b.>' --deliver all --wait 60s --max-pending 256 \\
+    --filter 'dns-analytics.b.>' --deliver all --wait 30s --max-pending 256 \\
     --max-deliver -1 --replay instant
 
 Example:

@@ -76,7 +76,7 @@ const STREAM_WAIT_MS = 2000;
  * back for another try rather than hold its file's later batches forever.
  */
 const STALL_MS = 60_000;
-const WORKING_EVERY_MS = 15_000;
+const WORKING_EVERY_MS = 10_000;
 
 /** Store what the bus delivers until `options.signal` aborts. */
 export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<ConsumeStats> {
@@ -384,7 +384,7 @@ async function handleFailure(
     stats.deferred++;
     // The batch before it in its file is not stored yet: another consumer has it, or it
     // waits for redelivery. Give this one back for a moment.
-    const delayMs = Math.min(2000, 100 * 2 ** Math.floor(d.redeliveries / 10));
+    const delayMs = Math.min(500, 100 * 2 ** Math.floor(d.redeliveries / 10));
     if (d.redeliveries >= 30 && d.redeliveries % 10 === 0) {
       const detail = await describeGap(ctx.sql, d, ctx.nodes).catch(() => null);
       log.warn("bus batch still waiting for the batch before it", {
@@ -412,12 +412,15 @@ async function handleFailure(
   }
   const transient = isTransientDbError(error) || error instanceof BusUnavailableError ||
     error instanceof CommitStalledError;
-  log.error("bus batch not stored, given back", {
+  const fields = {
     job: "consume",
     msg_id: d.id,
     deliveries: d.redeliveries + 1,
     error: error instanceof Error ? error.message : String(error),
-  });
+  };
+  // The database away before the commit began (a look-up): as the commit's own retries say.
+  if (isTransientDbError(error)) log.warn("database unavailable, batch given back", fields);
+  else log.error("bus batch not stored, given back", fields);
   d.nak(transient ? 1000 : backoffMs(d.redeliveries + 1));
 }
 

@@ -58,7 +58,7 @@ const H_PARTS = "Dnsa-Parts";
 const HEADER_ROOM = 16 * 1024;
 
 /** How long a delivered message may stay unacknowledged before it is delivered again. */
-const ACK_WAIT_MS = 60_000;
+const ACK_WAIT_MS = 30_000;
 
 /** Connect to the bus of `config`; throws BusUnavailableError when no server answers. */
 export async function connectNats(

@@ -136,10 +136,11 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
         return;
       }
       const nodeId = await nodeIdFor(msg.node);
-      // The batch before it is neither stored nor being stored in this process: give this one
-      // back at once rather than send its rows and hold a slot while that one waits for a
-      // slot (after an outage, a whole backlog arrives out of order).
-      if (!turn.after && (await storedTo(sql, nodeId, msg)) < msg.source.startOffset) {
+      // The batch before it is not being stored in this process: wait a moment for another
+      // consumer to store it, then give this one back rather than send its rows and hold a
+      // slot while that one may be waiting for a slot (after an outage, a whole backlog
+      // arrives out of order).
+      if (!turn.after && !(await awaitPredecessor(sql, nodeId, msg, signal, 500))) {
         throw new CheckpointConflictError("the batch before it is not stored yet");
       }
       const batch = toCommitBatch(msg, { nodeId, clock });
@@ -269,30 +270,26 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
 }
 
 /**
- * Wait (at most 2 s: a commit in progress elsewhere ends sooner) until the file's checkpoint
- * reaches the batch's start; false if not. A predecessor that is not being stored anywhere
- * (it waits for redelivery) must not hold this batch's slot for long: the process would fetch
- * nothing else, that predecessor included.
+ * Wait (at most `boundMs`, 2 s by default: a commit in progress elsewhere ends sooner) until
+ * the file's checkpoint reaches the batch's start; false if not. A predecessor that is not
+ * being stored anywhere (it waits for redelivery) must not hold this batch's slot for long:
+ * the process would fetch nothing else, that predecessor included.
  */
 async function awaitPredecessor(
   sql: Sql,
   nodeId: number,
   msg: BusBatch,
   signal: AbortSignal,
+  boundMs = 2000,
 ): Promise<boolean> {
   const key = { nodeId, fingerprint: msg.source.fingerprint };
-  const until = Date.now() + 2000;
+  const until = Date.now() + boundMs;
   for (let wait = 5;; wait = Math.min(50, wait * 2)) {
     const stored = (await peekCheckpoint(sql, key)) ?? 0;
     if (stored >= msg.source.startOffset) return true;
     if (Date.now() > until || signal.aborted) return false;
     await sleep(wait, signal);
   }
-}
-
-/** Where the file of `msg` is stored to (0 when never). */
-async function storedTo(sql: Sql, nodeId: number, msg: BusBatch): Promise<number> {
-  return (await peekCheckpoint(sql, { nodeId, fingerprint: msg.source.fingerprint })) ?? 0;
 }
 
 /** A commit that neither finished nor retried within `ms`; thrown by `stalled`. */

@@ -10,7 +10,8 @@ import { connectNats } from "../lib/bus/nats.ts";
 import type { StreamLimits } from "../lib/bus/bus.ts";
 
 const HELP = `Creates, on the NATS JetStream server of DNSA_BUS, the stream DNSA_BUS_STREAM
-(default dns-analytics; subjects <stream>.<node>, file storage, oldest messages
+(default dns-analytics; subjects <stream>.b.<node> for batches and <stream>.p.<node>
+for parts of large ones, file storage, oldest messages
 discarded at the limits) and the durable consumer dns-analytics-consume that
 every 'consume' shares, where they are missing; with options it changes the
 stream's limits. Prints the stream and consumer state as JSON. Edges and
@@ -29,9 +30,11 @@ Options (durations: 90s, 30m, 12h, 7d; sizes: 500M, 20G, 1T):
 The same with the nats CLI:
   nats stream add dns-analytics --subjects 'dns-analytics.>' --storage file \\
     --retention limits --discard old --max-age 7d --max-bytes -1 --replicas 1 \\
-    --dupe-window 1h --max-msgs -1 --max-msgs-per-subject -1 --max-msg-size -1
+    --dupe-window 1h --max-msgs -1 --max-msgs-per-subject -1 --max-msg-size -1 \\
+    --allow-direct
   nats consumer add dns-analytics dns-analytics-consume --pull --ack explicit \\
-    --deliver all --wait 60s --max-pending 256 --max-deliver -1 --replay instant
+    --filter 'dns-analytics.b.>' --deliver all --wait 30s --max-pending 256 \\
+    --max-deliver -1 --replay instant
 
 Example:
   DNSA_BUS=nats://bus1:4222 dns-analytics bus-setup --max-age 14d --replicas 3`;

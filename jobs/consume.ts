@@ -12,7 +12,7 @@ import { ConfigError } from "../lib/config.ts";
 import type { JobContext } from "../lib/context.ts";
 import { guardCopyWriteRace } from "../lib/db/connect.ts";
 import { consumeBus, type ConsumeStats } from "../lib/bus/consumer.ts";
-import { connectBusWithRetry } from "../lib/bus/edge.ts";
+import { connectBusWithRetry, setupBusWithRetry } from "../lib/bus/edge.ts";
 import type { Bus } from "../lib/bus/bus.ts";
 import { busStatusFamilies, consumeFamilies } from "../lib/bus/metrics.ts";
 import { formatExposition } from "../lib/metrics.ts";
@@ -72,7 +72,7 @@ export async function consume(
   }, 60_000);
   let http: Deno.HttpServer | null = null;
   try {
-    await bus.setup();
+    await setupBusWithRetry(bus, log, signal);
     await scheduler?.start();
     http = opts.metrics ? serveMetrics(opts.metrics, bus, () => latest, stopHttp.signal) : null;
     log.info("consume started", { job: "consume", stream: config.bus.stream });

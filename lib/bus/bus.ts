@@ -93,7 +93,7 @@ export class BusUnavailableError extends Error {
   override name = "BusUnavailableError";
 }
 
-/** Defaults of the stream: see `bus-setup --help` and README.bus-draft.md. */
+/** Defaults of the stream: see `bus-setup --help` and lib/bus/README.md. */
 export const DEFAULT_LIMITS: StreamLimits = {
   maxAgeMs: 7 * 86_400_000,
   maxBytes: -1,

@@ -2,7 +2,8 @@
  * The central side of the bus: take batches from the durable consumer and store each one
  * through the same commit as `ingest` (lib/ingest/commit.ts) — rows, query-errors lines,
  * rejects, the settle step, the node's checkpoint of that file — in one transaction that
- * also records the message id in `dns_bus_applied`; acknowledge after the commit.
+ * also records the message id in `dns_bus_applied`; acknowledge once the commit is on disk
+ * (one flush for many batches, {@linkcode durabilityBarrier}).
  *
  * Exactly once, however often a message comes: a message whose id is recorded is skipped
  * (acknowledged without writing), and so is a batch the file's checkpoint already covers.
@@ -75,7 +76,7 @@ const STREAM_WAIT_MS = 2000;
  * back for another try rather than hold its file's later batches forever.
  */
 const STALL_MS = 60_000;
-const WORKING_EVERY_MS = 15_000;
+const WORKING_EVERY_MS = 10_000;
 
 /** Store what the bus delivers until `options.signal` aborts. */
 export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<ConsumeStats> {
@@ -96,6 +97,7 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
   const knownDays = new Set<number>();
   /** The partition holding each known day (commit.ts), shared like `knownDays`. */
   const dayTables = new Map<number, string | null>();
+  const durable = durabilityBarrier(sql);
   /** The last commit started per file in this process: the next one's checkpoint waits for it. */
   const chains = new Map<string, Promise<unknown>>();
   const running = new Set<Promise<void>>();
@@ -129,10 +131,18 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
       const [seen] = await sql.unsafe(appliedCheck, [d.id]);
       if (seen) {
         stats.skipped++;
+        await durable(); // the commit seen may not be on disk yet
         await d.ack();
         return;
       }
       const nodeId = await nodeIdFor(msg.node);
+      // The batch before it is not being stored in this process: wait a moment for another
+      // consumer to store it, then give this one back rather than send its rows and hold a
+      // slot while that one may be waiting for a slot (after an outage, a whole backlog
+      // arrives out of order).
+      if (!turn.after && !(await awaitPredecessor(sql, nodeId, msg, signal, 500))) {
+        throw new CheckpointConflictError("the batch before it is not stored yet");
+      }
       const batch = toCommitBatch(msg, { nodeId, clock });
       const writer: WriterContext = {
         sql,
@@ -173,10 +183,12 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
         stats.lastAppliedAt = Date.now();
       } else stats.skipped++;
       turn.done();
+      // Acknowledged once on disk: a message given up is not delivered again.
+      await durable();
       await d.ack();
     } catch (error) {
       turn.done();
-      await handleFailure(d, error, { sql, log, stats, nodes });
+      await handleFailure(d, error, { sql, log, stats, nodes, durable });
     } finally {
       turn.done(); // also when skipped: the next batch of the file may go
       clearInterval(keepAlive);
@@ -258,19 +270,20 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
 }
 
 /**
- * Wait (at most 2 s: a commit in progress elsewhere ends sooner) until the file's checkpoint
- * reaches the batch's start; false if not. A predecessor that is not being stored anywhere
- * (it waits for redelivery) must not hold this batch's slot for long: the process would fetch
- * nothing else, that predecessor included.
+ * Wait (at most `boundMs`, 2 s by default: a commit in progress elsewhere ends sooner) until
+ * the file's checkpoint reaches the batch's start; false if not. A predecessor that is not
+ * being stored anywhere (it waits for redelivery) must not hold this batch's slot for long:
+ * the process would fetch nothing else, that predecessor included.
  */
 async function awaitPredecessor(
   sql: Sql,
   nodeId: number,
   msg: BusBatch,
   signal: AbortSignal,
+  boundMs = 2000,
 ): Promise<boolean> {
   const key = { nodeId, fingerprint: msg.source.fingerprint };
-  const until = Date.now() + 2000;
+  const until = Date.now() + boundMs;
   for (let wait = 5;; wait = Math.min(50, wait * 2)) {
     const stored = (await peekCheckpoint(sql, key)) ?? 0;
     if (stored >= msg.source.startOffset) return true;
@@ -306,36 +319,69 @@ function stallWatch(ms: number) {
   };
 }
 
-/**
- * The source's settle step, after recording the message id in the same transaction. The
- * message is acknowledged once the commit returns and is not delivered again, so, as for a
- * socket's batch (lib/ingest/commit.ts), the commit waits until it is on disk.
- */
+/** The source's settle step, after recording the message id in the same transaction. */
 function recordingApplied(settle: SettleStep, msgId: string): SettleStep {
   return async (tx, batch, nodeId) => {
-    await tx`set local synchronous_commit = on`;
     await tx.unsafe(appliedInsert, [msgId, nodeId]);
     return await settle(tx, batch, nodeId);
+  };
+}
+
+/**
+ * A batch commits without waiting for its WAL to reach the disk (as `ingest` commits), but
+ * its message is acknowledged only once it is there: a message acknowledged is never
+ * delivered again, and a server crash loses commits not yet on disk. The returned function
+ * resolves once everything committed before it was called is on disk: one small transaction
+ * with synchronous commit, whose commit record follows those commits in the WAL, is flushed
+ * with them. Callers that come while one runs share the next: one flush for many batches
+ * instead of one per batch (the batches of a file no longer wait for each other's flush).
+ */
+export function durabilityBarrier(sql: Sql): () => Promise<void> {
+  let next: Promise<void> | null = null;
+  let running: Promise<void> = Promise.resolve();
+  return () => {
+    if (next) return next;
+    const flush = running.then(async () => {
+      next = null; // later callers committed after this flush began: they need the next one
+      await sql.begin(async (tx) => {
+        await tx`set local synchronous_commit = on`;
+        await tx`select txid_current()`; // an id, so the commit writes (and flushes) a record
+      });
+    });
+    next = flush;
+    running = flush.catch(() => {});
+    return flush;
   };
 }
 
 async function handleFailure(
   d: Delivery,
   error: unknown,
-  ctx: { sql: Sql; log: Logger; stats: ConsumeStats; nodes: Map<string, number> },
+  ctx: {
+    sql: Sql;
+    log: Logger;
+    stats: ConsumeStats;
+    nodes: Map<string, number>;
+    durable: () => Promise<void>;
+  },
 ): Promise<void> {
   const { log, stats } = ctx;
   // Another consumer stored this very message meanwhile (it was delivered twice).
   if ((error as { code?: string })?.code === "23505") {
     stats.skipped++;
-    await d.ack().catch(() => {});
+    try {
+      await ctx.durable();
+      await d.ack();
+    } catch {
+      d.nak(1000); // comes again, and is skipped once that commit is known to be on disk
+    }
     return;
   }
   if (error instanceof CheckpointConflictError) {
     stats.deferred++;
     // The batch before it in its file is not stored yet: another consumer has it, or it
     // waits for redelivery. Give this one back for a moment.
-    const delayMs = d.redeliveries < 20 ? 100 : 2000;
+    const delayMs = Math.min(500, 100 * 2 ** Math.floor(d.redeliveries / 10));
     if (d.redeliveries >= 30 && d.redeliveries % 10 === 0) {
       const detail = await describeGap(ctx.sql, d, ctx.nodes).catch(() => null);
       log.warn("bus batch still waiting for the batch before it", {
@@ -363,12 +409,15 @@ async function handleFailure(
   }
   const transient = isTransientDbError(error) || error instanceof BusUnavailableError ||
     error instanceof CommitStalledError;
-  log.error("bus batch not stored, given back", {
+  const fields = {
     job: "consume",
     msg_id: d.id,
     deliveries: d.redeliveries + 1,
     error: error instanceof Error ? error.message : String(error),
-  });
+  };
+  // The database away before the commit began (a look-up): as the commit's own retries say.
+  if (isTransientDbError(error)) log.warn("database unavailable, batch given back", fields);
+  else log.error("bus batch not stored, given back", fields);
   d.nak(transient ? 1000 : backoffMs(d.redeliveries + 1));
 }
 

@@ -4,8 +4,9 @@
  * the bus has acknowledged it. A crash between the two re-publishes the same stretch, with
  * the same id, which the stream drops (and `consume` would skip). Publishes go out one at a
  * time in file order, so the last message of a node in the stream is the one a crash may have
- * left unrecorded ({@linkcode recoverLastPublished}). While the bus is unreachable the publish
- * is retried with backoff and reading pauses: the log files are the queue.
+ * left unrecorded ({@linkcode recoverLastPublished}). While the bus is unreachable (or refuses
+ * the batch) the same publish is retried with backoff and reading pauses: the log files are
+ * the queue.
  *
  * @module
  */
@@ -127,17 +128,24 @@ export class EdgeStore implements BatchStore {
         s.bytes += data.length;
         return "committed";
       } catch (error) {
-        if (!(error instanceof BusUnavailableError) || signal?.aborted) throw error;
+        if (signal?.aborted) throw stopped(error);
+        // Whatever failed, the message may be in the stream: the same bytes go again under
+        // the same id (the stream drops a copy). Reading the file again instead would publish
+        // a batch of other bounds that overlaps this one, which no consumer could store.
         s.retries++;
         s.unavailableSince ??= Date.now();
         const delayMs = backoffMs(attempt + 1);
-        log.warn("bus unavailable, publishing paused", {
-          error: error.message,
-          retry_in_ms: delayMs,
-          file: src.path,
-        });
+        const unavailable = error instanceof BusUnavailableError;
+        log.warn(
+          unavailable ? "bus unavailable, publishing paused" : "bus refused a batch, retrying",
+          {
+            error: error instanceof Error ? error.message : String(error),
+            retry_in_ms: delayMs,
+            file: src.path,
+          },
+        );
         await sleep(delayMs, signal);
-        if (signal?.aborted) throw error;
+        if (signal?.aborted) throw stopped(error);
       }
     }
   }
@@ -159,4 +167,13 @@ export async function recoverLastPublished(
   if (local >= last.endOffset || local !== last.startOffset) return null;
   await checkpoints.put(last.fingerprint, { offset: last.endOffset, path: "(from the bus)" });
   return { fingerprint: last.fingerprint, offset: last.endOffset };
+}
+
+/** The error a publish ends with when the edge stops: what was not acknowledged is read again. */
+function stopped(error: unknown): BusUnavailableError {
+  if (error instanceof BusUnavailableError) return error;
+  return new BusUnavailableError(
+    `stopped before the bus took the batch: ${error instanceof Error ? error.message : error}`,
+    { cause: error },
+  );
 }

@@ -226,6 +226,9 @@ export class DnstapAssembler {
   reset(): void {
     this.#waiting = new Map();
     this.#answered = [];
+    // Frames past the last commit are read again: until then the latest frame is not known.
+    // Kept, it would expire queries whose responses are among those frames (two rows each).
+    this.lastFrameMs = 0;
   }
 
   /**

@@ -167,10 +167,10 @@ export async function commitBatch(
     try {
       await ensurePartitions(ctx, batch.days, { readWrite });
       const t0 = performance.now();
-      const outcome = await begin(
+      const outcome = await beginWatched(
         ctx.sql,
         readWrite,
-        (tx) => writeBatch(tx, ctx, batch, { after: options.after, settle, moved }),
+        (tx, gone) => writeBatch(tx, ctx, batch, { after: options.after, settle, moved, gone }),
       );
       ctx.onCommit?.({ seconds: (performance.now() - t0) / 1000, rows: batch.counts.rows });
       ctx.faults?.resume();
@@ -206,11 +206,63 @@ export function begin<T>(sql: Sql, readWrite: boolean | undefined, fn: (tx: Tx) 
   return (readWrite ? sql.begin("read write", fn) : sql.begin(fn)) as Promise<T>;
 }
 
+/**
+ * {@linkcode begin}, telling `fn` whether postgres.js has given the transaction up. When the
+ * connection closes, `sql.begin` rejects at once but the callback runs on, and what it issues
+ * next, its final ROLLBACK or COMMIT included, is written to that connection object: while it
+ * is closed, the write leaves the object unable to send its next start-up message (every
+ * later connect on it times out); once it is open again, the statements land in its next
+ * session, possibly another batch's transaction, which a stray COMMIT or ROLLBACK ends
+ * half-way (rows stored twice, or a checkpoint without its rows). So a callback that waited
+ * for something else than the database (the batch before it) looks at `gone()` before its
+ * next statement, and a callback whose connection is gone never ends: postgres.js then sends
+ * neither ROLLBACK nor COMMIT for it. `sql.begin` rejects with the lost connection all the
+ * same, and the batch is retried on another connection.
+ */
+function beginWatched<T>(
+  sql: Sql,
+  readWrite: boolean | undefined,
+  fn: (tx: Tx, gone: () => boolean) => Promise<T>,
+): Promise<T> {
+  let settled = false;
+  const gone = () => settled;
+  const p = begin(sql, readWrite, (tx) =>
+    fn(tx, gone).then(
+      (value) => settled ? abandoned() : value,
+      (error) => {
+        if (settled || connectionEnded(error)) return abandoned();
+        throw error;
+      },
+    ));
+  p.then(() => settled = true, () => settled = true);
+  return p;
+}
+
+/** `error` ends the connection it came on: lost, or its server session terminated. */
+function connectionEnded(error: unknown): boolean {
+  const fault = classifyFault(error);
+  return fault.reason === "connection_lost" || fault.code === "57P01" || fault.code === "57P02";
+}
+
+/**
+ * The end of a transaction callback whose transaction is gone (see
+ * {@linkcode beginWatched}): it never settles, so postgres.js sends neither COMMIT nor
+ * ROLLBACK for it; nothing refers to it, and it is collected with the callback.
+ */
+function abandoned(): Promise<never> {
+  return new Promise<never>(() => {});
+}
+
 async function writeBatch(
   tx: Tx,
   ctx: WriterContext,
   batch: BatchData,
-  step: { after: Promise<unknown> | undefined; settle: SettleStep; moved: { shift: number } },
+  step: {
+    after: Promise<unknown> | undefined;
+    settle: SettleStep;
+    moved: { shift: number };
+    gone: () => boolean;
+  },
 ): Promise<CommitOutcome> {
   const src = batch.source;
   // A file's batch need not wait for its WAL to reach the disk: if the server crashes
@@ -236,7 +288,11 @@ async function writeBatch(
       await tx.unsafe(INGEST_SQL.packRows, [BATCH_ROWS, null]);
     }
   }
-  if (step.after) await step.after.catch(() => {});
+  if (step.after) {
+    await step.after.catch(() => {});
+    // The connection may have closed meanwhile; the commit is retried on another one.
+    if (step.gone()) return await abandoned();
+  }
   await tx`select pg_advisory_xact_lock(${NODE_WRITE_LOCK}, ${ctx.nodeId})`;
   const current = await lockCheckpoint(tx, { nodeId: ctx.nodeId, fingerprint: src.fingerprint });
   if (current >= batch.endOffset && batch.endOffset > src.startOffset) {

@@ -581,6 +581,26 @@ Deno.test("rows: a repeated query before any answer leaves the earlier one unans
   ]);
 });
 
+Deno.test("rows: frames read again after a reset expire queries by their own clock", () => {
+  const a = newAssembler();
+  // Read ahead: a query, then frames two minutes on (a later batch, not committed).
+  const first = newBatch(0);
+  assert.equal(a.add(query(31, { sec: T0 }), first), "waiting");
+  a.seal(first);
+  const ahead = newBatch(100);
+  a.add(response(99, { sec: T0 + 120 }), ahead);
+  a.seal(ahead);
+  // Neither committed: both are read again from the checkpoint.
+  a.reset();
+  const again = newBatch(0);
+  assert.equal(a.add(query(31, { sec: T0 }), again), "waiting");
+  a.seal(again);
+  // Expiry goes by the frames of this reading (the query's own time), not the two minutes
+  // read ahead before: the query waits for its response instead of becoming a row now.
+  assert.equal(again.dnstap?.expireBefore.getTime(), T0 * 1000 - 60_000);
+  assert.equal(again.dnstap?.waiting.length, 1);
+});
+
 Deno.test("rows: EDNS details of the query end up in flags and columns", () => {
   const a = newAssembler();
   const b = newBatch();

@@ -16,6 +16,8 @@ export interface TestNats {
   /** Stop (SIGTERM) and start again on the same port and store. */
   restart(options?: { downMs?: number }): Promise<void>;
   stop(): Promise<void>;
+  /** Start again after {@linkcode TestNats.stop}, on the same port and store. */
+  start(): Promise<void>;
   /** Stop it and remove its store. */
   close(): Promise<void>;
 }
@@ -88,6 +90,9 @@ export async function startNats(options: { maxPayload?: number } = {}): Promise<
       await start();
     },
     stop,
+    start: async () => {
+      if (!child) await start();
+    },
     async close() {
       await stop();
       await Deno.remove(storeDir, { recursive: true }).catch(() => {});

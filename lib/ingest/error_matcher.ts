@@ -10,8 +10,10 @@
  * Rate-limit lines are stored but never join: they repeat a query that already has its
  * `query failed` line.
  *
- * {@linkcode settleQueryErrors} is the query log's settle step of a commit: it stores the
- * batch's error lines and runs the join.
+ * {@linkcode settleQueryErrors} is the query log's settle step of a commit: it joins the
+ * batch's error lines (and older unmatched ones) and stores the batch's lines already joined,
+ * so a line is written once rather than written and then updated (an update leaves a dead
+ * row version and index entries behind, which doubled the lines' bytes on disk).
  *
  * @module
  */
@@ -60,7 +62,6 @@ export async function settleQueryErrors(
   batch: BatchData,
   nodeId: number,
 ): Promise<Settled> {
-  if (batch.errors.length > 0) await insertErrors(tx, nodeId, batch);
   let from = Infinity, to = -Infinity;
   for (const e of batch.errors) {
     if (e.loggedAt < from) from = e.loggedAt;
@@ -71,11 +72,52 @@ export async function settleQueryErrors(
     to = Math.max(to, batch.maxAt + MATCH_WINDOW_MS);
   }
   if (from > to) return { rows: 0, dirty: null };
-  await matchErrors(tx, { nodeId, from: new Date(from), to: new Date(to) });
+  const fresh = await freshLines(tx, batch);
+  const matchedAt = new Map<number, Date>();
+  await matchErrors(tx, { nodeId, from: new Date(from), to: new Date(to), fresh, matchedAt });
+  if (batch.errors.length > 0) await insertErrors(tx, nodeId, batch, matchedAt);
   return { rows: 0, dirty: { from: from - MATCH_WINDOW_MS, to } };
 }
 
-async function insertErrors(tx: Tx, nodeId: number, batch: BatchData): Promise<void> {
+/** Marks the batch's own lines among the lines to join: their index in `batch.errors`. */
+const FRESH = "fresh:";
+
+/**
+ * The batch's lines that may join a query, as the table would return them (addresses as
+ * host() prints them), before they are stored.
+ */
+async function freshLines(tx: Tx, batch: BatchData): Promise<UnmatchedRow[]> {
+  const idx: number[] = [];
+  batch.errors.forEach((e, i) => {
+    if (e.kind !== "ratelimit" && e.domain !== null && e.qtype !== null) idx.push(i);
+  });
+  if (idx.length === 0) return [];
+  const hosts = await tx.unsafe<{ h: string }[]>(
+    "select host(a::inet) as h from unnest($1::text[]) with ordinality as u(a, o) order by o",
+    [idx.map((i) => batch.errors[i].clientIp)],
+  );
+  return idx.map((i, n) => {
+    const e = batch.errors[i];
+    return {
+      tid: `${FRESH}${i}`,
+      kind: e.kind as "failed" | "response",
+      logged_at: new Date(e.loggedAt),
+      ip: hosts[n].h,
+      port: e.clientPort ?? -1,
+      domain: e.domain!,
+      qtype: e.qtype!,
+      reason: e.reason,
+      response_rcode: e.rcode,
+    };
+  });
+}
+
+async function insertErrors(
+  tx: Tx,
+  nodeId: number,
+  batch: BatchData,
+  matchedAt: Map<number, Date>,
+): Promise<void> {
   const e = batch.errors;
   const ts = new TimeFormatter();
   await tx.unsafe(INGEST_SQL.insertErrors, [
@@ -93,24 +135,41 @@ async function insertErrors(tx: Tx, nodeId: number, batch: BatchData): Promise<v
     e.map((r) => r.rcode),
     e.map((r) => r.byteOffset),
     e.map((r) => (r.domain === null ? null : apexDomain(r.domain))),
+    e.map((_, i) => matchedAt.get(i)?.toISOString() ?? null),
   ]);
 }
 
-/** Join the unmatched lines logged in [from, to]; returns how many were joined. */
+/**
+ * Join the unmatched lines logged in [from, to] and the `fresh` ones (a batch's lines not
+ * stored yet; the time each joins goes into `matchedAt`, by its index in the batch); returns
+ * how many were joined.
+ */
 export async function matchErrors(
   tx: Queryable,
-  options: { nodeId: number; from: Date; to: Date },
+  options: {
+    nodeId: number;
+    from: Date;
+    to: Date;
+    fresh?: UnmatchedRow[];
+    matchedAt?: Map<number, Date>;
+  },
 ): Promise<number> {
-  const unmatched = await tx.unsafe<UnmatchedRow[]>(
+  const stored = await tx.unsafe<UnmatchedRow[]>(
     INGEST_SQL.errorsUnmatched,
     [options.nodeId, options.from, options.to],
     { prepare: true },
   );
+  const unmatched = [...stored, ...(options.fresh ?? [])];
   if (unmatched.length === 0) return 0;
+  // Oldest first, as the table returns them (a stable sort keeps the table's order of ties).
+  if (stored.length > 0 && options.fresh?.length) {
+    unmatched.sort((a, b) => a.logged_at.getTime() - b.logged_at.getTime());
+  }
+  const matchedAt = options.matchedAt ?? new Map<number, Date>();
   let joined = 0;
   for (const kind of ["failed", "response"] as const) {
     const lines = unmatched.filter((u) => u.kind === kind);
-    if (lines.length > 0) joined += await matchKind(tx, options.nodeId, kind, lines);
+    if (lines.length > 0) joined += await matchKind(tx, options.nodeId, kind, lines, matchedAt);
   }
   return joined;
 }
@@ -120,6 +179,7 @@ async function matchKind(
   nodeId: number,
   kind: "failed" | "response",
   lines: UnmatchedRow[],
+  matchedAt: Map<number, Date>,
 ): Promise<number> {
   const keys = new Map<string, UnmatchedRow>();
   let lo = Infinity, hi = -Infinity;
@@ -159,6 +219,7 @@ async function matchKind(
   const reasons: (string | null)[] = [];
   const errTid: string[] = [];
   const errAt: Date[] = [];
+  let joined = 0;
   for (const line of lines) {
     const list = byKey.get(keyOf(line));
     if (!list) continue;
@@ -176,12 +237,17 @@ async function matchKind(
       upd.tid.push(q.tid);
       upd.rcode.push(line.response_rcode);
       reasons.push(kind === "failed" ? line.reason : null);
-      errTid.push(line.tid);
-      errAt.push(q.queried_at);
+      if (line.tid.startsWith(FRESH)) {
+        matchedAt.set(Number(line.tid.slice(FRESH.length)), q.queried_at);
+      } else {
+        errTid.push(line.tid);
+        errAt.push(q.queried_at);
+      }
+      joined++;
       break;
     }
   }
-  if (errTid.length === 0) return 0;
+  if (joined === 0) return 0;
   const source = kind === "failed" ? "query-errors" : "response";
   await tx.unsafe(INGEST_SQL.applyRcodes, [
     upd.toid,
@@ -190,8 +256,10 @@ async function matchKind(
     reasons,
     upd.tid.map(() => source),
   ], { prepare: true });
-  await tx.unsafe(INGEST_SQL.markErrorsMatched, [errTid, errAt.map((d) => d.toISOString())], {
-    prepare: true,
-  });
-  return errTid.length;
+  if (errTid.length > 0) {
+    await tx.unsafe(INGEST_SQL.markErrorsMatched, [errTid, errAt.map((d) => d.toISOString())], {
+      prepare: true,
+    });
+  }
+  return joined;
 }

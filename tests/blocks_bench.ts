@@ -21,6 +21,7 @@ import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
 import postgres from "postgres";
 import { BinaryCopyWriter } from "../lib/db/binary_copy.ts";
+import { inetArray, textArray } from "../lib/db/binary_copy_arrays.ts";
 import { copyIn } from "../lib/db/copy.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { apexDomain, normalizeDomain } from "../lib/domain.ts";
@@ -374,20 +375,20 @@ async function writeBlocks(
       w.time(lo);
       w.time(hi);
       w.int4(e - s);
-      w.inetArray([...clientSet.values()]);
+      inetArray(w, [...clientSet.values()]);
       w.intArray(23, [...names]);
       w.intArray(20, offsets);
-      w.inetArray(rows.client, s, e);
+      inetArray(w, rows.client, s, e);
       w.intArray(23, rows.port, s, e);
-      w.textArray(rows.domain, s, e);
-      w.textArray(rows.apex, s, e);
-      w.textArray(rows.qtype, s, e);
-      w.textArray(rows.flags, s, e);
-      w.textArray(rows.qclass, s, e);
+      textArray(w, rows.domain, s, e);
+      textArray(w, rows.apex, s, e);
+      textArray(w, rows.qtype, s, e);
+      textArray(w, rows.flags, s, e);
+      textArray(w, rows.qclass, s, e);
       if (rows.view.slice(s, e).every((v) => v === null)) w.nul();
-      else w.textArray(rows.view, s, e);
+      else textArray(w, rows.view, s, e);
       w.nul(); // client_subnet
-      w.inetArray(rows.server, s, e);
+      inetArray(w, rows.server, s, e);
       s = e;
     }
     const data = w.take();

@@ -34,6 +34,24 @@ import {
 } from "nats";
 import { createHash } from "node:crypto";
 import type { BusConfig } from "./config.ts";
+import { errorText } from "../error_text.ts";
+import {
+  asBusError,
+  displayBusUrl,
+  H_END,
+  H_FP,
+  H_NODE,
+  H_PART,
+  H_PARTS,
+  H_START,
+  HEADER_ROOM,
+  isNotFound,
+  limitsOf,
+  readHeaders,
+  toDelivery,
+} from "./nats_messages.ts";
+
+export { displayBusUrl };
 import {
   type BatchHeaders,
   type Bus,
@@ -45,17 +63,6 @@ import {
   type PublishAck,
   type StreamLimits,
 } from "./bus.ts";
-
-const H_NODE = "Dnsa-Node";
-const H_FP = "Dnsa-Fingerprint";
-const H_START = "Dnsa-Start";
-const H_END = "Dnsa-End";
-/** On a leading part of a batch larger than max_payload: `i/n`. */
-const H_PART = "Dnsa-Part";
-/** On the last part of such a batch: the stream sequences of its leading parts. */
-const H_PARTS = "Dnsa-Parts";
-/** What a message's headers may take of max_payload. */
-const HEADER_ROOM = 16 * 1024;
 
 /** How long a delivered message may stay unacknowledged before it is delivered again. */
 const ACK_WAIT_MS = 30_000;
@@ -83,7 +90,7 @@ export async function connectNats(
       throw new Error(`DNSA_BUS_CREDS: cannot read "${config.creds}": no such file`);
     }
     throw new BusUnavailableError(
-      `Cannot connect to the bus at ${displayBusUrl(config.url)}: ${errorMessage(error)}`,
+      `Cannot connect to the bus at ${displayBusUrl(config.url)}: ${errorText(error)}`,
       { cause: error },
     );
   }
@@ -340,74 +347,4 @@ class NatsBus implements Bus {
 /** The direct get of the stream manager (nats.js has it, its type does not say so). */
 interface DirectGets {
   getMessage(stream: string, query: { seq: number }): Promise<{ data: Uint8Array }>;
-}
-
-function limitsOf(c: StreamConfig): StreamLimits {
-  return {
-    maxAgeMs: Math.round(c.max_age / 1e6),
-    maxBytes: c.max_bytes,
-    replicas: c.num_replicas,
-    duplicateWindowMs: Math.round((c.duplicate_window ?? 0) / 1e6),
-  };
-}
-
-function readHeaders(
-  h: { get(k: string): string } | undefined,
-): BatchHeaders | null {
-  if (!h) return null;
-  const node = h.get(H_NODE), fingerprint = h.get(H_FP);
-  const start = Number(h.get(H_START)), end = Number(h.get(H_END));
-  if (!node || !fingerprint || !Number.isSafeInteger(end) || !Number.isSafeInteger(start)) {
-    return null;
-  }
-  return { node, fingerprint, startOffset: start, endOffset: end };
-}
-
-function toDelivery(m: JsMsg, data: Uint8Array): Delivery {
-  const id = m.headers?.get("Nats-Msg-Id") ?? `seq:${m.seq}`;
-  return {
-    id,
-    node: m.headers?.get(H_NODE) ?? "",
-    data,
-    seq: m.seq,
-    redeliveries: Math.max(0, m.info.redeliveryCount - 1),
-    async ack() {
-      // Confirmed, so a lost ack shows as an error here rather than as a redelivery later.
-      await m.ackAck({ timeout: 10_000 }).catch(() => m.ack());
-    },
-    nak: (delayMs) => m.nak(delayMs),
-    working: () => m.working(),
-  };
-}
-
-/** `url` without user names and passwords (`nats://user:pw@host` → `nats://host`). */
-export function displayBusUrl(url: string): string {
-  return url.replace(/(^|,)([a-z]+:\/\/)[^@,/]*@/g, "$1$2");
-}
-
-function isNotFound(error: unknown): boolean {
-  const e = error as { api_error?: { code?: number }; code?: string };
-  return e?.api_error?.code === 404 || e?.code === "404";
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Failures of the connection become BusUnavailableError (the caller retries those). */
-function asBusError(error: unknown, what: string): Error {
-  const e = error as { code?: string; api_error?: unknown };
-  if (e?.api_error) {
-    return new Error(`The bus refused to ${what}: ${errorMessage(error)}`, { cause: error });
-  }
-  if (e?.code === "MAX_PAYLOAD_EXCEEDED") {
-    return new Error(
-      `The bus refused to ${what}: the message is larger than the server's max_payload ` +
-        "(lower --batch-rows, or raise max_payload in nats-server.conf)",
-      { cause: error },
-    );
-  }
-  return new BusUnavailableError(`Cannot ${what} on the bus: ${errorMessage(error)}`, {
-    cause: error,
-  });
 }

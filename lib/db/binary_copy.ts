@@ -1,8 +1,7 @@
 /**
- * PostgreSQL's binary COPY format, both ways. {@linkcode BinaryCopyWriter} encodes rows
- * (ingest's query rows, dnstap's, the rollup's statistics), {@linkcode BinaryCopyReader} splits
- * `COPY … TO STDOUT (format binary)` data into tuples (the rollup's reading of a day), and the
- * `inet` helpers encode and decode addresses. Integers are big-endian; a timestamptz is
+ * PostgreSQL's binary COPY format, written: {@linkcode BinaryCopyWriter} encodes rows
+ * (ingest's query rows and blocks, dnstap's, the rollup's statistics) and {@linkcode writeInet}
+ * an address; the format is read by lib/db/binary_copy_read.ts. Integers are big-endian; a timestamptz is
  * microseconds since 2000-01-01, a date days since then.
  *
  * The writer's buffer, view and position are public so that a row encoder that runs once per
@@ -25,12 +24,9 @@ export const PG_EPOCH_MS = 946_684_800_000;
 export const PG_EPOCH_US = PG_EPOCH_MS * 1000;
 const PG_EPOCH_DAY = 10_957; // 2000-01-01 in days since 1970-01-01
 const INT8_OID = 20;
-const BOOL_OID = 16;
-const TEXT_OID = 25;
-const INET_OID = 869;
 const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
 /** Signature, flags (0) and header extension length (0). */
-const HEADER_BYTES = 19;
+export const HEADER_BYTES = 19;
 const ENCODER = new TextEncoder();
 const BLOCK = 1 << 20;
 
@@ -64,6 +60,26 @@ export function writeInet(buf: Uint8Array, v: DataView, p: number, a: InetBytes)
   const bytes = a.bytes;
   for (let i = 0; i < nb; i++) buf[p + 8 + i] = bytes[i];
   return p + 8 + nb;
+}
+
+/**
+ * The head of a one-dimensional array value of `k` elements of type `oid` at `at` (the length
+ * word is written by the caller); returns where the first element goes.
+ */
+export function arrayHead(
+  v: DataView,
+  at: number,
+  oid: number,
+  k: number,
+  hasNull: boolean,
+): number {
+  v.setInt32(at, k === 0 ? 0 : 1); // dimensions
+  v.setInt32(at + 4, hasNull ? 1 : 0);
+  v.setInt32(at + 8, oid);
+  if (k === 0) return at + 12;
+  v.setInt32(at + 12, k);
+  v.setInt32(at + 16, 1); // lower bound
+  return at + 20;
 }
 
 /**
@@ -242,56 +258,6 @@ export class BinaryCopyWriter {
   }
 
   /**
-   * The head of a one-dimensional array value of `k` elements of type `oid` at `at` (the
-   * length word is written by the caller); returns where the first element goes.
-   */
-  #arrayHead(at: number, oid: number, k: number, hasNull: boolean): number {
-    const v = this.view;
-    v.setInt32(at, k === 0 ? 0 : 1); // dimensions
-    v.setInt32(at + 4, hasNull ? 1 : 0);
-    v.setInt32(at + 8, oid);
-    if (k === 0) return at + 12;
-    v.setInt32(at + 12, k);
-    v.setInt32(at + 16, 1); // lower bound
-    return at + 20;
-  }
-
-  /** A text[] field of values[from, to) (null elements as NULL). */
-  textArray(values: readonly (string | null)[], from = 0, to = values.length): void {
-    let most = 24, hasNull = false;
-    for (let i = from; i < to; i++) {
-      const s = values[i];
-      if (s === null) hasNull = true;
-      most += 4 + (s === null ? 0 : s.length * 3);
-    }
-    this.room(most);
-    const buf = this.buf, v = this.view, lenAt = this.pos;
-    let p = this.#arrayHead(lenAt + 4, TEXT_OID, to - from, hasNull);
-    for (let i = from; i < to; i++) {
-      const s = values[i];
-      if (s === null) {
-        v.setInt32(p, -1);
-        p += 4;
-        continue;
-      }
-      const start = p + 4, n = s.length;
-      let q = start;
-      for (let j = 0; j < n; j++) {
-        const c = s.charCodeAt(j);
-        if (c < 128) buf[q++] = c;
-        else {
-          q += ENCODER.encodeInto(s.slice(j), buf.subarray(q)).written;
-          break;
-        }
-      }
-      v.setInt32(p, q - start);
-      p = q;
-    }
-    v.setInt32(lenAt, p - lenAt - 4);
-    this.pos = p;
-  }
-
-  /**
    * An int2[], int4[] or int8[] field (`oid` 21, 23, 20) of values[from, to); null elements
    * as NULL. int8 values must be safe integers.
    */
@@ -306,7 +272,7 @@ export class BinaryCopyWriter {
     for (let i = from; i < to; i++) if (values[i] === null) hasNull = true;
     this.room(24 + (to - from) * (4 + size));
     const v = this.view, lenAt = this.pos;
-    let p = this.#arrayHead(lenAt + 4, oid, to - from, hasNull);
+    let p = arrayHead(v, lenAt + 4, oid, to - from, hasNull);
     for (let i = from; i < to; i++) {
       const x = values[i];
       if (x === null) {
@@ -323,46 +289,6 @@ export class BinaryCopyWriter {
         v.setUint32(p + 8, x - hi * 4294967296);
       }
       p += 4 + size;
-    }
-    v.setInt32(lenAt, p - lenAt - 4);
-    this.pos = p;
-  }
-
-  /** A boolean[] field of values[from, to) (null elements as NULL). */
-  boolArray(values: readonly (boolean | null)[], from = 0, to = values.length): void {
-    let hasNull = false;
-    for (let i = from; i < to; i++) if (values[i] === null) hasNull = true;
-    this.room(24 + (to - from) * 5);
-    const v = this.view, lenAt = this.pos;
-    let p = this.#arrayHead(lenAt + 4, BOOL_OID, to - from, hasNull);
-    for (let i = from; i < to; i++) {
-      const x = values[i];
-      if (x === null) {
-        v.setInt32(p, -1);
-        p += 4;
-      } else {
-        v.setInt32(p, 1);
-        this.buf[p + 4] = x ? 1 : 0;
-        p += 5;
-      }
-    }
-    v.setInt32(lenAt, p - lenAt - 4);
-    this.pos = p;
-  }
-
-  /** An inet[] field of values[from, to) (null elements as NULL). */
-  inetArray(values: readonly (InetBytes | null)[], from = 0, to = values.length): void {
-    let hasNull = false;
-    for (let i = from; i < to; i++) if (values[i] === null) hasNull = true;
-    this.room(24 + (to - from) * 24);
-    const buf = this.buf, v = this.view, lenAt = this.pos;
-    let p = this.#arrayHead(lenAt + 4, INET_OID, to - from, hasNull);
-    for (let i = from; i < to; i++) {
-      const a = values[i];
-      if (a === null) {
-        v.setInt32(p, -1);
-        p += 4;
-      } else p = writeInet(buf, v, p, a);
     }
     v.setInt32(lenAt, p - lenAt - 4);
     this.pos = p;
@@ -403,104 +329,5 @@ export class BinaryCopyWriter {
     this.view = new DataView(this.buf.buffer);
     this.#header();
     return data;
-  }
-}
-
-/** The signed 32-bit integer at b[at]. */
-export function int32(b: Uint8Array, at: number): number {
-  return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
-}
-
-/** The unsigned 32-bit integer at b[at]. */
-export function uint32(b: Uint8Array, at: number): number {
-  return int32(b, at) >>> 0;
-}
-
-/** The epoch microseconds of the timestamptz value (without its length word) at b[at]. */
-export function readTime(b: Uint8Array, at: number): number {
-  return int32(b, at) * 4294967296 + uint32(b, at + 4) + PG_EPOCH_US;
-}
-
-/**
- * A key for the `inet` value (without its length word) of `len` bytes at b[at]: an IPv4 host
- * as a number, anything else as hex text. Equal addresses give equal keys.
- */
-export function inetKey(b: Uint8Array, at: number, len: number): number | string {
-  if (len === 8 && b[at + 1] === 32 && b[at + 2] === 0) {
-    return ((b[at + 4] << 24) >>> 0) + (b[at + 5] << 16) + (b[at + 6] << 8) + b[at + 7];
-  }
-  let k = "";
-  for (let i = 0; i < len; i++) k += b[at + i].toString(16).padStart(2, "0");
-  return k;
-}
-
-/** The text of the `inet` value (without its length word) at b[at], as PostgreSQL reads it. */
-export function inetText(b: Uint8Array, at: number): string {
-  const bits = b[at + 1], nb = b[at + 3];
-  let text: string;
-  if (nb === 4) text = `${b[at + 4]}.${b[at + 5]}.${b[at + 6]}.${b[at + 7]}`;
-  else {
-    const groups: string[] = [];
-    for (let i = 0; i < nb; i += 2) {
-      groups.push(((b[at + 4 + i] << 8) | b[at + 5 + i]).toString(16));
-    }
-    text = groups.join(":");
-  }
-  return bits === nb * 8 ? text : `${text}/${bits}`;
-}
-
-/**
- * Splits binary COPY data into tuples: calls `onTuple(bytes, start)` with the offset of each
- * tuple's first field length; a tuple may span chunks.
- */
-export class BinaryCopyReader {
-  #carry: Uint8Array | null = null;
-  #header = true;
-  /** The trailer was read. */
-  done = false;
-
-  constructor(readonly onTuple: (b: Uint8Array, start: number) => void) {}
-
-  /** Take `chunk[from, to)`, the next bytes of the COPY data. */
-  push(chunk: Uint8Array, from = 0, to = chunk.length): void {
-    let b = chunk, at = from, end0 = to;
-    if (this.#carry) {
-      b = new Uint8Array(this.#carry.length + to - from);
-      b.set(this.#carry);
-      b.set(chunk.subarray(from, to), this.#carry.length);
-      this.#carry = null;
-      at = 0;
-      end0 = b.length;
-    }
-    if (this.#header) {
-      if (end0 - at < HEADER_BYTES) {
-        this.#carry = b.slice(at, end0);
-        return;
-      }
-      at += HEADER_BYTES + int32(b, at + 15);
-      this.#header = false;
-    }
-    while (at + 2 <= end0) {
-      const count = ((b[at] << 8) | b[at + 1]) << 16 >> 16;
-      if (count === -1) {
-        this.done = true;
-        return;
-      }
-      // The tuple's end: walk its field lengths.
-      let end = at + 2;
-      let complete = true;
-      for (let f = 0; f < count; f++) {
-        if (end + 4 > end0) {
-          complete = false;
-          break;
-        }
-        const len = int32(b, end);
-        end += 4 + (len > 0 ? len : 0);
-      }
-      if (!complete || end > end0) break;
-      this.onTuple(b, at + 2);
-      at = end;
-    }
-    if (at < end0) this.#carry = b.slice(at, end0);
   }
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { BinaryCopyReader, inetKey, inetText, int32, uint32 } from "../db/binary_copy.ts";
+import { BinaryCopyReader, inetKey, inetText, int32, uint32 } from "../db/binary_copy_read.ts";
 import type { Sql, Tx } from "../db/connect.ts";
 import { copyOut } from "../db/copy.ts";
 import { ROLLUP_SQL } from "../db/statements.ts";

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { BinaryCopyReader, inetKey, int32, readTime } from "../db/binary_copy.ts";
+import { BinaryCopyReader, inetKey, int32, readTime } from "../db/binary_copy_read.ts";
 import type { Sql } from "../db/connect.ts";
 import { copyOut } from "../db/copy.ts";
 import { ROLLUP_SQL } from "../db/statements.ts";

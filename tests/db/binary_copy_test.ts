@@ -4,14 +4,14 @@
  * whole COPY data per take, and inet values decode to PostgreSQL's text.
  */
 import assert from "node:assert/strict";
+import { BinaryCopyWriter } from "../../lib/db/binary_copy.ts";
 import {
   BinaryCopyReader,
-  BinaryCopyWriter,
   inetKey,
   inetText,
   int32,
   readTime,
-} from "../../lib/db/binary_copy.ts";
+} from "../../lib/db/binary_copy_read.ts";
 import { Inet } from "../../lib/ingest/address.ts";
 
 function concat(parts: Uint8Array[]): Uint8Array {

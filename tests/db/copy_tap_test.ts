@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { CopyTap } from "../../lib/db/copy_tap.ts";
-import { BinaryCopyReader } from "../../lib/db/binary_copy.ts";
+import { BinaryCopyReader } from "../../lib/db/binary_copy_read.ts";
 
 function message(type: string, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(5 + payload.length);

@@ -1,16 +1,11 @@
 /**
- * PostgreSQL reads what lib/db/binary_copy.ts writes, and lib/db/binary_copy.ts reads what
+ * PostgreSQL reads what lib/db/binary_copy.ts writes, and lib/db/binary_copy_read.ts reads what
  * PostgreSQL writes: every field type the program sends, through COPY FROM STDIN and back
  * through COPY TO STDOUT (lib/db/copy.ts).
  */
 import assert from "node:assert/strict";
-import {
-  BinaryCopyReader,
-  BinaryCopyWriter,
-  inetText,
-  int32,
-  readTime,
-} from "../../lib/db/binary_copy.ts";
+import { BinaryCopyWriter } from "../../lib/db/binary_copy.ts";
+import { BinaryCopyReader, inetText, int32, readTime } from "../../lib/db/binary_copy_read.ts";
 import { copyIn, copyOut } from "../../lib/db/copy.ts";
 import { Inet } from "../../lib/ingest/address.ts";
 import { createTestDb } from "./pg.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BinaryCopyWriter } from "../../lib/db/binary_copy.ts";
+import { boolArray, inetArray, textArray } from "../../lib/db/binary_copy_arrays.ts";
 import { copyIn } from "../../lib/db/copy.ts";
 import { Inet } from "../../lib/ingest/address.ts";
 import { nameHash } from "../../lib/ingest/block_sink.ts";
@@ -117,13 +118,13 @@ Deno.test("binary COPY arrays: text, integers, booleans and addresses with NULLs
     assert.ok(v4.parse("192.0.2.7", false) && v6.parse("2001:db8::1", false));
     const w = new BinaryCopyWriter({ grow: true });
     w.fields(7);
-    w.textArray(["a", null, "café", ""]);
+    textArray(w, ["a", null, "café", ""]);
     w.intArray(21, [1, null, -32768]);
     w.intArray(23, [2147483647, null, 0]);
     w.intArray(20, [2 ** 53 - 1, null, -5]);
-    w.boolArray([true, null, false]);
-    w.inetArray([v4, null, v6]);
-    w.textArray([]);
+    boolArray(w, [true, null, false]);
+    inetArray(w, [v4, null, v6]);
+    textArray(w, []);
     await db.sql.begin((tx) =>
       copyIn(tx, "arrays", ["t", "i2", "i4", "i8", "b", "a", "e"], [w.take()])
     );

@@ -3,18 +3,20 @@
  * database: one follows a rotating query log and query-errors log, one a growing dnstap file)
  * and two `consume` processes, while lines flow: nats-server restarted, one consumer
  * SIGKILLed (and started again), the query-log edge SIGKILLed (and started again), and
- * PostgreSQL cut away from the consumers for a while (a proxy drops every connection and
- * refuses new ones, as a restart looks to a client; restarting the shared test server is
- * left to restart_test.ts). Each outage lasts until a process has logged meeting it (with a
- * bound), so no outage can pass unnoticed on a slow machine. At the end exactly the queries
- * written are stored, once each.
+ * PostgreSQL crashed and started again (`pg_ctl stop -m immediate` on a cluster of the test's
+ * own, tests/integration/cluster.ts; where no cluster can be made, the shared test server is
+ * cut away from the consumers by a proxy that drops every connection and refuses new ones).
+ * Each outage lasts until a process has logged meeting it (with a bound), so no outage can
+ * pass unnoticed on a slow machine. At the end exactly the queries written are stored, once
+ * each.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { guardCopyWriteRace } from "../../lib/db/connect.ts";
 import { RotatingLog, TrafficGenerator } from "../../lib/demo/traffic.ts";
 import { fixtureBytes, splitFrames } from "../dnstap/fixture_frames.ts";
-import { cleanEnv, createTestDb, startProxy, type TestDb, viaProxy } from "./pg.ts";
+import { type Cluster, clusterUnavailable, startCluster } from "./cluster.ts";
+import { cleanEnv, createTestDb, runProgram, startProxy, type TestDb, viaProxy } from "./pg.ts";
 import { natsServerPath, startNats } from "./nats.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -67,16 +69,31 @@ async function waitUntil(condition: () => boolean, ms: number, what: string): Pr
   }
 }
 
+/** The database `dnsa_bus` on a cluster of the test's own. */
+async function clusterDb(cluster: Cluster): Promise<TestDb> {
+  const admin = cluster.client();
+  await admin`create database dnsa_bus`;
+  const url = cluster.url("dnsa_bus");
+  return {
+    url,
+    sql: cluster.client("dnsa_bus"),
+    run: (args, env = {}) =>
+      runProgram(args, { DATABASE_URL: url, DNSA_LOG_TZ: "UTC", DNSA_NODE: "test", ...env }),
+    drop: () => cluster.destroy(),
+  };
+}
+
 const count = (text: string, re: RegExp) => text.match(new RegExp(re, "g"))?.length ?? 0;
 
 Deno.test({
-  name: "bus acceptance: two edges, two consumers; nats restart, kill -9s, database cut",
+  name: "bus acceptance: two edges, two consumers; nats restart, kill -9s, PostgreSQL crash",
   ignore: natsServerPath() === null,
   async fn() {
     // A connection of this process that meets a server restart must not end the test run.
     const unguard = guardCopyWriteRace(() => {});
     const nats = await startNats();
-    const db = await createTestDb();
+    const cluster = (await clusterUnavailable()) === null ? await startCluster() : null;
+    const db = cluster ? await clusterDb(cluster) : await createTestDb();
     const dir = await Deno.makeTempDir({ prefix: "dnsa-bus-acc-" });
     const pgUrl = new URL(db.url);
     const proxy = startProxy({ hostname: pgUrl.hostname, port: Number(pgUrl.port || 5432) });
@@ -97,7 +114,10 @@ Deno.test({
       await c.log.done;
       return { code: status.code, stderr: c.log.text() };
     };
-    const consumerEnv = { DATABASE_URL: viaProxy(db.url, proxy), DNSA_BUS: nats.url };
+    const consumerEnv = {
+      DATABASE_URL: cluster ? db.url : viaProxy(db.url, proxy),
+      DNSA_BUS: nats.url,
+    };
     const qlog = join(dir, "queries.log"), elog = join(dir, "query-errors.log");
     const edgeLog = {
       DNSA_BUS: nats.url,
@@ -163,12 +183,13 @@ Deno.test({
         if (tick === 65) {
           await natsBack;
           const before = count(logs(), /database unavailable/);
-          proxy.cut();
+          if (cluster) await cluster.crash();
+          else proxy.cut();
           dbBack = waitUntil(
             () => count(logs(), /database unavailable/) > before,
             90_000,
-            "no consumer saw the database cut",
-          ).finally(() => proxy.restore());
+            "no consumer saw the database away",
+          ).finally(() => cluster ? cluster.start() : proxy.restore());
           dbBack.catch(() => {});
         }
         const qs: string[] = [], es: string[] = [];

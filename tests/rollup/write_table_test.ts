@@ -3,7 +3,7 @@
  * JSON rows, binary COPY; each take leaves the table empty.
  */
 import assert from "node:assert/strict";
-import { BinaryCopyReader, int32 } from "../../lib/db/binary_copy.ts";
+import { BinaryCopyReader, int32 } from "../../lib/db/binary_copy_read.ts";
 import { BinaryTable, isoMicros, TableWriter } from "../../lib/rollup/write_table.ts";
 
 Deno.test("table writer: COPY text escapes names only, JSON keeps every value", () => {

@@ -265,6 +265,8 @@ async function partRollup(
   await sql`select dnsa_ensure_day_partition(${DAY}, 'UTC')`;
   await sql.unsafe(`select setseed(${o.seed})`);
   await sql.unsafe(rawDaySql({ day: DAY, rows: o.rows, nodeId }));
+  // Rows inserted through the view wait in dns_query_staged; ingest writes blocks.
+  await sql`select dnsa_pack_rows('dns_query_staged'::regclass)`;
   const orphans = (await sql.unsafe(
     orphanSql({ day: DAY, orphans: o.orphans, rows: o.rows, nodeId }),
   )).count;

@@ -65,7 +65,8 @@ from (
 /**
  * Insert up to `orphans` orphan query-errors lines (kind failed, SERVFAIL, joined to no query)
  * of node `nodeId` on `day`: queries whose query-log line was lost, so each names a (domain,
- * qtype) the day's queries also have (a sample of them, 1.5 s later).
+ * qtype) the day's queries also have (a sample of them, 1.5 s later; random() as seeded
+ * by the caller's setseed).
  */
 export function orphanSql(opts: { day: string; orphans: number; rows: number; nodeId: number }) {
   const day = date("day", opts.day), orphans = int("orphans", opts.orphans);
@@ -75,8 +76,9 @@ export function orphanSql(opts: { day: string; orphans: number; rows: number; no
   qclass, qtype, view, reason, response_rcode, matched_query_at, apex_domain)
 select queried_at + interval '1.5 seconds', node_id, 'failed', client_ip, client_port, domain,
   'IN', qtype, view, 'SERVFAIL', 'SERVFAIL', null, apex_domain
-from dns_queries tablesample bernoulli (${pct.toFixed(6)}) repeatable (7)
-where node_id = ${node} and queried_at >= '${day} 00:00:00+00'
+from dns_queries
+where random() < ${(pct / 100).toFixed(8)} and node_id = ${node}
+  and queried_at >= '${day} 00:00:00+00'
   and queried_at < timestamptz '${day} 00:00:00+00' + interval '86398 seconds'
 limit ${orphans}`;
 }

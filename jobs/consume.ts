@@ -10,7 +10,7 @@
 import { type CommandRecord, UsageError, withStopSignal } from "../lib/cli.ts";
 import { ConfigError } from "../lib/config.ts";
 import type { JobContext } from "../lib/context.ts";
-import { guardCopyWriteRace } from "../lib/db/connect.ts";
+import { guardCopyWriteRace, postgresClient } from "../lib/db/connect.ts";
 import { consumeBus, type ConsumeStats } from "../lib/bus/consumer.ts";
 import { connectBusWithRetry, setupBusWithRetry } from "../lib/bus/edge.ts";
 import type { Bus } from "../lib/bus/bus.ts";
@@ -78,6 +78,11 @@ export async function consume(
     log.info("consume started", { job: "consume", stream: config.bus.stream });
     const stats = await consumeBus(bus, {
       sql: ctx.sql,
+      reconnect: () => {
+        const db = config.database;
+        if (db.kind !== "postgres") throw new Error("consume runs on PostgreSQL only");
+        return postgresClient(db.url, { applicationName: "dns-analytics consume" });
+      },
       tz: config.logTz,
       log,
       signal,

@@ -63,6 +63,12 @@ export interface ConsumeStats {
 /** Options of {@linkcode consumeBus}. */
 export interface ConsumeOptions {
   sql: Sql;
+  /**
+   * A new pool of the same database, used in place of the current one once a batch stalls:
+   * connections of postgres.js 3.4 that meet a server starting up can wait forever, and the
+   * queries queued behind them with them.
+   */
+  reconnect?: () => Sql;
   /** DNSA_LOG_TZ: the zone of days and hours (partitions, rollup). */
   tz: string;
   log: Logger;
@@ -87,7 +93,8 @@ const WORKING_EVERY_MS = 10_000;
 
 /** Store what the bus delivers until `options.signal` aborts. */
 export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<ConsumeStats> {
-  const { sql, log, signal } = options;
+  const { log, signal } = options;
+  let sql = options.sql;
   const stats: ConsumeStats = {
     messages: 0,
     batches: 0,
@@ -104,7 +111,15 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
   const knownDays = new Set<number>();
   /** The partition holding each known day (commit.ts), shared like `knownDays`. */
   const dayTables = new Map<number, string | null>();
-  const durable = durabilityBarrier(sql);
+  let durable = durabilityBarrier(sql);
+  /** Use a new pool once a batch on the current one stalled (the old one is let go). */
+  const renew = (stalled: Sql) => {
+    if (!options.reconnect || stalled !== sql) return;
+    log.warn("database connections stalled, opening new ones", { job: "consume" });
+    sql = options.reconnect();
+    durable = durabilityBarrier(sql);
+    if (stalled !== options.sql) stalled.end({ timeout: 1 }).catch(() => {});
+  };
   /** The last commit started per file in this process: the next one's checkpoint waits for it. */
   const chains = new Map<string, Promise<unknown>>();
   const running = new Set<Promise<void>>();
@@ -134,7 +149,8 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
   ): Promise<void> => {
     const keepAlive = setInterval(() => d.working(), WORKING_EVERY_MS);
     const watchdog = stallWatch(STALL_MS);
-    try {
+    const pool = sql;
+    const store = async () => {
       const [seen] = await sql.unsafe(appliedCheck, [d.id]);
       if (seen) {
         stats.skipped++;
@@ -180,10 +196,7 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
       // sent; a lost connection may reject it before that, or while the commit waits to retry.
       after.catch(() => {});
       const settle = recordingApplied(msg.dnstap ? settleDnstap : settleQueryErrors, d.id);
-      const outcome = await Promise.race([
-        commitBatch(writer, batch, { after, settle }),
-        watchdog.stalled,
-      ]);
+      const outcome = await commitBatch(writer, batch, { after, settle });
       if (outcome === "committed") {
         stats.batches++;
         stats.rows += batch.counts.rows + (batch.settledRows ?? 0);
@@ -193,8 +206,14 @@ export async function consumeBus(bus: Bus, options: ConsumeOptions): Promise<Con
       // Acknowledged once on disk: a message given up is not delivered again.
       await durable();
       await d.ack();
+    };
+    try {
+      // Every step under the watchdog: a look-up, the commit or the flush may meet a
+      // connection that never answers.
+      await Promise.race([store(), watchdog.stalled]);
     } catch (error) {
       turn.done();
+      if (error instanceof CommitStalledError) renew(pool);
       await handleFailure(d, error, { sql, log, stats, nodes, durable });
     } finally {
       turn.done(); // also when skipped: the next batch of the file may go

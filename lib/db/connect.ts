@@ -89,7 +89,11 @@ function connection(url: string): PostgresConnection {
   }
 }
 
-function postgresClient(url: string, options: OpenDatabaseOptions): Sql {
+/**
+ * A new pool of PostgreSQL connections to `url` with the program's settings (what
+ * {@linkcode openDatabase} opens): for a process that lets a stalled pool go.
+ */
+export function postgresClient(url: string, options: OpenDatabaseOptions = {}): Sql {
   const c = connection(url);
   return postgres(c.url, {
     ...c.options,

@@ -53,6 +53,9 @@ export const ALL_COLUMNS = Object.keys(ARRAY_TYPES).slice(1) as RowColumn[];
 /** The columns a later line's outcome (dns_query_outcomes) overrides. */
 const OUTCOME_COLUMNS: readonly RowColumn[] = ["response_rcode", "error_reason", "rcode_source"];
 
+/** Above this many rows of a block with the key's value, the block is unnested. */
+const SUBSCRIPT_ROWS = 256;
+
 /** The columns the row conditions of `f` read. */
 export function filterColumns(f: QueryFilter): Set<RowColumn> {
   const out = new Set<RowColumn>();
@@ -92,26 +95,34 @@ export function blockRowsFrom(
   // The rows of one address, one name or one apex: their indexes first, then subscripts of
   // copies of the arrays made once per block (a subscript of a stored array would read it
   // from TOAST again each time).
-  let positions: string | null = null;
+  let key: { column: RowColumn; value: string } | null = null;
   const apex = filterApex(f);
-  if (f.client?.kind === "ip") {
-    positions = `array_positions(b.client_ip, ${p(f.client.value)}::inet)`;
-  } else if (f.domain?.kind === "exact") {
-    positions = `array_positions(b.domain, ${p(f.domain.value)}::text)`;
+  if (f.client?.kind === "ip") key = { column: "client_ip", value: `${p(f.client.value)}::inet` };
+  else if (f.domain?.kind === "exact") {
+    key = { column: "domain", value: `${p(f.domain.value)}::text` };
   } else if (apex !== null) {
-    positions = `array_positions(b.apex_domain, ${p(apex)}::text)`;
+    key = { column: "apex_domain", value: `${p(apex)}::text` };
     cols.add("apex_domain");
     if (!all.includes("apex_domain")) all.push("apex_domain");
   }
+  const unnestAll = `unnest(${all.map((c) => `b.${c}`).join(", ")}) with ordinality as u(${
+    [...all, "idx"].join(", ")
+  })`;
   const arrays = all.map((c) =>
-    positions === null ? `b.${c}` : `b.${c} || '{}'::${ARRAY_TYPES[c]} as ${c}`
+    key === null ? `b.${c}` : `b.${c} || '{}'::${ARRAY_TYPES[c]} as ${c}`
   ).join(", ");
-  const source = positions === null
-    ? `unnest(${all.map((c) => `b.${c}`).join(", ")}) with ordinality as u(${
-      [...all, "idx"].join(", ")
-    })`
-    : `(select i.idx, ${all.map((c) => `b.${c}[i.idx] as ${c}`).join(", ")} ` +
-      `from unnest(${positions}) as i(idx)) u`;
+  let source = unnestAll;
+  if (key !== null) {
+    // A subscript of a text or inet array walks it from its start: a block with many rows of
+    // the value (a busy client) is unnested instead, as without a key.
+    const list = ["idx", ...all].map((c) => `u.${c}`).join(", ");
+    source = `(select x.* from (select array_positions(b.${key.column}, ${key.value}) as pos ` +
+      `offset 0) p cross join lateral (` +
+      `select i.idx, ${all.map((c) => `b.${c}[i.idx] as ${c}`).join(", ")} ` +
+      `from unnest(p.pos) as i(idx) where cardinality(p.pos) <= ${SUBSCRIPT_ROWS} ` +
+      `union all select ${list} from ${unnestAll} ` +
+      `where cardinality(p.pos) > ${SUBSCRIPT_ROWS} and u.${key.column} = ${key.value}) x) u`;
+  }
   const rcode = OUTCOME_COLUMNS.some((c) => cols.has(c));
   // The outcome of a row (dns_query_outcomes) is looked up only in blocks that have any, as
   // one record per row: no join, so a block without outcomes costs nothing more.

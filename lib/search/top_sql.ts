@@ -9,7 +9,7 @@
  */
 import type { QueryFilter } from "./filter.ts";
 import { blockRowsFrom, type RowColumn } from "./block_rows.ts";
-import { blockConditions, conditions, type Statement, TOP_KEYS } from "./query_sql.ts";
+import { blocksWhere, conditions, type Statement, TOP_KEYS } from "./query_sql.ts";
 import topBy from "../../sql/search/top_by.sql" with { type: "text" };
 import topRows from "../../sql/search/top_rows.sql" with { type: "text" };
 
@@ -32,24 +32,11 @@ export function topByStatement(
     params.push(v);
     return `$${params.length}`;
   };
-  const where = blockConditions(f, p, {
-    firstAt: "b.first_at",
-    lastAt: "b.last_at",
-    clients: "b.clients",
-    names: "b.names",
-  });
-  if (f.nodes) {
-    where.push(
-      `b.node_id = any(array(select node_id from dns_nodes where node_name = any(${
-        p(f.nodes)
-      }::text[])))`,
-    );
-  }
   const columns: RowColumn[] = [KEY_COLUMNS[key], "response_rcode"];
   if (key === "domain") columns.push("apex_domain");
   const from = blockRowsFrom(f, params, {
     columns,
-    blocksWhere: where.map((w) => ` and ${w}`).join(""),
+    blocksWhere: blocksWhere(f, p),
   });
   const col = (c: RowColumn, type: string) =>
     columns.includes(c) ? `q.${c}` : `null::${type} as ${c}`;

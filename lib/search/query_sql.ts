@@ -245,14 +245,15 @@ export function streamStatement(f: QueryFilter, limit: number | null): Statement
     params.push(v);
     return `$${params.length}`;
   };
-  const where = blocksWhere(f, p);
+  const unit = " and u.kind = 'b' and b.block_id = u.block_id and b.first_at = u.first_at";
   const rows = streamRows
+    .replace("/*blocks_where*/", () => blocksWhere(f, p))
+    .replace("/*staged_where*/", () => conditions(f, "q", params, false))
+    .replace("/*error_where*/", () => conditions(f, "e", params))
     .replace(
       "/*blocks*/",
-      () => blockRowsFrom(f, params, { columns: ALL_COLUMNS, blocksWhere: where }),
-    )
-    .replace("/*staged_where*/", () => conditions(f, "q", params, false))
-    .replace("/*error_where*/", () => conditions(f, "e", params));
+      () => blockRowsFrom(f, params, { columns: ALL_COLUMNS, blocksWhere: unit }),
+    );
   let lim = "all";
   if (limit !== null) {
     params.push(limit);

@@ -178,13 +178,28 @@ export async function* streamQueries(
   }
   const clock = createZoneClock(options.tz);
   const st = streamStatement(filter, options.limit ?? null);
-  // deno-lint-ignore no-explicit-any
-  const cursor = sql.unsafe(st.text, st.params as any[]).cursor(options.batchRows ?? 5000);
-  for await (const batch of cursor) {
-    yield (batch as Record<string, unknown>[]).map((r) => {
-      r.node_name = nodes.get(r.node_id as number) ?? null;
-      r.client_name = names.get(r.client_ip as string) ?? null;
-      return plain(r, clock);
-    });
+  // A connection of its own for the cursor, JIT off on it (see JIT_OFF), given back as it was.
+  const conn = await sql.reserve();
+  try {
+    await conn.unsafe(JIT_OFF);
+    // deno-lint-ignore no-explicit-any
+    const cursor = conn.unsafe(st.text, st.params as any[]).cursor(options.batchRows ?? 5000);
+    for await (const batch of cursor) {
+      yield (batch as Record<string, unknown>[]).map((r) => {
+        r.node_name = nodes.get(r.node_id as number) ?? null;
+        r.client_name = names.get(r.client_ip as string) ?? null;
+        return plain(r, clock);
+      });
+    }
+  } finally {
+    await conn.unsafe("reset jit").catch(() => {});
+    conn.release();
   }
 }
+
+/**
+ * A stream's plan is costed on every block it may read, far above jit_above_cost, and JIT
+ * then compiles for seconds before the first row (4.3 s of 16.5 s for 1 M rows of 10 M);
+ * the stream's expressions run once per row, so compiling them never pays back.
+ */
+export const JIT_OFF = "set jit = off";

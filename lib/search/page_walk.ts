@@ -3,7 +3,7 @@
  *
  * Phase 1 finds which rows the page can hold: the blocks the filter's block conditions allow
  * (span, clients and apex summaries: indexes only, no array read), newest last_at first, are
- * read in small batches (1, 2, 4, … up to 64 blocks), each giving the times of its matching
+ * read in batches (1, 2, 4, … up to 256 blocks), each giving the times of its matching
  * rows from only the arrays the filter needs (lib/search/block_rows.ts); the walk stops once
  * `want` rows are found and the next block ends before the `want`-th newest of them. Staged
  * rows and orphan query-errors lines are counted by their times alongside.
@@ -40,7 +40,7 @@ export const SEQSCAN_OFF =
   "select set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)";
 
 /** The most blocks one batch of phase 1 reads. */
-const MAX_BATCH = 64;
+const MAX_BATCH = 256;
 
 interface Block {
   block_id: number;

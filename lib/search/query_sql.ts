@@ -4,12 +4,10 @@
  * value a positional parameter), so the planner sees plain `column = $n` conditions it can
  * match to indexes and partitions, never `$n is null or ...`.
  *
- * What each condition needs to be fast (a note for the physical layout of dns_queries):
- * time: an index or BRIN on queried_at (and the day partitions); client: an index on
- * client_ip (`=`, and `<<=` for networks); exact domain: an index on domain (or on the name
- * dictionary's id); `*.name`: the suffix `like '%.name'` needs a reversed-name index or a
- * name dictionary small enough to scan; apex, qtype, rcode, transport, node: low-selectivity
- * filters that ride on the time order.
+ * Block rows are read without the view for pages (a page's rows by key, sql/search/
+ * page_rows.sql, after lib/search/page_walk.ts found them) and streams (sql/search/
+ * stream_rows.sql over lib/search/block_rows.ts); the view dns_queries is read by
+ * `pageStatement` without keys only. lib/search/README.md has the design and its figures.
  *
  * @module
  */

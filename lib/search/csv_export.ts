@@ -24,7 +24,7 @@ import { readerOptions } from "../rollup/read_session.ts";
 import type { Sql } from "../db/connect.ts";
 import { csvField } from "../csv.ts";
 import type { QueryFilter } from "./filter.ts";
-import { QUERY_COLUMNS, streamQueries } from "./query_search.ts";
+import { JIT_OFF, QUERY_COLUMNS, streamQueries } from "./query_search.ts";
 import { csvCopyStatement } from "./query_sql.ts";
 
 /** Options of {@linkcode exportQueriesCsv}. */
@@ -69,6 +69,7 @@ async function* csvByCopy(
     ...NO_DELAY_OPTIONS,
   } as unknown as postgres.Options<Record<string, never>>) as unknown as Sql;
   try {
+    await conn.unsafe(JIT_OFF);
     yield* copyOutChunks(conn, text);
   } finally {
     await conn.end({ timeout: 0 });

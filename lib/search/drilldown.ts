@@ -16,7 +16,9 @@ import { RETENTION_SQL } from "../db/statements.ts";
 import { formatInstant } from "../report.ts";
 import { createZoneClock } from "../time.ts";
 import type { QueryFilter } from "./filter.ts";
-import { type TOP_KEYS, topByStatement } from "./query_sql.ts";
+import type { TOP_KEYS } from "./query_sql.ts";
+import { topByStatement } from "./top_sql.ts";
+import { SEQSCAN_OFF } from "./page_walk.ts";
 import clientTotalsBefore from "../../sql/search/client_totals_before.sql" with { type: "text" };
 import domainTotalsBefore from "../../sql/search/domain_totals_before.sql" with { type: "text" };
 import namesOf from "../../sql/search/names_of.sql" with { type: "text" };
@@ -76,8 +78,11 @@ export async function drilldown(
   options: DrillOptions,
 ): Promise<DrillResult> {
   const st = topByStatement(filter, key, options.limit);
-  // deno-lint-ignore no-explicit-any
-  const got = await sql.unsafe(st.text, st.params as any[]) as Record<string, unknown>[];
+  const got = await sql.begin(async (tx) => {
+    await tx.unsafe(SEQSCAN_OFF);
+    // deno-lint-ignore no-explicit-any
+    return await tx.unsafe(st.text, st.params as any[]);
+  }) as unknown as Record<string, unknown>[];
   const clock = createZoneClock(options.tz);
   const columns = DRILL_COLUMNS[key];
   let names = new Map<string, string>();

@@ -4,23 +4,23 @@
  * value a positional parameter), so the planner sees plain `column = $n` conditions it can
  * match to indexes and partitions, never `$n is null or ...`.
  *
- * What each condition needs to be fast (a note for the physical layout of dns_queries):
- * time: an index or BRIN on queried_at (and the day partitions); client: an index on
- * client_ip (`=`, and `<<=` for networks); exact domain: an index on domain (or on the name
- * dictionary's id); `*.name`: the suffix `like '%.name'` needs a reversed-name index or a
- * name dictionary small enough to scan; apex, qtype, rcode, transport, node: low-selectivity
- * filters that ride on the time order.
+ * Block rows are read without the view for pages (a page's rows by key, sql/search/
+ * page_rows.sql, after lib/search/page_walk.ts found them) and streams (sql/search/
+ * stream_rows.sql over lib/search/block_rows.ts); the view dns_queries is read by
+ * `pageStatement` without keys only. lib/search/README.md has the design and its figures.
  *
  * @module
  */
 import type { QueryFilter } from "./filter.ts";
 import { escapeLike } from "./filter.ts";
 import { apexDomain } from "../domain.ts";
+import { ALL_COLUMNS, blockRowsFrom } from "./block_rows.ts";
 import queryRows from "../../sql/search/query_rows.sql" with { type: "text" };
+import pageRows from "../../sql/search/page_rows.sql" with { type: "text" };
 import queryPage from "../../sql/search/query_page.sql" with { type: "text" };
+import streamRows from "../../sql/search/stream_rows.sql" with { type: "text" };
 import queryStream from "../../sql/search/query_stream.sql" with { type: "text" };
 import queryCsv from "../../sql/search/query_csv.sql" with { type: "text" };
-import topBy from "../../sql/search/top_by.sql" with { type: "text" };
 
 /** A statement and its parameters. */
 export interface Statement {
@@ -32,8 +32,17 @@ export interface Statement {
 const CLIENT_BY_NAME = "array(select c.address from dns_client_names c where " +
   "lower(c.name) = $N or (strpos($N, '.') = 0 and split_part(lower(c.name), '.', 1) = $N))";
 
-/** The conditions of `f` over the raw queries (`q`) or the orphan error lines (`e`). */
-function conditions(f: QueryFilter, alias: "q" | "e", params: unknown[]): string {
+/**
+ * The conditions of `f` over the raw queries (`q`) or the orphan error lines (`e`), each as
+ * ` and …`; `blocks: false` leaves out the conditions on the view's block columns (for rows
+ * that are not read through dns_queries).
+ */
+export function conditions(
+  f: QueryFilter,
+  alias: "q" | "e",
+  params: unknown[],
+  blocks = true,
+): string {
   const p = (v: unknown) => {
     params.push(v);
     return `$${params.length}`;
@@ -48,7 +57,7 @@ function conditions(f: QueryFilter, alias: "q" | "e", params: unknown[]): string
         `where node_name = any(${p(f.nodes)}::text[])))`,
     );
   }
-  if (alias === "q") out.push(...blockConditions(f, p));
+  if (alias === "q" && blocks) out.push(...blockConditions(f, p, VIEW_BLOCK_COLUMNS));
   const c = f.client;
   if (c?.kind === "ip") out.push(`${alias}.client_ip = ${p(c.value)}::inet`);
   else if (c?.kind === "cidr") out.push(`${alias}.client_ip <<= ${p(c.value)}::inet`);
@@ -86,13 +95,27 @@ function conditions(f: QueryFilter, alias: "q" | "e", params: unknown[]): string
  * range, its distinct clients against an address (GIN), its apex hashes against a name whose
  * apex is known (GIN; a suffix above the apex level, `*.com`, has none).
  */
-function blockConditions(f: QueryFilter, p: (v: unknown) => string): string[] {
+export function blockConditions(
+  f: QueryFilter,
+  p: (v: unknown) => string,
+  c: BlockColumns,
+): string[] {
   const out: string[] = [];
   if (f.from !== null) {
-    out.push(`q.block_last_at >= ${p(new Date(f.from).toISOString())}::timestamptz`);
+    out.push(`${c.lastAt} >= ${p(new Date(f.from).toISOString())}::timestamptz`);
   }
-  if (f.to !== null) out.push(`q.block_first_at < ${p(new Date(f.to).toISOString())}::timestamptz`);
-  if (f.client?.kind === "ip") out.push(`q.block_clients @> array[${p(f.client.value)}::inet]`);
+  if (f.to !== null) out.push(`${c.firstAt} < ${p(new Date(f.to).toISOString())}::timestamptz`);
+  if (f.client?.kind === "ip") out.push(`${c.clients} @> array[${p(f.client.value)}::inet]`);
+  const apex = filterApex(f);
+  if (apex !== null) out.push(`${c.names} @> array[dnsa_name_hash(${p(apex)}::text)]`);
+  return out;
+}
+
+/**
+ * The apex every matching row has: the apex filter's, an exact name's apex, or the apex of a
+ * suffix at or below the apex level (`*.google.com`; `*.com` has none). Null when none.
+ */
+export function filterApex(f: QueryFilter): string | null {
   const d = f.domain;
   let apex = f.apex;
   if (apex === null && d?.kind === "exact") apex = apexDomain(d.value);
@@ -100,9 +123,24 @@ function blockConditions(f: QueryFilter, p: (v: unknown) => string): string[] {
     const a = apexDomain(d.value);
     if (apexDomain(`x.${d.value}`) === a) apex = a;
   }
-  if (apex !== null) out.push(`q.block_names @> array[dnsa_name_hash(${p(apex)}::text)]`);
-  return out;
+  return apex;
 }
+
+/** The names of a block's span and summaries in the statement that reads them. */
+export interface BlockColumns {
+  firstAt: string;
+  lastAt: string;
+  clients: string;
+  names: string;
+}
+
+/** The block columns as the view dns_queries (alias q) shows them. */
+const VIEW_BLOCK_COLUMNS: BlockColumns = {
+  firstAt: "q.block_first_at",
+  lastAt: "q.block_last_at",
+  clients: "q.block_clients",
+  names: "q.block_names",
+};
 
 /** Where the next page starts: the last row's instant and key, and how many equal rows to skip. */
 export interface PageCursor {
@@ -112,18 +150,71 @@ export interface PageCursor {
   skip: number;
 }
 
-function rowsText(f: QueryFilter, params: unknown[], before: string | null): string {
-  const upper = before === null
-    ? ""
-    : ` and q.queried_at <= ${before} and q.block_first_at <= ${before}`;
-  const upperE = before === null ? "" : ` and e.logged_at <= ${before}`;
-  return queryRows
-    .replace("/*query_where*/", () => conditions(f, "q", params) + upper)
-    .replace("/*error_where*/", () => conditions(f, "e", params) + upperE);
+/**
+ * The rows a page's first phase found (lib/search/page_walk.ts): block rows by key, and the
+ * lower bound of the page's instants (epoch microseconds) that bounds the staged rows and the
+ * orphan lines, which are read by their conditions. Null bound: every one.
+ */
+export interface PageKeys {
+  blockIds: number[];
+  firstUs: number[];
+  idx: number[];
+  fromUs: number | null;
 }
 
-/** A page of at most `limit` rows after `cursor` (plus the rows the cursor skips). */
-export function pageStatement(f: QueryFilter, limit: number, cursor: PageCursor | null): Statement {
+function rowsText(
+  f: QueryFilter,
+  params: unknown[],
+  before: string | null,
+  keys: PageKeys | null = null,
+): string {
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  let source = "dns_queries";
+  let lower = "", lowerE = "";
+  if (keys) {
+    const ids = `${p(keys.blockIds)}::bigint[], ${p(keys.firstUs)}::bigint[], ${
+      p(keys.idx)
+    }::bigint[]`;
+    let span = "";
+    if (keys.firstUs.length > 0) {
+      const lo = Math.min(...keys.firstUs), hi = Math.max(...keys.firstUs);
+      span = ` and b.first_at >= ${usLiteral(p(lo))} and b.first_at <= ${usLiteral(p(hi))}`;
+    }
+    source = pageRows.replace("/*keys*/", () => ids).replace("/*span*/", () => span);
+    if (keys.fromUs !== null) {
+      const at = usLiteral(p(keys.fromUs));
+      lower = ` and q.queried_at >= ${at}`;
+      lowerE = ` and e.logged_at >= ${at}`;
+    }
+  }
+  const upper = before === null
+    ? ""
+    : ` and q.queried_at <= ${before}` + (keys ? "" : ` and q.block_first_at <= ${before}`);
+  const upperE = before === null ? "" : ` and e.logged_at <= ${before}`;
+  return queryRows
+    .replace("/*queries*/", () => source)
+    .replace("/*query_where*/", () => conditions(f, "q", params, !keys) + upper + lower)
+    .replace("/*error_where*/", () => conditions(f, "e", params) + upperE + lowerE);
+}
+
+/** An instant given as epoch microseconds in parameter `param` (exact: no float seconds). */
+export function usLiteral(param: string): string {
+  return `(timestamptz 'epoch' + ${param}::bigint * interval '1 microsecond')`;
+}
+
+/**
+ * A page of at most `limit` rows after `cursor` (plus the rows the cursor skips): of every
+ * row of the search, or (`keys`) of the rows a page's first phase found.
+ */
+export function pageStatement(
+  f: QueryFilter,
+  limit: number,
+  cursor: PageCursor | null,
+  keys: PageKeys | null = null,
+): Statement {
   const params: unknown[] = [];
   let before: string | null = null;
   let pageWhere = "";
@@ -133,7 +224,7 @@ export function pageStatement(f: QueryFilter, limit: number, cursor: PageCursor 
     pageWhere = " and (r.queried_at < $1::timestamptz or " +
       '(r.queried_at = $1::timestamptz and r.row_key <= $2::text collate "C"))';
   }
-  const rows = rowsText(f, params, before);
+  const rows = rowsText(f, params, before, keys);
   params.push(limit);
   const text = queryPage
     .replace("/*rows*/", () => rows)
@@ -142,10 +233,25 @@ export function pageStatement(f: QueryFilter, limit: number, cursor: PageCursor 
   return { text, params };
 }
 
-/** Every row (at most `limit`, null = all), newest first, for a streaming cursor. */
+/**
+ * Every row (at most `limit`, null = all), newest first, for a streaming cursor: the block
+ * rows by one unnest of each block's arrays (lib/search/block_rows.ts), no row_key.
+ */
 export function streamStatement(f: QueryFilter, limit: number | null): Statement {
   const params: unknown[] = [];
-  const rows = rowsText(f, params, null);
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const unit = " and u.kind = 'b' and b.block_id = u.block_id and b.first_at = u.first_at";
+  const rows = streamRows
+    .replace("/*blocks_where*/", () => blocksWhere(f, p))
+    .replace("/*staged_where*/", () => conditions(f, "q", params, false))
+    .replace("/*error_where*/", () => conditions(f, "e", params))
+    .replace(
+      "/*blocks*/",
+      () => blockRowsFrom(f, params, { columns: ALL_COLUMNS, blocksWhere: unit }),
+    );
   let lim = "all";
   if (limit !== null) {
     params.push(limit);
@@ -154,6 +260,41 @@ export function streamStatement(f: QueryFilter, limit: number | null): Statement
   const text = queryStream.replace("/*rows*/", () => rows).replace("/*limit*/", () => lim);
   return { text, params };
 }
+
+/**
+ * The conditions of `f` on the blocks `b` of dns_query_blocks, as ` and …`: span, nodes, and
+ * the summaries (clients, apex hashes) in a subquery of their own, so that with sequential
+ * scans off (a page's and a drill-down's transaction) they are answered by the GIN indexes
+ * alone: a summary read as a filter is a TOAST read per block.
+ */
+export function blocksWhere(f: QueryFilter, p: (v: unknown) => string): string {
+  const out = blockConditions(f, p, { ...BLOCK_COLUMNS, clients: "g.clients", names: "g.names" });
+  const summaries = out.filter((c) => c.startsWith("g."));
+  const where = out.filter((c) => !c.startsWith("g."));
+  if (summaries.length > 0) {
+    where.push(
+      `b.block_id = any(array(select g.block_id from dns_query_blocks g where ${
+        summaries.join(" and ")
+      }))`,
+    );
+  }
+  if (f.nodes) {
+    where.push(
+      `b.node_id = any(array(select node_id from dns_nodes where node_name = any(${
+        p(f.nodes)
+      }::text[])))`,
+    );
+  }
+  return where.map((w) => ` and ${w}`).join("");
+}
+
+/** The block columns of dns_query_blocks (alias b). */
+export const BLOCK_COLUMNS: BlockColumns = {
+  firstAt: "b.first_at",
+  lastAt: "b.last_at",
+  clients: "b.clients",
+  names: "b.names",
+};
 
 /**
  * A SQL literal of a parameter value, for the statements that take no parameters (COPY): an
@@ -212,17 +353,3 @@ export const TOP_KEYS = {
   rcode: "coalesce(r.response_rcode, 'unknown')",
   client: "host(r.client_ip)",
 } as const;
-
-/** The search's rows counted by `key`, most queried first, at most `limit` keys. */
-export function topByStatement(
-  f: QueryFilter,
-  key: keyof typeof TOP_KEYS,
-  limit: number,
-): Statement {
-  const params: unknown[] = [];
-  const rows = rowsText(f, params, null);
-  params.push(limit);
-  const text = topBy.replace("/*key*/", () => TOP_KEYS[key]).replace("/*rows*/", () => rows)
-    .replace("/*limit*/", () => `$${params.length}::bigint`);
-  return { text, params };
-}

@@ -5,9 +5,10 @@
 --   and `row_key`: the md5 of every column that tells two rows of one instant apart (joined
 --   with \x01), compared bytewise, so newest-first order (queried_at desc, row_key desc) is total up to
 --   rows that are equal in everything.
--- Parameters: none of its own. The caller replaces the query_where marker and the error_where marker with
---   `and ...` conditions over the aliases q and e (its positional parameters) and wraps this
---   text as a subquery. Read-only.
+-- Parameters: none of its own. The caller replaces the queries marker with dns_queries (or
+--   sql/search/page_rows.sql: the rows a page's first phase found), the query_where marker and
+--   the error_where marker with `and ...` conditions over the aliases q and e (its positional
+--   parameters) and wraps this text as a subquery. Read-only.
 select q.queried_at, q.node_id, q.client_ip, q.client_port, q.domain, q.apex_domain, q.qtype,
   q.qclass, q.flags, q.response_rcode, q.cached, q.transport, q.view, q.recursion_desired,
   q.edns_version, q.dnssec_ok, q.checking_disabled, q.client_subnet, q.server_ip,
@@ -17,7 +18,7 @@ select q.queried_at, q.node_id, q.client_ip, q.client_port, q.domain, q.apex_dom
     q.flags, q.response_rcode, q.transport, q.view, q.server_ip, q.client_subnet, q.error_reason,
     q.latency_us, q.response_size, q.response_flags, q.answer_count, 'q', q.domain))
     collate "C" as row_key
-from dns_queries q
+from /*queries*/ q
 where true /*query_where*/
 union all
 select e.logged_at, e.node_id, e.client_ip, e.client_port, e.domain, e.apex_domain, e.qtype,

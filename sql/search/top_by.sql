@@ -4,7 +4,7 @@
 --   split (noerror, nxdomain, servfail, refused, other, unknown: the source did not say),
 --   first_seen, last_seen.
 -- Parameters: the caller replaces the rows marker with sql/search/query_rows.sql (its filters
---   filled in), the key marker with one of the expressions lib/search/drilldown.ts allows, and
+--   filled in; or sql/search/top_rows.sql), the key marker with one of the expressions lib/search/drilldown.ts allows, and
 --   the limit marker with a positional parameter. Read-only.
 select /*key*/ as key, min(r.apex_domain) as apex_domain, count(*) as hit_count,
   count(*) filter (where r.response_rcode = 'NOERROR') as noerror_count,

@@ -13,11 +13,18 @@
 --   partition created later takes its columns' methods from it.
 -- Parameters: none. Applied once by lib/db/migrate.ts; safe to re-run (it only sets methods).
 
-alter table dns_query_blocks
-  alter column domain set compression lz4,
-  alter column apex_domain set compression lz4,
-  alter column client_ip set compression lz4,
-  alter column qclass set compression lz4,
-  alter column edns_version set compression lz4,
-  alter column checking_disabled set compression lz4,
-  alter column names set compression lz4;
+-- A server built without lz4 (the embedded database) keeps pglz everywhere.
+do $$
+begin
+  alter table dns_query_blocks
+    alter column domain set compression lz4,
+    alter column apex_domain set compression lz4,
+    alter column client_ip set compression lz4,
+    alter column qclass set compression lz4,
+    alter column edns_version set compression lz4,
+    alter column checking_disabled set compression lz4,
+    alter column names set compression lz4;
+exception when feature_not_supported then
+  null;
+end
+$$;

@@ -18,6 +18,8 @@
  * @module
  */
 
+import { COPY_BLOCK, newBlock, recycleBlocks } from "./copy_blocks.ts";
+
 /** Milliseconds from the Unix epoch to PostgreSQL's (2000-01-01T00:00:00Z). */
 export const PG_EPOCH_MS = 946_684_800_000;
 /** Microseconds from the Unix epoch to PostgreSQL's. */
@@ -28,25 +30,12 @@ const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0
 /** Signature, flags (0) and header extension length (0). */
 export const HEADER_BYTES = 19;
 const ENCODER = new TextEncoder();
-const BLOCK = 1 << 20;
 
 /** An address as binary `inet` holds it: family 2 (IPv4) or 3 (IPv6), bytes, prefix bits. */
 export interface InetBytes {
   family: number;
   bits: number;
   bytes: Uint8Array;
-}
-
-/**
- * Blocks of COPY data already sent, refilled by the next writers. A fresh 1 MiB array is
- * zeroed, costs the kernel a page fault per 4 KiB and the collector a turn: on a large
- * backfill that was hundreds of MB per minute of churn. At most 64 (64 MiB) wait here.
- */
-const spareBlocks: Uint8Array[] = [];
-const MAX_SPARE_BLOCKS = 64;
-
-function newBlock(bytes: number): Uint8Array {
-  return bytes === BLOCK ? spareBlocks.pop() ?? new Uint8Array(BLOCK) : new Uint8Array(bytes);
 }
 
 /** Write `a` as a binary `inet` value (length word included) at buf[p]; returns the end. */
@@ -106,7 +95,7 @@ export class BinaryCopyWriter {
    */
   constructor(options: { blockBytes?: number; grow?: boolean } = {}) {
     this.#grow = options.grow ?? false;
-    this.#blockBytes = options.blockBytes ?? (this.#grow ? 1 << 16 : BLOCK);
+    this.#blockBytes = options.blockBytes ?? (this.#grow ? 1 << 16 : COPY_BLOCK);
     this.buf = this.#grow ? new Uint8Array(this.#blockBytes) : newBlock(this.#blockBytes);
     this.view = new DataView(this.buf.buffer);
     this.#header();
@@ -309,10 +298,7 @@ export class BinaryCopyWriter {
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    for (const b of [...this.#blocks, this.buf]) {
-      if (b.buffer.byteLength !== BLOCK || spareBlocks.length >= MAX_SPARE_BLOCKS) continue;
-      spareBlocks.push(new Uint8Array(b.buffer));
-    }
+    recycleBlocks([...this.#blocks, this.buf].map((b) => b.buffer));
     this.#blocks = [];
   }
 

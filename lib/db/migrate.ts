@@ -24,6 +24,7 @@ import m0024 from "../../sql/migrations/0024_client_names.sql" with { type: "tex
 import m0025 from "../../sql/migrations/0025_bus_applied.sql" with { type: "text" };
 import m0026 from "../../sql/migrations/0026_partition_zones.sql" with { type: "text" };
 import m0027 from "../../sql/migrations/0027_query_blocks.sql" with { type: "text" };
+import m0028 from "../../sql/migrations/0028_block_compression.sql" with { type: "text" };
 import m0030 from "../../sql/migrations/0030_window_rows_narrow.sql" with { type: "text" };
 import {
   convertSeed,
@@ -60,6 +61,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 25, name: "0025_bus_applied.sql", sql: m0025 },
   { version: 26, name: "0026_partition_zones.sql", sql: m0026 },
   { version: 27, name: "0027_query_blocks.sql", sql: m0027 },
+  { version: 28, name: "0028_block_compression.sql", sql: m0028 },
   { version: 30, name: "0030_window_rows_narrow.sql", sql: m0030 },
 ];
 

@@ -103,6 +103,41 @@ export interface DnstapPending {
   expiredRows?: number;
 }
 
+/**
+ * A batch's content as a message between threads (lib/ingest/parse_worker.ts): its COPY data
+ * (buffers transferred with {@linkcode batchTransfer}) and everything a commit reads of it.
+ */
+export interface BatchMessage {
+  endOffset: number;
+  counts: Counts;
+  errors: ErrorRow[];
+  rejects: RejectSample[];
+  days: number[];
+  minAt: number;
+  maxAt: number;
+  lastLineAt: number | null;
+  blocks: Uint8Array[];
+}
+
+/** The buffers of `m`'s COPY data, each once: what to transfer with it. */
+export function batchTransfer(m: BatchMessage): ArrayBuffer[] {
+  return [...new Set(m.blocks.map((b) => b.buffer as ArrayBuffer))];
+}
+
+/** COPY data made on another thread: handed out as it came; `onRelease` takes it back. */
+class PackedRows {
+  constructor(
+    readonly data: Uint8Array[],
+    readonly onRelease: ((data: Uint8Array[]) => void) | undefined,
+  ) {}
+  blocks(): Uint8Array[] {
+    return this.data;
+  }
+  release(): void {
+    this.onRelease?.(this.data);
+  }
+}
+
 /** Accumulates one batch. */
 export class Batch {
   readonly source: BatchSource;
@@ -115,8 +150,11 @@ export class Batch {
   minAt = Infinity;
   maxAt = -Infinity;
   lastLineAt: number | null = null;
-  /** The rows: binary COPY data (PostgreSQL) or column arrays (the embedded database). */
-  readonly sink: BinaryCopySink | ColumnSink | BlockSink;
+  /**
+   * The rows: binary COPY data (PostgreSQL) or column arrays (the embedded database); COPY
+   * data made on the parsing thread once {@linkcode adopt}ed.
+   */
+  sink: BinaryCopySink | ColumnSink | BlockSink | PackedRows;
   /** The dns_queries columns of the rows. */
   readonly rowColumns: readonly string[];
   /** Set for a batch of dnstap frames. */
@@ -160,7 +198,9 @@ export class Batch {
 
   /** Add a query row; false (and nothing added) when an address is unusable. */
   addQuery(q: QueryLine, wallDay: number, extras: RowExtras): boolean {
-    if (!this.sink.add(q, extras, wallDay)) return false;
+    if (!(this.sink as BinaryCopySink | ColumnSink | BlockSink).add(q, extras, wallDay)) {
+      return false;
+    }
     this.counts.rows++;
     this.#track(extras.at, wallDay);
     return true;
@@ -171,6 +211,40 @@ export class Batch {
     return this.sink instanceof ColumnSink
       ? { columns: this.sink.columns }
       : { blocks: this.sink.blocks() };
+  }
+
+  /**
+   * The batch as a message to another thread (see {@linkcode BatchMessage}); the batch is
+   * not used after it (its COPY buffers go with the message).
+   */
+  toMessage(): BatchMessage {
+    return {
+      endOffset: this.endOffset,
+      counts: this.counts,
+      errors: this.errors,
+      rejects: this.rejects,
+      days: [...this.days],
+      minAt: this.minAt,
+      maxAt: this.maxAt,
+      lastLineAt: this.lastLineAt,
+      blocks: this.counts.rows > 0 ? (this.sink as BlockSink).blocks() : [],
+    };
+  }
+
+  /**
+   * Take the content of a batch read on another thread (this one is fresh, of the same file
+   * and start). `onRelease` gets its COPY data back once committed.
+   */
+  adopt(m: BatchMessage, onRelease?: (data: Uint8Array[]) => void): void {
+    this.endOffset = m.endOffset;
+    Object.assign(this.counts, m.counts);
+    for (const e of m.errors) this.errors.push(e);
+    for (const r of m.rejects) this.rejects.push(r);
+    for (const d of m.days) this.days.add(d);
+    this.minAt = m.minAt;
+    this.maxAt = m.maxAt;
+    this.lastLineAt = m.lastLineAt;
+    this.sink = new PackedRows(m.blocks, onRelease);
   }
 
   /** The batch has committed: its COPY blocks may be reused (see BinaryCopySink.release). */

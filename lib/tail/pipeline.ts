@@ -11,12 +11,17 @@ import postgres from "postgres";
 import { isTransientDbError } from "../db/connect.ts";
 import type { Logger } from "../log.ts";
 import type { Batch } from "../ingest/batch.ts";
-import { CheckpointConflictError, commitBatch, type WriterContext } from "../ingest/commit.ts";
+import {
+  CheckpointConflictError,
+  commitBatch,
+  ensurePartitions,
+  type WriterContext,
+} from "../ingest/commit.ts";
 import { addCounts, addExcluded, addReasons, type Counts, zeroCounts } from "../ingest/counts.ts";
 import { peekCheckpoint } from "./checkpoint.ts";
 import { isFinalFile, orderRotatedFiles } from "./file_set.ts";
 import { createProgress, type Progress } from "./progress.ts";
-import type { BatchCursor, TailSource } from "./source.ts";
+import type { BatchCursor, FileReader, TailSource } from "./source.ts";
 import { SourceFile } from "./source_file.ts";
 
 /** What happened to one file. */
@@ -176,6 +181,7 @@ async function readFile(
   const commits = new CommitQueue(ctx, source, result);
   let file: SourceFile | null = null;
   let cursor: Cursor | null = null;
+  let reader: FileReader | null = null;
   try {
     file = await SourceFile.open(path, { blockBytes: source.blockBytes });
     const final = isFinalFile(path, file.mtime, Date.now());
@@ -200,7 +206,7 @@ async function readFile(
       source,
       commits,
     );
-    const reader = source.reader(file, start);
+    reader = source.reader(file, start);
     let records = 0;
     let aborted = false;
     for await (const block of file.blocks(start)) {
@@ -212,7 +218,7 @@ async function readFile(
       progress.advance(cursor.batch.endOffset, records);
     }
     // An abort leaves the rest unread: what is after the offset is not known to be final.
-    if (!aborted && reader.end(cursor, final).pendingBytes > 0) {
+    if (!aborted && (await reader.end(cursor, final)).pendingBytes > 0) {
       result.pending = 1;
       if (source.countPending) {
         result.lines++;
@@ -234,6 +240,7 @@ async function readFile(
       return result;
     }
     // A read error part-way (a corrupt gzip tail, a broken frame): keep what was read.
+    if (cursor && reader?.flush) await reader.flush(cursor).catch(() => {});
     const batch = cursor?.batch;
     if (batch && batch.endOffset > batch.source.startOffset) {
       await commits.submit(batch);
@@ -287,6 +294,16 @@ class CommitQueue {
   /** Start committing `batch` after the batches before it, once a commit may start. */
   async submit(batch: Batch): Promise<void> {
     this.#source.seal?.(batch);
+    // A day without its partition: made while no commit of the file is in flight. Making it
+    // locks dns_query_blocks exclusively, so it waits for every open transaction that copied
+    // rows into a partition; those wait here, in order, for the batch before them, whose next
+    // statement queues behind the exclusive lock: a deadlock the server cannot see (one side
+    // waits in this process). Seen with four batches in flight over midnight.
+    const ctx = this.#ctx;
+    if (!ctx.store && [...batch.days].some((d) => !ctx.knownDays.has(d))) {
+      await this.drain();
+      await ensurePartitions(ctx, batch.days).catch(() => {}); // commitBatch retries it
+    }
     if (this.#inflight.length >= this.#source.commitsInFlight) await this.#inflight.shift();
     const p = this.#commit(batch, this.#inflight.at(-1));
     p.catch(() => {}); // surfaced by drain() or the next submit()

@@ -28,7 +28,15 @@ export interface FileReader {
    * rotated file left unchanged, see file_set.ts: nothing will be appended) that record is
    * taken as a reject, reason `unterminated`, and nothing is left pending.
    */
-  end(cursor: BatchCursor, final: boolean): { pendingBytes: number };
+  end(
+    cursor: BatchCursor,
+    final: boolean,
+  ): { pendingBytes: number } | Promise<{ pendingBytes: number }>;
+  /**
+   * Reading stopped part-way (a read error): put what was decoded into the cursor's batch
+   * (a reader that decodes elsewhere, lib/ingest/parse_thread.ts).
+   */
+  flush?(cursor: BatchCursor): Promise<void>;
 }
 
 /** A kind of file the tail reads. One per run (a follower makes one per pass). */

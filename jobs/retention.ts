@@ -15,6 +15,7 @@ import { applyRetention, type RetentionResult } from "../lib/retention.ts";
 import { applyServerCounterRetention } from "../lib/server_stats/retention.ts";
 import { createPrivacyPolicy } from "../lib/privacy/policy.ts";
 import { rewriteOldDays } from "../lib/privacy/tiers.ts";
+import { packClosedDays } from "../lib/retention_pack.ts";
 
 /** Run retention once, recorded in job_runs. */
 export async function retention(
@@ -48,6 +49,12 @@ export async function retention(
         now: options.now,
         signal: options.signal,
       });
+      // Last, so that days a tier rewrite above has just rewritten are packed after it.
+      const packed = await packClosedDays(ctx.sql, {
+        concurrent: ctx.copy !== false,
+        now: options.now,
+        signal: options.signal,
+      });
       return {
         rows: result.errorLinesDeleted + result.rejectsDeleted,
         detail: {
@@ -60,6 +67,7 @@ export async function retention(
           server_counter_days_deleted: counterDays.length,
           privacy_rewritten_days: tier.days,
           privacy_rewritten_rows: tier.rows,
+          packed_partitions: packed.length,
         },
       };
     },
@@ -80,8 +88,10 @@ in bounded steps; deletes statistics older than DNSA_STATS_RETENTION_DAYS
 (default 400), one day at a time; creates the partitions of today and the next
 two days. With DNSA_CLIENT_IP_FULL_DAYS=N, rewrites the client addresses of
 days older than N (truncated or hashed as DNSA_CLIENT_IP says) by a partition
-swap and rebuilds their statistics. 'serve' runs it at DNSA_RETENTION_SCHEDULE (default 03:17 UTC daily)
-and once at start. Recorded in job_runs; prints a JSON summary.
+swap and rebuilds their statistics. Last, rebuilds once the search indexes of
+each day over for an hour (they grow to ~3x their rebuilt size while the day's
+blocks arrive; REINDEX CONCURRENTLY, searches go on). 'serve' runs it at
+DNSA_RETENTION_SCHEDULE (default 03:17 UTC daily) and once at start. Recorded in job_runs; prints a JSON summary.
 
 Example:
   DNSA_RETENTION_DAYS=14 deno task retention`,

@@ -92,7 +92,12 @@ export function createScheduler(ctx: JobContext): Service {
   const signal = abort.signal;
   const running = new Map<string, Promise<unknown>>();
   let startup: Promise<void> | null = null;
+  // Jobs whose start-up run has not begun: a cron slot before it is left to it (it would
+  // otherwise take the job's place, and the start-up run be skipped as a second run).
+  const beforeStartup = new Set<string>();
   const runOnce = (job: ScheduledJob, trigger: Trigger) => {
+    if (trigger === "cron" && beforeStartup.has(job.name)) return;
+    if (trigger === "startup") beforeStartup.delete(job.name);
     // One run of a job at a time in this process (a cron slot during the start-up run).
     if (running.has(job.name) || signal.aborted) return running.get(job.name);
     const p = runRecovering(ctx, job, trigger, signal).catch((error) => {
@@ -108,6 +113,7 @@ export function createScheduler(ctx: JobContext): Service {
     });
     if (signal.aborted) return;
     const jobs = scheduledJobs(ctx, { peers: peers.length > 0 });
+    for (const job of jobs) beforeStartup.add(job.name);
     const suffix = registrations++ === 0 ? "" : ` #${registrations}`;
     for (const job of jobs) {
       Deno.cron(

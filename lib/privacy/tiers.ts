@@ -22,6 +22,7 @@ import dayAddresses from "../../sql/privacy/day_addresses.sql" with { type: "tex
 import mapCreate from "../../sql/privacy/map_create.sql" with { type: "text" };
 import mapInsert from "../../sql/privacy/map_insert.sql" with { type: "text" };
 import rewriteDay from "../../sql/privacy/rewrite_day.sql" with { type: "text" };
+import { unmarkPacked } from "../retention_pack.ts";
 
 const PARTITION_LOCK = 4_243_120_002; // the lock ingest and retention take for partitions
 const MAP_CHUNK = 20_000;
@@ -92,8 +93,11 @@ export async function rewriteOldDays(sql: Sql, options: TierOptions): Promise<Ti
       ]);
       return Number(r.rows);
     });
-    if (!result.days.includes(day)) result.days.push(day);
+    // A day made ahead and never written (ingest makes the day after its last) is no day
+    // rewritten.
+    if (rows > 0 && !result.days.includes(day)) result.days.push(day);
     result.rows += rows;
+    await unmarkPacked(sql, name); // its blocks are new: the retention job packs it again
     // The statistics of every day (in DNSA_LOG_TZ) the partition held rows of.
     const clock = createZoneClock(options.tz);
     const rolled = await rollupStatistics(sql, {

@@ -63,6 +63,7 @@ Deno.test("serve: catches up the rollup and retention at start, then runs them o
     const queryLog = join(dir, "queries.log");
     await Deno.writeTextFile(queryLog, "");
     await Deno.writeTextFile(join(dir, "query-errors.log"), "");
+    let failure = "";
     const child = startServe({
       ...env,
       DNSA_QUERY_LOG: queryLog,
@@ -77,7 +78,13 @@ Deno.test("serve: catches up the rollup and retention at start, then runs them o
           where trigger = 'startup' and status = 'ok'`;
         return runs.length === 2;
       }, 60_000);
-      assert.ok(caughtUp, "the start-up runs of rollup and retention were recorded");
+      if (!caughtUp) {
+        const runs = await db.sql`select job, trigger, status, started_at, finished_at, error
+          from job_runs order by id`;
+        failure = "the start-up runs of rollup and retention were not both recorded ok " +
+          `within 60 s:\n${JSON.stringify(runs, null, 1)}`;
+        assert.fail(failure);
+      }
       const [{ total }] = await db.sql`select sum(hit_count)::int as total from dns_daily_totals`;
       const [{ raw }] = await db.sql`select count(*)::int as raw from dns_queries`;
       const [{ orphans }] = await db.sql`select count(*)::int as orphans from dns_query_errors
@@ -105,6 +112,7 @@ Deno.test("serve: catches up the rollup and retention at start, then runs them o
       child.kill("SIGTERM");
       const status = await child.status;
       const err = await stderrOf(child);
+      if (failure) assert.fail(`${failure}\nserve's log:\n${err.slice(-6000)}`);
       assert.equal(status.code, 0, err);
       assert.match(err, /"msg":"jobs scheduled"/);
     }

@@ -1,0 +1,90 @@
+/**
+ * Packing closed days: the GIN indexes of a day partition of dns_query_blocks (its clients' and
+ * names' summaries) grow, as blocks arrive a batch at a time, to several times the size a
+ * rebuild gives. Once a day is over (and an hour more, for late lines and the rollup's merge of
+ * small blocks) its blocks no longer change: each such partition's GIN indexes are rebuilt once
+ * and the partition is recorded in dns_packed_partitions (migration 0032). On PostgreSQL the
+ * rebuild is `REINDEX INDEX CONCURRENTLY` (searches and ingest go on); on the embedded database,
+ * which has one connection, a plain REINDEX.
+ *
+ * @module
+ */
+import type { Sql } from "./db/connect.ts";
+
+/** A closed day is packed this long after its partition ends. */
+const SETTLE_MS = 60 * 60 * 1000;
+
+/** Options of {@linkcode packClosedDays}. */
+export interface PackOptions {
+  /** The database takes concurrent statements (false on the embedded database). */
+  concurrent: boolean;
+  now?: Date;
+  signal?: AbortSignal;
+}
+
+/** A day partition's name and end (dnsa_partition_bounds, migration 0027). */
+interface Bounds {
+  name: string;
+  hi: Date;
+}
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * Rebuild the GIN indexes of every day partition of dns_query_blocks that ended over an hour
+ * ago and is not packed yet; returns the partitions packed (dns_query_blocks_p…).
+ */
+export async function packClosedDays(sql: Sql, options: PackOptions): Promise<string[]> {
+  const cut = (options.now ?? new Date()).getTime() - SETTLE_MS;
+  const parts = await sql.unsafe<Bounds[]>(
+    "select name, hi from dnsa_partition_bounds() order by lo",
+  );
+  const done = new Set(
+    (await sql.unsafe<{ partition: string }[]>("select partition from dns_packed_partitions"))
+      .map((r) => r.partition),
+  );
+  const packed: string[] = [];
+  for (const p of parts) {
+    if (options.signal?.aborted) break;
+    if (!/^dns_queries_p[0-9]{8}(_[0-9]{8}t[0-9]{6}z)?$/.test(p.name)) continue;
+    const blocks = "dns_query_blocks_p" + p.name.slice("dns_queries_p".length);
+    if (p.hi.getTime() > cut || done.has(blocks)) continue;
+    const indexes = await sql.unsafe<{ name: string; valid: boolean }[]>(
+      `select c.relname as name, x.indisvalid as valid
+       from pg_index x
+       join pg_class c on c.oid = x.indexrelid
+       join pg_am a on a.oid = c.relam
+       where x.indrelid = to_regclass($1) and a.amname = 'gin'
+       order by c.relname`,
+      [blocks],
+    );
+    for (const ix of indexes) {
+      // A rebuild cut short (the program stopped) leaves its new index invalid: drop it.
+      if (!ix.valid && /_cc(new|old)[0-9]*$/.test(ix.name)) {
+        await sql.unsafe(
+          `drop index ${options.concurrent ? "concurrently " : ""}${quoteIdent(ix.name)}`,
+        );
+        continue;
+      }
+      await sql.unsafe(
+        `reindex index ${options.concurrent ? "concurrently " : ""}${quoteIdent(ix.name)}`,
+      );
+    }
+    await sql.unsafe(
+      "insert into dns_packed_partitions (partition) values ($1) on conflict do nothing",
+      [blocks],
+    );
+    packed.push(blocks);
+  }
+  await sql.unsafe(
+    "delete from dns_packed_partitions where to_regclass(quote_ident(partition)) is null",
+  );
+  return packed;
+}
+
+/** Forget that the partition of day partition `name` (dns_queries_p…) was packed. */
+export async function unmarkPacked(sql: Sql, name: string): Promise<void> {
+  await sql.unsafe("delete from dns_packed_partitions where partition = $1", [
+    "dns_query_blocks_p" + name.slice("dns_queries_p".length),
+  ]);
+}

@@ -54,6 +54,11 @@ export async function retention(
         concurrent: ctx.copy !== false,
         now: options.now,
         signal: options.signal,
+        onWait: (partition) =>
+          ctx.log.warn("index rebuild waited too long for older transactions; next run", {
+            job: "retention",
+            partition,
+          }),
       });
       return {
         rows: result.errorLinesDeleted + result.rejectsDeleted,

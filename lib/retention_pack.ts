@@ -13,6 +13,8 @@ import type { Sql } from "./db/connect.ts";
 
 /** A closed day is packed this long after its partition ends. */
 const SETTLE_MS = 60 * 60 * 1000;
+/** How long a rebuild waits for the transactions before it, by default. */
+const LOCK_TIMEOUT = "60s";
 
 /** Options of {@linkcode packClosedDays}. */
 export interface PackOptions {
@@ -20,6 +22,10 @@ export interface PackOptions {
   concurrent: boolean;
   now?: Date;
   signal?: AbortSignal;
+  /** How long a rebuild may wait for older transactions (PostgreSQL interval; default 60s). */
+  lockTimeout?: string;
+  /** A partition left for the next run: its rebuild waited past the lock timeout. */
+  onWait?: (partition: string) => void;
 }
 
 /** A day partition's name and end (dnsa_partition_bounds, migration 0027). */
@@ -58,17 +64,28 @@ export async function packClosedDays(sql: Sql, options: PackOptions): Promise<st
        order by c.relname`,
       [blocks],
     );
-    for (const ix of indexes) {
-      // A rebuild cut short (the program stopped) leaves its new index invalid: drop it.
-      if (!ix.valid && /_cc(new|old)[0-9]*$/.test(ix.name)) {
-        await sql.unsafe(
-          `drop index ${options.concurrent ? "concurrently " : ""}${quoteIdent(ix.name)}`,
-        );
-        continue;
+    const how = options.concurrent ? "concurrently " : "";
+    // A concurrent rebuild waits for every transaction that may still use the old index; one
+    // left open elsewhere (an idle session in a transaction) must not hold the job for good:
+    // past the lock timeout this day waits for the next run.
+    const conn = await sql.reserve();
+    try {
+      await conn.unsafe("select set_config('lock_timeout', $1, false)", [
+        options.lockTimeout ?? LOCK_TIMEOUT,
+      ]);
+      for (const ix of indexes) {
+        // A rebuild cut short (stopped, timed out) leaves its new index invalid: drop it.
+        if (!ix.valid && /_cc(new|old)[0-9]*$/.test(ix.name)) {
+          await conn.unsafe(`drop index ${how}${quoteIdent(ix.name)}`);
+        } else await conn.unsafe(`reindex index ${how}${quoteIdent(ix.name)}`);
       }
-      await sql.unsafe(
-        `reindex index ${options.concurrent ? "concurrently " : ""}${quoteIdent(ix.name)}`,
-      );
+    } catch (error) {
+      if ((error as { code?: string }).code !== "55P03") throw error;
+      options.onWait?.(blocks);
+      continue;
+    } finally {
+      await conn.unsafe("reset lock_timeout").catch(() => {});
+      conn.release();
     }
     await sql.unsafe(
       "insert into dns_packed_partitions (partition) values ($1) on conflict do nothing",

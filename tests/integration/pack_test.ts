@@ -4,6 +4,7 @@
  * as before.
  */
 import assert from "node:assert/strict";
+import postgres from "postgres";
 import { packClosedDays } from "../../lib/retention_pack.ts";
 import { writeBenchLines } from "../bench_lines.ts";
 import { createTestDb } from "./pg.ts";
@@ -55,6 +56,30 @@ Deno.test("retention packs each closed day's GIN indexes once; searches find the
     // 25 Nov ends over an hour before this `now`; the day made ahead of it (26 Nov) is not over
     // and stays as it is.
     const now = new Date("2026-11-26T12:00:00Z");
+    // A transaction left open in another session holds the rebuild up: past the lock timeout
+    // the day is left for the next run, and the invalid index the rebuild began is dropped then.
+    const other = postgres(db.url, { max: 1, onnotice: () => {} });
+    const waited: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => release = r);
+    const open = other.begin(async (tx) => {
+      await tx`select count(*) from dns_query_blocks`;
+      await held;
+    });
+    try {
+      const none = await packClosedDays(db.sql, {
+        concurrent: true,
+        now,
+        lockTimeout: "300ms",
+        onWait: (p) => waited.push(p),
+      });
+      assert.deepEqual(none, []);
+      assert.deepEqual(waited, ["dns_query_blocks_p20261125"]);
+    } finally {
+      release();
+      await open;
+      await other.end();
+    }
     const packed = await packClosedDays(db.sql, { concurrent: true, now });
     assert.deepEqual(packed, ["dns_query_blocks_p20261125"]);
     const after = await ginBytes(db.sql);

@@ -232,7 +232,7 @@ export async function* copyOutTapped(
       grown.set(buf.subarray(0, n));
       buf = grown;
     }
-    if (len < 64) for (let i = from; i < to; i++) buf[n++] = b[i];
+    if (len < 64) { for (let i = from; i < to; i++) buf[n++] = b[i]; }
     else {
       buf.set(b.subarray(from, to), n);
       n += len;

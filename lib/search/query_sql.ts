@@ -14,7 +14,7 @@
 import type { QueryFilter } from "./filter.ts";
 import { escapeLike } from "./filter.ts";
 import { apexDomain } from "../domain.ts";
-import { ALL_COLUMNS, blockRowsFrom } from "./block_rows.ts";
+import { streamBlocksFrom } from "./stream_blocks.ts";
 import queryRows from "../../sql/search/query_rows.sql" with { type: "text" };
 import pageRows from "../../sql/search/page_rows.sql" with { type: "text" };
 import queryPage from "../../sql/search/query_page.sql" with { type: "text" };
@@ -250,7 +250,7 @@ export function streamStatement(f: QueryFilter, limit: number | null): Statement
     .replace("/*error_where*/", () => conditions(f, "e", params))
     .replace(
       "/*blocks*/",
-      () => blockRowsFrom(f, params, { columns: ALL_COLUMNS, blocksWhere: unit }),
+      () => streamBlocksFrom(f, params, unit),
     );
   let lim = "all";
   if (limit !== null) {
@@ -324,25 +324,25 @@ export function inlineParams(st: Statement): string {
 }
 
 /**
- * A zone for `at time zone`: a name as text; an offset (`+03:00`, which Intl takes as UTC+3)
- * as an interval, since PostgreSQL reads an offset given as text with the POSIX sign (UTC-3).
+ * The statement that makes `tz` the session's time zone, for {@linkcode csvCopyStatement}: a
+ * name as text; an offset (`+03:00`, which Intl takes as UTC+3) as an interval hour to minute,
+ * since PostgreSQL reads an offset given as text with the POSIX sign (UTC-3).
  */
-function zoneLiteral(tz: string): string {
-  return /^[+-]\d{2}(:?\d{2})?$/.test(tz) ? `interval ${sqlLiteral(tz)}` : sqlLiteral(tz);
+export function csvZoneStatement(tz: string): string {
+  const m = /^([+-]\d{2}):?(\d{2})?$/.exec(tz);
+  if (m) return `set time zone interval ${sqlLiteral(`${m[1]}:${m[2] ?? "00"}`)} hour to minute`;
+  return `set time zone ${sqlLiteral(tz)}`;
 }
 
 /**
  * `COPY (…) TO STDOUT (format csv, header)` of every row (at most `limit`, null = all),
- * newest first, as the CSV columns (sql/search/query_csv.sql), times in zone `tz`. The
- * filter's values are inlined as literals: COPY takes no parameters.
+ * newest first, as the CSV columns (sql/search/query_csv.sql), times in the session's time
+ * zone (run {@linkcode csvZoneStatement} first). The filter's values are inlined as literals:
+ * COPY takes no parameters.
  */
-export function csvCopyStatement(
-  f: QueryFilter,
-  options: { limit: number | null; tz: string },
-): string {
+export function csvCopyStatement(f: QueryFilter, options: { limit: number | null }): string {
   const select = queryCsv
-    .replace("/*stream*/", () => inlineParams(streamStatement(f, options.limit)))
-    .replaceAll("/*zone*/", () => zoneLiteral(options.tz));
+    .replace("/*stream*/", () => inlineParams(streamStatement(f, options.limit)));
   return `copy (\n${select}\n) to stdout (format csv, header)`;
 }
 

@@ -6,7 +6,7 @@
  *
  * Block rows are read without the view for pages (a page's rows by key, sql/search/
  * page_rows.sql, after lib/search/page_walk.ts found them) and streams (sql/search/
- * stream_rows.sql over lib/search/block_rows.ts); the view dns_queries is read by
+ * stream_rows.sql over lib/search/block_unnest.ts); the view dns_queries is read by
  * `pageStatement` without keys only. lib/search/README.md has the design and its figures.
  *
  * @module
@@ -14,7 +14,8 @@
 import type { QueryFilter } from "./filter.ts";
 import { escapeLike } from "./filter.ts";
 import { apexDomain } from "../domain.ts";
-import { streamBlocksFrom } from "./stream_blocks.ts";
+import { ALL_COLUMNS } from "./block_rows.ts";
+import { blockUnnestFrom } from "./block_unnest.ts";
 import queryRows from "../../sql/search/query_rows.sql" with { type: "text" };
 import pageRows from "../../sql/search/page_rows.sql" with { type: "text" };
 import queryPage from "../../sql/search/query_page.sql" with { type: "text" };
@@ -235,7 +236,7 @@ export function pageStatement(
 
 /**
  * Every row (at most `limit`, null = all), newest first, for a streaming cursor: the block
- * rows by one unnest of each block's arrays (lib/search/block_rows.ts), no row_key.
+ * rows by one unnest of each block's arrays (lib/search/block_unnest.ts), no row_key.
  */
 export function streamStatement(f: QueryFilter, limit: number | null): Statement {
   const params: unknown[] = [];
@@ -250,7 +251,7 @@ export function streamStatement(f: QueryFilter, limit: number | null): Statement
     .replace("/*error_where*/", () => conditions(f, "e", params))
     .replace(
       "/*blocks*/",
-      () => streamBlocksFrom(f, params, unit),
+      () => blockUnnestFrom(f, params, { columns: ALL_COLUMNS, blocksWhere: unit }),
     );
   let lim = "all";
   if (limit !== null) {

@@ -77,20 +77,26 @@ export function blockUnnestFrom(
   const all = ["at_us", ...cols] as (RowColumn | "at_us")[];
   let source = `select generate_series(1, cardinality(b.at_us)) as idx, ` +
     all.map((c) => `unnest(b.${c}) as ${c}`).join(", ");
-  let arrays = all.map((c) => `b.${c}`).join(", ");
+  let arrays = all.map((c) => `b.${c}`);
+  let expanded = [...arrays];
   if (key !== null) {
     const k = key;
     // The key's column is the key's value at each of its positions; the other arrays are
-    // subscripted as expanded arrays (array_append of one NULL past the end makes one).
+    // subscripted, as expanded arrays (array_append of one NULL past the end makes one) when
+    // the block has more than one position.
     source = `select i.idx, ${
       all.map((c) => c === k.column ? `${k.value} as ${c}` : `b.${c}[i.idx] as ${c}`).join(", ")
     } from unnest(b.pos) as i(idx)`;
-    arrays = [
-      `array_positions(b.${k.column}, ${k.value}) as pos`,
-      ...all.filter((c) => c !== k.column).map((c) =>
-        `array_append(b.${c}, null::${ARRAY_TYPES[c].slice(0, -2)}) as ${c}`
+    const rest = all.filter((c) => c !== k.column);
+    arrays = [`array_positions(b.${k.column}, ${k.value}) as pos`, ...rest.map((c) => `b.${c}`)];
+    expanded = [
+      "b.pos",
+      ...rest.map((c) =>
+        `case when cardinality(b.pos) > 1 then array_append(b.${c}, null::${
+          ARRAY_TYPES[c].slice(0, -2)
+        }) else b.${c} end as ${c}`
       ),
-    ].join(", ");
+    ];
   }
   const rcode = OUTCOME_COLUMNS.some((c) => cols.has(c));
   const colsOut = [...cols].map((c) =>
@@ -102,12 +108,16 @@ export function blockUnnestFrom(
     ? ", case when b.has_outcomes then (select o from dns_query_outcomes o " +
       "where o.first_at = b.first_at and o.block_id = b.block_id and o.idx = u.idx) end as oc"
     : "";
-  const hasOutcomes = rcode
-    ? ", exists (select from dns_query_outcomes o where o.first_at = b.first_at " +
-      "and o.block_id = b.block_id) as has_outcomes"
-    : "";
+  if (rcode) {
+    arrays.push(
+      "exists (select from dns_query_outcomes o where o.first_at = b.first_at " +
+        "and o.block_id = b.block_id) as has_outcomes",
+    );
+    expanded.push("b.has_outcomes");
+  }
   return blockUnnest
-    .replace("/*arrays*/", () => arrays + hasOutcomes)
+    .replace("/*arrays*/", () => arrays.join(", "))
+    .replace("/*expanded*/", () => expanded.join(", "))
     .replace("/*blocks_where*/", () => options.blocksWhere)
     .replace("/*source*/", () => source)
     .replace("/*columns*/", () => [...cols].map((c) => `, u.${c}`).join("") + outcome)

@@ -8,7 +8,6 @@
 import { once } from "node:events";
 import { setImmediate } from "node:timers";
 import type { Sql, Tx } from "./connect.ts";
-import type { CopyTap } from "./copy_tap.ts";
 
 /**
  * COPY `blocks` (binary or text COPY data) into `table`. postgres.js settles the stream's `finish` only on CommandComplete: when the
@@ -197,94 +196,4 @@ function concat(parts: readonly Uint8Array[], bytes: number): Uint8Array {
     at += p.length;
   }
   return out;
-}
-
-/** The first buffer a tapped COPY's payloads are gathered in (grown as needed). */
-const TAP_BUFFER = 1 << 16;
-
-/**
- * {@linkcode copyOutChunks} for a connection whose socket passes through `tap`
- * (lib/db/copy_tap.ts): the rows' payloads are copied from the socket's chunks into one
- * buffer, with no stream event per row, and the consumer takes what gathered meanwhile as one
- * chunk. The socket pauses while a megabyte waits; a consumer that stops early cancels the
- * statement, as there.
- */
-export async function* copyOutTapped(
-  conn: Sql,
-  tap: CopyTap,
-  text: string,
-): AsyncGenerator<Uint8Array> {
-  let buf = new Uint8Array(TAP_BUFFER);
-  let n = 0;
-  let paused = false;
-  let ended = false;
-  let failure: unknown = null;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-  tap.sink = (b, from, to) => {
-    const len = to - from;
-    if (n + len > buf.length) {
-      const grown = new Uint8Array(Math.max(buf.length * 2, n + len));
-      grown.set(buf.subarray(0, n));
-      buf = grown;
-    }
-    if (len < 64) { for (let i = from; i < to; i++) buf[n++] = b[i]; }
-    else {
-      buf.set(b.subarray(from, to), n);
-      n += len;
-    }
-    if (n >= COPY_OUT_HIGH_WATER && !paused) {
-      paused = true;
-      tap.pause();
-    }
-    if (wake) notify();
-  };
-  const query = conn.unsafe(text);
-  const end = (error?: unknown) => {
-    if (error !== undefined && failure === null) failure = error;
-    ended = true;
-    notify();
-  };
-  // The driver's stream carries no data (the tap took it): it only ends, or fails.
-  const stream = await query.readable();
-  stream.on("data", () => {});
-  stream.once("end", () => end());
-  stream.once("close", () => end());
-  stream.once("error", (error: unknown) => end(error));
-  try {
-    while (true) {
-      if (n > 0) {
-        const out = buf.subarray(0, n);
-        buf = new Uint8Array(Math.max(TAP_BUFFER, Math.min(n, COPY_OUT_HIGH_WATER)));
-        n = 0;
-        if (paused) {
-          paused = false;
-          tap.resume();
-        }
-        yield out;
-        continue;
-      }
-      if (failure !== null) throw failure;
-      if (ended) return;
-      await new Promise<void>((resolve) => wake = resolve);
-    }
-  } finally {
-    tap.sink = () => {};
-    if (!ended) {
-      // Stopped early: as copyOutChunks, the rest of the data is read (and dropped) after
-      // the cancel, with a bounded wait.
-      stream.on("error", () => {});
-      const done = new Promise<void>((resolve) => wake = resolve);
-      if (paused) tap.resume();
-      await query.cancel();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([done, new Promise((r) => timer = setTimeout(r, 10_000))]);
-      clearTimeout(timer);
-    }
-    tap.sink = null;
-  }
 }

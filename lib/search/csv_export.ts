@@ -18,8 +18,7 @@
  * @module
  */
 import postgres from "postgres";
-import { copyOutChunks, copyOutTapped } from "../db/copy.ts";
-import { CopyTap } from "../db/copy_tap.ts";
+import { copyOutChunks } from "../db/copy.ts";
 import { NO_DELAY_OPTIONS } from "../db/socket.ts";
 import { readerOptions } from "../rollup/read_session.ts";
 import type { Sql } from "../db/connect.ts";
@@ -62,22 +61,17 @@ async function* csvByCopy(
   options: { limit: number | null; tz: string },
 ): AsyncGenerator<Uint8Array> {
   const text = csvCopyStatement(filter, options);
-  const o = readerOptions(sql);
-  // Without TLS the rows are taken off the socket (lib/db/copy_tap.ts): the driver would
-  // make a stream event of each row, the CPU of a fifth of the export's time.
-  const plain = o.ssl === false || o.ssl === undefined || o.ssl === "disable";
-  const tap = plain ? new CopyTap() : null;
   const conn = postgres({
-    ...o,
+    ...readerOptions(sql),
     max: 1,
     prepare: false,
     onnotice: () => {},
-    ...(tap ? { socket: tap.socket } : NO_DELAY_OPTIONS),
+    ...NO_DELAY_OPTIONS,
   } as unknown as postgres.Options<Record<string, never>>) as unknown as Sql;
   try {
     await conn.unsafe(JIT_OFF);
     await conn.unsafe(csvZoneStatement(options.tz));
-    yield* tap ? copyOutTapped(conn, tap, text) : copyOutChunks(conn, text);
+    yield* copyOutChunks(conn, text);
   } finally {
     await conn.end({ timeout: 0 });
   }

@@ -236,7 +236,7 @@ export function pageStatement(
 
 /**
  * Every row (at most `limit`, null = all), newest first, for a streaming cursor: the block
- * rows by one unnest of each block's arrays (lib/search/block_unnest.ts), no row_key.
+ * rows read by lib/search/block_unnest.ts, no row_key.
  */
 export function streamStatement(f: QueryFilter, limit: number | null): Statement {
   const params: unknown[] = [];

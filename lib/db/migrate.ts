@@ -27,6 +27,7 @@ import m0027 from "../../sql/migrations/0027_query_blocks.sql" with { type: "tex
 import m0028 from "../../sql/migrations/0028_block_compression.sql" with { type: "text" };
 import m0030 from "../../sql/migrations/0030_window_rows_narrow.sql" with { type: "text" };
 import m0032 from "../../sql/migrations/0032_packed_partitions.sql" with { type: "text" };
+import m0033 from "../../sql/migrations/0033_csv_cell_fast.sql" with { type: "text" };
 import {
   convertSeed,
   moveSeedAside,
@@ -65,6 +66,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 28, name: "0028_block_compression.sql", sql: m0028 },
   { version: 30, name: "0030_window_rows_narrow.sql", sql: m0030 },
   { version: 32, name: "0032_packed_partitions.sql", sql: m0032 },
+  { version: 33, name: "0033_csv_cell_fast.sql", sql: m0033 },
 ];
 
 /** An applied migration no longer matches its file, or the database is newer than us. */

@@ -25,7 +25,7 @@ import type { Sql } from "../db/connect.ts";
 import { csvField } from "../csv.ts";
 import type { QueryFilter } from "./filter.ts";
 import { JIT_OFF, QUERY_COLUMNS, streamQueries } from "./query_search.ts";
-import { csvCopyStatement } from "./query_sql.ts";
+import { csvCopyStatement, csvZoneStatement } from "./query_sql.ts";
 
 /** Options of {@linkcode exportQueriesCsv}. */
 export interface CsvExportOptions {
@@ -70,6 +70,7 @@ async function* csvByCopy(
   } as unknown as postgres.Options<Record<string, never>>) as unknown as Sql;
   try {
     await conn.unsafe(JIT_OFF);
+    await conn.unsafe(csvZoneStatement(options.tz));
     yield* copyOutChunks(conn, text);
   } finally {
     await conn.end({ timeout: 0 });

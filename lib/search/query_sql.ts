@@ -6,7 +6,7 @@
  *
  * Block rows are read without the view for pages (a page's rows by key, sql/search/
  * page_rows.sql, after lib/search/page_walk.ts found them) and streams (sql/search/
- * stream_rows.sql over lib/search/block_rows.ts); the view dns_queries is read by
+ * stream_rows.sql over lib/search/block_unnest.ts); the view dns_queries is read by
  * `pageStatement` without keys only. lib/search/README.md has the design and its figures.
  *
  * @module
@@ -14,7 +14,8 @@
 import type { QueryFilter } from "./filter.ts";
 import { escapeLike } from "./filter.ts";
 import { apexDomain } from "../domain.ts";
-import { ALL_COLUMNS, blockRowsFrom } from "./block_rows.ts";
+import { ALL_COLUMNS } from "./block_rows.ts";
+import { blockUnnestFrom } from "./block_unnest.ts";
 import queryRows from "../../sql/search/query_rows.sql" with { type: "text" };
 import pageRows from "../../sql/search/page_rows.sql" with { type: "text" };
 import queryPage from "../../sql/search/query_page.sql" with { type: "text" };
@@ -235,7 +236,7 @@ export function pageStatement(
 
 /**
  * Every row (at most `limit`, null = all), newest first, for a streaming cursor: the block
- * rows by one unnest of each block's arrays (lib/search/block_rows.ts), no row_key.
+ * rows read by lib/search/block_unnest.ts, no row_key.
  */
 export function streamStatement(f: QueryFilter, limit: number | null): Statement {
   const params: unknown[] = [];
@@ -250,7 +251,7 @@ export function streamStatement(f: QueryFilter, limit: number | null): Statement
     .replace("/*error_where*/", () => conditions(f, "e", params))
     .replace(
       "/*blocks*/",
-      () => blockRowsFrom(f, params, { columns: ALL_COLUMNS, blocksWhere: unit }),
+      () => blockUnnestFrom(f, params, { columns: ALL_COLUMNS, blocksWhere: unit }),
     );
   let lim = "all";
   if (limit !== null) {
@@ -324,25 +325,25 @@ export function inlineParams(st: Statement): string {
 }
 
 /**
- * A zone for `at time zone`: a name as text; an offset (`+03:00`, which Intl takes as UTC+3)
- * as an interval, since PostgreSQL reads an offset given as text with the POSIX sign (UTC-3).
+ * The statement that makes `tz` the session's time zone, for {@linkcode csvCopyStatement}: a
+ * name as text; an offset (`+03:00`, which Intl takes as UTC+3) as an interval hour to minute,
+ * since PostgreSQL reads an offset given as text with the POSIX sign (UTC-3).
  */
-function zoneLiteral(tz: string): string {
-  return /^[+-]\d{2}(:?\d{2})?$/.test(tz) ? `interval ${sqlLiteral(tz)}` : sqlLiteral(tz);
+export function csvZoneStatement(tz: string): string {
+  const m = /^([+-]\d{2}):?(\d{2})?$/.exec(tz);
+  if (m) return `set time zone interval ${sqlLiteral(`${m[1]}:${m[2] ?? "00"}`)} hour to minute`;
+  return `set time zone ${sqlLiteral(tz)}`;
 }
 
 /**
  * `COPY (…) TO STDOUT (format csv, header)` of every row (at most `limit`, null = all),
- * newest first, as the CSV columns (sql/search/query_csv.sql), times in zone `tz`. The
- * filter's values are inlined as literals: COPY takes no parameters.
+ * newest first, as the CSV columns (sql/search/query_csv.sql), times in the session's time
+ * zone (run {@linkcode csvZoneStatement} first). The filter's values are inlined as literals:
+ * COPY takes no parameters.
  */
-export function csvCopyStatement(
-  f: QueryFilter,
-  options: { limit: number | null; tz: string },
-): string {
+export function csvCopyStatement(f: QueryFilter, options: { limit: number | null }): string {
   const select = queryCsv
-    .replace("/*stream*/", () => inlineParams(streamStatement(f, options.limit)))
-    .replaceAll("/*zone*/", () => zoneLiteral(options.tz));
+    .replace("/*stream*/", () => inlineParams(streamStatement(f, options.limit)));
   return `copy (\n${select}\n) to stdout (format csv, header)`;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The statement of the drill-downs (lib/search/drilldown.ts): the search's rows counted by one
- * key. Block rows come from lib/search/block_rows.ts with only the arrays the filter, the key
+ * key. Block rows come from lib/search/block_unnest.ts with only the arrays the filter, the key
  * and the counts read (the time, the rcode with its outcome overlay, the apex for domains), so
  * a client's top domains over a week reads the client, domain, apex and rcode arrays of the
  * blocks that hold the client, not the 24 arrays of every block.
@@ -8,7 +8,8 @@
  * @module
  */
 import type { QueryFilter } from "./filter.ts";
-import { blockRowsFrom, type RowColumn } from "./block_rows.ts";
+import type { RowColumn } from "./block_rows.ts";
+import { blockUnnestFrom } from "./block_unnest.ts";
 import { blocksWhere, conditions, type Statement, TOP_KEYS } from "./query_sql.ts";
 import topBy from "../../sql/search/top_by.sql" with { type: "text" };
 import topRows from "../../sql/search/top_rows.sql" with { type: "text" };
@@ -34,7 +35,7 @@ export function topByStatement(
   };
   const columns: RowColumn[] = [KEY_COLUMNS[key], "response_rcode"];
   if (key === "domain") columns.push("apex_domain");
-  const from = blockRowsFrom(f, params, {
+  const from = blockUnnestFrom(f, params, {
     columns,
     blocksWhere: blocksWhere(f, p),
   });

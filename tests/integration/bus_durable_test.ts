@@ -67,7 +67,12 @@ Deno.test({
     const cluster = await slowWalCluster();
     const dir = await Deno.makeTempDir({ prefix: "dnsa-bus-durable-" });
     let consume: Deno.ChildProcess | null = null;
-    const bus = await connectNats({ url: nats.url, stream: "dns-analytics", creds: null, tlsCa: null }, { name: "test" });
+    const bus = await connectNats({
+      url: nats.url,
+      stream: "dns-analytics",
+      creds: null,
+      tlsCa: null,
+    }, { name: "test" });
     try {
       await cluster.client()`create database dnsa_bus`;
       const url = cluster.url("dnsa_bus");

@@ -173,6 +173,13 @@ Deno.test({
       { child: Deno.ChildProcess; log: ReturnType<typeof collect> }
     >();
     const start = (name: string, command: string, env: Record<string, string>) => {
+      // A process started again: the log of the one before is kept as `<name>.<n>`.
+      const before = children.get(name);
+      if (before) {
+        let n = 1;
+        while (children.has(`${name}.${n}`)) n++;
+        children.set(`${name}.${n}`, before);
+      }
       const child = spawn(command, env);
       children.set(name, { child, log: collect(child) });
     };

@@ -4,7 +4,7 @@
  * tests/integration/cluster.ts) and the batch is still stored, for no message comes again.
  * The WAL writer is slowed to 10 s here, so what was only committed asynchronously is lost by
  * the crash for certain rather than by chance (the bus acceptance test's crash met it about
- * one run in four: a file's batch gone, and every later batch of the file waiting for it).
+ * one run in five: a file's batch gone, and every later batch of the file waiting for it).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";

@@ -50,8 +50,9 @@ export function stallWatch(ms: number) {
  * its message is acknowledged only once it is there: a message acknowledged is never
  * delivered again, and a server crash loses commits not yet on disk. The returned function
  * resolves once everything committed before it was called is on disk: one small transaction
- * with synchronous commit, whose commit record follows those commits in the WAL, is flushed
- * with them. Callers that come while one runs share the next: one flush for many batches
+ * with synchronous commit that writes a WAL record (a transactional logical message, which
+ * no table keeps), whose commit record follows those commits in the WAL, is flushed with
+ * them. Callers that come while one runs share the next: one flush for many batches
  * instead of one per batch (the batches of a file no longer wait for each other's flush).
  */
 export function durabilityBarrier(sql: Sql): () => Promise<void> {
@@ -63,7 +64,10 @@ export function durabilityBarrier(sql: Sql): () => Promise<void> {
       next = null; // later callers committed after this flush began: they need the next one
       await sql.begin(async (tx) => {
         await tx`set local synchronous_commit = on`;
-        await tx`select txid_current()`; // an id, so the commit writes (and flushes) a record
+        // A record of its own in the WAL: PostgreSQL flushes at commit only for a transaction
+        // that wrote one (a transaction id alone, txid_current(), writes none: its commit was
+        // as asynchronous as the batches', and a crash lost batches already acknowledged).
+        await tx`select pg_logical_emit_message(true, 'dns-analytics', 'flush')`;
       });
     });
     next = flush;

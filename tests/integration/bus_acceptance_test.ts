@@ -3,11 +3,10 @@
  * database: one follows a rotating query log and query-errors log, one a growing dnstap file)
  * and two `consume` processes, while lines flow: nats-server restarted, one consumer
  * SIGKILLed (and started again), the query-log edge SIGKILLed (and started again), and
- * PostgreSQL cut away from the consumers for a while (a proxy drops every connection and
- * refuses new ones), or with DNSA_TEST_BUS_CRASH=1 crashed and started again (`pg_ctl stop -m
- * immediate` on a cluster of the test's own, tests/integration/cluster.ts). The crash run does
- * not pass every time yet: in about one run of five a file's first batch is never stored after
- * the crash and the batches after it wait for it.
+ * PostgreSQL crashed and started again (`pg_ctl stop -m immediate` on a cluster of the test's
+ * own, tests/integration/cluster.ts), or, with DNSA_TEST_BUS_CRASH=0 or where no cluster can be
+ * made, cut away from the consumers for a while (a proxy drops every connection and refuses
+ * new ones; this needs DNSA_TEST_DATABASE_URL). DNSA_TEST_BUS_LOGS=DIR keeps every run's logs.
  * Each outage lasts until a process has logged meeting it (with a bound), so no outage can
  * pass unnoticed on a slow machine. At the end exactly the queries written are stored, once
  * each.
@@ -20,6 +19,7 @@ import { fixtureBytes, splitFrames } from "../dnstap/fixture_frames.ts";
 import { type Cluster, clusterUnavailable, startCluster } from "./cluster.ts";
 import { cleanEnv, createTestDb, runProgram, startProxy, type TestDb, viaProxy } from "./pg.ts";
 import { natsServerPath, startNats } from "./nats.ts";
+import { connect, type JetStreamManager } from "nats";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -87,6 +87,69 @@ async function clusterDb(cluster: Cluster): Promise<TestDb> {
 
 const count = (text: string, re: RegExp) => text.match(new RegExp(re, "g"))?.length ?? 0;
 
+/**
+ * What a failure's analysis needs beside the logs: the message ids recorded as stored, the
+ * files' checkpoints, the durable consumer's state and every message of the stream (its id,
+ * whether the consumer's acknowledgement floor passed it), as text.
+ */
+async function diagnose(db: TestDb, natsUrl: string): Promise<string> {
+  const out: string[] = [];
+  const section = async (name: string, f: () => Promise<unknown>) => {
+    try {
+      out.push(`## ${name}`, JSON.stringify(await f(), null, 1));
+    } catch (error) {
+      out.push(`## ${name}: ${error}`);
+    }
+  };
+  await section(
+    "ingest_checkpoints",
+    () =>
+      db.sql`select n.node_name, c.path, c.fingerprint, c.byte_offset::text, c.updated_at
+           from ingest_checkpoints c join dns_nodes n using (node_id) order by 1, 2`,
+  );
+  await section(
+    "dns_bus_applied",
+    () => db.sql`select msg_id, applied_at from dns_bus_applied order by applied_at, msg_id`,
+  );
+  const nc = await connect({ servers: natsUrl, timeout: 5000 }).catch(() => null);
+  if (!nc) return [...out, "## nats: not reachable"].join("\n");
+  try {
+    const jsm: JetStreamManager = await nc.jetstreamManager();
+    const consumer = await jsm.consumers.info("dns-analytics", "dns-analytics-consume");
+    await section("consumer", () => Promise.resolve(consumer));
+    const info = await jsm.streams.info("dns-analytics");
+    const floor = consumer.ack_floor.stream_seq;
+    const messages: string[] = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const m = await jsm.streams.getMessage("dns-analytics", { seq }).catch(() => null);
+      if (!m) continue;
+      messages.push(
+        `${seq} ${m.subject} ${m.header?.get("Nats-Msg-Id") ?? "-"} ` +
+          `${seq <= floor ? "acked" : "above-ack-floor"}`,
+      );
+    }
+    out.push("## stream messages", ...messages);
+  } catch (error) {
+    out.push(`## nats: ${error}`);
+  } finally {
+    await nc.close();
+  }
+  return out.join("\n");
+}
+
+/** Write the children's logs (and `extra` files) into `dir`. */
+async function keepLogs(
+  dir: string,
+  children: Map<string, { log: { text: () => string } }>,
+  extra: Record<string, string> = {},
+): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  for (const [name, c] of children) {
+    await Deno.writeTextFile(join(dir, `${name}.log`), c.log.text());
+  }
+  for (const [name, text] of Object.entries(extra)) await Deno.writeTextFile(join(dir, name), text);
+}
+
 Deno.test({
   name: "bus acceptance: two edges, two consumers; nats restart, kill -9s, database cut or crash",
   ignore: natsServerPath() === null,
@@ -94,13 +157,14 @@ Deno.test({
     // A connection of this process that meets a server restart must not end the test run.
     const unguard = guardCopyWriteRace(() => {});
     const nats = await startNats();
-    // DNSA_TEST_BUS_CRASH=1: crash PostgreSQL for real on a cluster of the test's own (see the
-    // module doc); by default the consumers are cut from the shared server by a proxy.
-    const crash = Deno.env.get("DNSA_TEST_BUS_CRASH") === "1" &&
+    // PostgreSQL is crashed for real on a cluster of the test's own (see the module doc);
+    // with DNSA_TEST_BUS_CRASH=0 the consumers are cut from the shared server by a proxy.
+    const crash = Deno.env.get("DNSA_TEST_BUS_CRASH") !== "0" &&
       (await clusterUnavailable()) === null;
     const cluster = crash ? await startCluster() : null;
     const db = cluster ? await clusterDb(cluster) : await createTestDb();
     const dir = await Deno.makeTempDir({ prefix: "dnsa-bus-acc-" });
+    const keepDir = Deno.env.get("DNSA_TEST_BUS_LOGS") || null;
     const pgUrl = new URL(db.url);
     const proxy = startProxy({ hostname: pgUrl.hostname, port: Number(pgUrl.port || 5432) });
     const children = new Map<
@@ -108,6 +172,13 @@ Deno.test({
       { child: Deno.ChildProcess; log: ReturnType<typeof collect> }
     >();
     const start = (name: string, command: string, env: Record<string, string>) => {
+      // A process started again: the log of the one before is kept as `<name>.<n>`.
+      const before = children.get(name);
+      if (before) {
+        let n = 1;
+        while (children.has(`${name}.${n}`)) n++;
+        children.set(`${name}.${n}`, before);
+      }
       const child = spawn(command, env);
       children.set(name, { child, log: collect(child) });
     };
@@ -252,16 +323,19 @@ Deno.test({
         const r = await kill(name, "SIGTERM");
         assert.equal(r.code, 0, `${name}: ${r.stderr.slice(-3000)}`);
       }
+      // DNSA_TEST_BUS_LOGS=DIR: the logs of a run that passed are kept too.
+      if (keepDir) await keepLogs(keepDir, children);
     } catch (error) {
-      // The whole logs, kept for the failure's analysis; their ends printed.
-      const keep = await Deno.makeTempDir({ prefix: "dnsa-bus-acc-logs-" });
+      // The whole logs and the state of the database and the stream, kept for the failure's
+      // analysis; the logs' ends printed.
+      const keep = keepDir ?? await Deno.makeTempDir({ prefix: "dnsa-bus-acc-logs-" });
+      await keepLogs(keep, children, { "state.txt": await diagnose(db, nats.url) });
       for (const [name, c] of children) {
-        await Deno.writeTextFile(join(keep, `${name}.log`), c.log.text());
         console.error(
           `--- ${name} (last 4000 characters of its log)\n${c.log.text().slice(-4000)}`,
         );
       }
-      console.error(`--- the whole logs: ${keep}`);
+      console.error(`--- the whole logs and the state: ${keep}`);
       throw error;
     } finally {
       for (const c of children.values()) {

@@ -71,7 +71,10 @@ const admin = postgres(Deno.env.get("DNSA_TEST_DATABASE_URL") ?? DEFAULT_ADMIN_U
   max: 1,
   onnotice: () => {},
 });
-const dbName = `dnsa_bench_search_${Date.now().toString(36)}`;
+// DNSA_BENCH_DB_PREFIX: where several benchmarks share one server, a prefix of their own.
+const dbName = `${Deno.env.get("DNSA_BENCH_DB_PREFIX") ?? ""}dnsa_bench_search_${
+  Date.now().toString(36)
+}`;
 await admin.unsafe(`create database ${dbName}`);
 const u = new URL(Deno.env.get("DNSA_TEST_DATABASE_URL") ?? DEFAULT_ADMIN_URL);
 u.pathname = `/${dbName}`;

@@ -15,6 +15,8 @@ import type { QueryFilter } from "./filter.ts";
 import { escapeLike } from "./filter.ts";
 import { apexDomain } from "../domain.ts";
 import { ALL_COLUMNS, blockRowsFrom } from "./block_rows.ts";
+import { nameHash } from "../ingest/block_sink.ts";
+import { bloomCondition } from "../ingest/name_bloom.ts";
 import queryRows from "../../sql/search/query_rows.sql" with { type: "text" };
 import pageRows from "../../sql/search/page_rows.sql" with { type: "text" };
 import queryPage from "../../sql/search/query_page.sql" with { type: "text" };
@@ -27,6 +29,8 @@ export interface Statement {
   text: string;
   params: unknown[];
 }
+
+const ENCODER = new TextEncoder();
 
 /** Names an address may go by in dns_client_names: `name`, or `name.<domain>`. */
 const CLIENT_BY_NAME = "array(select c.address from dns_client_names c where " +
@@ -93,7 +97,9 @@ export function conditions(
  * Conditions on the blocks of dns_queries (migration 0027) that the row conditions imply, so
  * that a block that cannot hold a matching row is never unnested: its span against the time
  * range, its distinct clients against an address (GIN), its apex hashes against a name whose
- * apex is known (GIN; a suffix above the apex level, `*.com`, has none).
+ * apex is known (GIN; a suffix above the apex level, `*.com`, has none), and where the
+ * statement reads dns_query_blocks, an exact name against the block's name_bloom (migration
+ * 0031; a condition on the block's heap row, true where the filter is NULL).
  */
 export function blockConditions(
   f: QueryFilter,
@@ -108,6 +114,9 @@ export function blockConditions(
   if (f.client?.kind === "ip") out.push(`${c.clients} @> array[${p(f.client.value)}::inet]`);
   const apex = filterApex(f);
   if (apex !== null) out.push(`${c.names} @> array[dnsa_name_hash(${p(apex)}::text)]`);
+  if (c.bloom && f.domain?.kind === "exact") {
+    out.push(bloomCondition(c.bloom, nameHash(ENCODER.encode(f.domain.value)), p));
+  }
   return out;
 }
 
@@ -132,6 +141,8 @@ export interface BlockColumns {
   lastAt: string;
   clients: string;
   names: string;
+  /** The full names' Bloom filter (dns_query_blocks.name_bloom), where the statement has it. */
+  bloom?: string;
 }
 
 /** The block columns as the view dns_queries (alias q) shows them. */
@@ -294,6 +305,7 @@ export const BLOCK_COLUMNS: BlockColumns = {
   lastAt: "b.last_at",
   clients: "b.clients",
   names: "b.names",
+  bloom: "b.name_bloom",
 };
 
 /**

@@ -16,7 +16,7 @@
 /** Bits set per name. */
 export const BLOOM_BITS = 5;
 
-/** The 32-bit mixer of the double hashing (dnsa_bloom_mix in SQL), unsigned. */
+/** The 32-bit mixer of the double hashing (as dnsa_name_bloom computes it in SQL), unsigned. */
 export function bloomMix(x: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
   x = Math.imul(x ^ (x >>> 16), 0x45d9f3b);

@@ -13,7 +13,7 @@
 import { BinaryCopyWriter, PG_EPOCH_US, writeInet } from "../db/binary_copy.ts";
 import type { QueryLine } from "../parse/types.ts";
 import { Inet } from "./address.ts";
-import { buildNameBloom } from "./name_bloom.ts";
+import { buildNameBloom, nameHashes } from "./name_bloom.ts";
 import type { FastRow } from "./binary_sink.ts";
 import type { RowExtras } from "./row_sink.ts";
 
@@ -198,9 +198,16 @@ export class BlockSink {
   /** Distinct clients of the block: IPv4 as a number, others as text of their bytes. */
   #clients = new Map<number | string, Uint8Array>();
   #names = new Set<number>();
-  /** The FNV-1a hash of each row's full name (NULLs left out), for the block's name_bloom. */
-  #full = new Int32Array(BLOCK_ROWS);
+  /** The two hashes of each row's full name (NULLs left out), for the block's name_bloom. */
+  #g1 = new Uint32Array(BLOCK_ROWS);
+  #g2 = new Uint32Array(BLOCK_ROWS);
   #fullCount = 0;
+
+  #addName(bytes: Uint8Array, start: number, end: number): void {
+    const [a, b] = nameHashes(bytes, start, end);
+    this.#g1[this.#fullCount] = a;
+    this.#g2[this.#fullCount++] = b;
+  }
 
   /** Query rows added. */
   get rows(): number {
@@ -237,8 +244,9 @@ export class BlockSink {
     this.#addClient(this.#client);
     if (q.clientPort === null) c.port.nul();
     else c.port.int4(q.clientPort);
+    const at = c.domain.pos + 4;
     c.domain.text(x.domain);
-    if (x.domain !== null) this.#full[this.#fullCount++] = nameHashOf(x.domain);
+    if (x.domain !== null) this.#addName(c.domain.buf, at, c.domain.pos);
     c.apex.text(x.apex);
     this.#names.add(nameHashOf(x.apex));
     c.qtype.text(q.qtype);
@@ -266,7 +274,7 @@ export class BlockSink {
     this.#addClient(r.client);
     c.port.int4(r.port);
     c.domain.bytes(r.domain, 0, r.domainLen);
-    this.#full[this.#fullCount++] = nameHash(r.domain, 0, r.domainLen);
+    this.#addName(r.domain, 0, r.domainLen);
     c.apex.bytes(r.apex, r.apexStart, r.apexEnd);
     this.#names.add(nameHash(r.apex, r.apexStart, r.apexEnd));
     c.qtype.bytes(r.src, r.qtype, r.qtypeEnd);
@@ -314,7 +322,7 @@ export class BlockSink {
       return p;
     });
     w.intArray(23, [...this.#names]);
-    const bloom = buildNameBloom(this.#full, this.#fullCount, k);
+    const bloom = buildNameBloom(this.#g1, this.#g2, { count: this.#fullCount, n: k });
     w.view.setInt32(w.pos, bloom.length);
     w.buf.set(bloom, w.pos + 4);
     w.pos += 4 + bloom.length;

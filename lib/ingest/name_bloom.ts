@@ -1,11 +1,12 @@
 /**
  * The Bloom filter of a block's full query names (dns_query_blocks.name_bloom, migration
  * 0031): one byte per query of the block (m = 8 × n bits) and {@linkcode BLOOM_BITS} bits per
- * distinct name, at `(g1 + i × g2) mod m` for i = 0 … BLOOM_BITS - 1, where `g1` and `g2` come
- * from the name's FNV-1a hash ({@linkcode nameHash}, what dnsa_name_hash gives) by
- * {@linkcode bloomMix}. Bit b is bit `b % 8` (least significant first) of byte `b / 8`, as
- * PostgreSQL's get_bit reads it. dnsa_name_bloom builds the same bytes in SQL; the search
- * checks the bits of a name with {@linkcode bloomCondition}.
+ * distinct name, at `(g1 + i × g2) mod m` for i = 0 … BLOOM_BITS - 1, where g1 and g2 are the
+ * low and high halves (g2 made odd) of PostgreSQL's `hashtextextended(name, 0)`
+ * ({@linkcode nameHashes}: Bob Jenkins' lookup3 over the name's UTF-8 bytes, as the server's
+ * hash_bytes_extended computes it in C, so dnsa_name_bloom builds the same bytes in SQL
+ * without hashing in plpgsql). Bit b is bit `b % 8` (least significant first) of byte
+ * `b / 8`, as get_bit reads it. The search checks a name with {@linkcode bloomCondition}.
  *
  * Sized by queries rather than by distinct names, a block needs no set of its names: a name
  * seen again sets the same bits.
@@ -16,54 +17,106 @@
 /** Bits set per name. */
 export const BLOOM_BITS = 5;
 
-/** The 32-bit mixer of the double hashing (as dnsa_name_bloom computes it in SQL), unsigned. */
-export function bloomMix(x: number): number {
-  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
-  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
-  return (x ^ (x >>> 16)) >>> 0;
-}
+const rot = (x: number, k: number) => (x << k) | (x >>> (32 - k));
 
-/** The two hashes of a name whose FNV-1a hash (signed or not) is `h`. */
-export function bloomHashes(h: number): [number, number] {
-  const g1 = bloomMix(h);
-  return [g1, (bloomMix(g1) | 1) >>> 0];
+/**
+ * The two hashes of a name's UTF-8 bytes `k[start, end)`: `[g1, g2]`, unsigned, from
+ * hashtextextended(name, 0) = (b << 32) | c of hash_bytes_extended (PostgreSQL's
+ * src/common/hashfn.c, little-endian reading): g1 = c, g2 = b | 1.
+ */
+export function nameHashes(k: Uint8Array, start = 0, end = k.length): [number, number] {
+  let len = end - start;
+  let a = (0x9e3779b9 + len + 3923095) | 0, b = a, c = a;
+  let o = start;
+  while (len >= 12) {
+    a = (a + (k[o] | (k[o + 1] << 8) | (k[o + 2] << 16) | (k[o + 3] << 24))) | 0;
+    b = (b + (k[o + 4] | (k[o + 5] << 8) | (k[o + 6] << 16) | (k[o + 7] << 24))) | 0;
+    c = (c + (k[o + 8] | (k[o + 9] << 8) | (k[o + 10] << 16) | (k[o + 11] << 24))) | 0;
+    a = (a - c) | 0, a ^= rot(c, 4), c = (c + b) | 0;
+    b = (b - a) | 0, b ^= rot(a, 6), a = (a + c) | 0;
+    c = (c - b) | 0, c ^= rot(b, 8), b = (b + a) | 0;
+    a = (a - c) | 0, a ^= rot(c, 16), c = (c + b) | 0;
+    b = (b - a) | 0, b ^= rot(a, 19), a = (a + c) | 0;
+    c = (c - b) | 0, c ^= rot(b, 4), b = (b + a) | 0;
+    o += 12;
+    len -= 12;
+  }
+  // The last bytes; the lowest byte of c stays for the length.
+  switch (len) {
+    case 11:
+      c = (c + (k[o + 10] << 24)) | 0; // falls through
+    case 10:
+      c = (c + (k[o + 9] << 16)) | 0; // falls through
+    case 9:
+      c = (c + (k[o + 8] << 8)) | 0; // falls through
+    case 8:
+      b = (b + (k[o + 7] << 24)) | 0; // falls through
+    case 7:
+      b = (b + (k[o + 6] << 16)) | 0; // falls through
+    case 6:
+      b = (b + (k[o + 5] << 8)) | 0; // falls through
+    case 5:
+      b = (b + k[o + 4]) | 0; // falls through
+    case 4:
+      a = (a + (k[o + 3] << 24)) | 0; // falls through
+    case 3:
+      a = (a + (k[o + 2] << 16)) | 0; // falls through
+    case 2:
+      a = (a + (k[o + 1] << 8)) | 0; // falls through
+    case 1:
+      a = (a + k[o]) | 0;
+  }
+  c ^= b, c = (c - rot(b, 14)) | 0;
+  a ^= c, a = (a - rot(c, 11)) | 0;
+  b ^= a, b = (b - rot(a, 25)) | 0;
+  c ^= b, c = (c - rot(b, 16)) | 0;
+  a ^= c, a = (a - rot(c, 4)) | 0;
+  b ^= a, b = (b - rot(a, 14)) | 0;
+  c ^= b, c = (c - rot(b, 24)) | 0;
+  return [c >>> 0, (b | 1) >>> 0];
 }
 
 /**
  * The filter of a block of `n` queries whose names (NULLs left out, repeats allowed) have
- * FNV-1a hashes `hashes[0 … count)`.
+ * the hashes `g1[j]`, `g2[j]` ({@linkcode nameHashes}), j < `count`.
  */
-export function buildNameBloom(hashes: ArrayLike<number>, count: number, n: number): Uint8Array {
-  const bytes = Math.max(n, 1);
+export function buildNameBloom(
+  g1: ArrayLike<number>,
+  g2: ArrayLike<number>,
+  sizes: { count: number; n: number },
+): Uint8Array {
+  const bytes = Math.max(sizes.n, 1);
   const out = new Uint8Array(bytes);
   const m = bytes * 8;
-  for (let j = 0; j < count; j++) {
-    const [g1, g2] = bloomHashes(hashes[j]);
+  for (let j = 0; j < sizes.count; j++) {
+    const a = g1[j], b = g2[j];
     for (let i = 0; i < BLOOM_BITS; i++) {
-      const b = (g1 + i * g2) % m;
-      out[b >>> 3] |= 1 << (b & 7);
+      const bit = (a + i * b) % m;
+      out[bit >>> 3] |= 1 << (bit & 7);
     }
   }
   return out;
 }
 
-/** Whether `bloom` may hold the name of FNV-1a hash `h` (false: it holds it not). */
-export function bloomHas(bloom: Uint8Array, h: number): boolean {
-  const [g1, g2] = bloomHashes(h);
+const ENCODER = new TextEncoder();
+
+/** Whether `bloom` may hold `name` (false: it holds it not). */
+export function bloomHas(bloom: Uint8Array, name: string): boolean {
+  const [a, b] = nameHashes(ENCODER.encode(name));
   const m = bloom.length * 8;
   for (let i = 0; i < BLOOM_BITS; i++) {
-    const b = (g1 + i * g2) % m;
-    if ((bloom[b >>> 3] & (1 << (b & 7))) === 0) return false;
+    const bit = (a + i * b) % m;
+    if ((bloom[bit >>> 3] & (1 << (bit & 7))) === 0) return false;
   }
   return true;
 }
 
 /**
- * The SQL condition that a block's filter (`column`, bytea) may hold the name of FNV-1a hash
- * `h`: true where the filter is NULL (unknown). `p` adds a parameter and returns its marker.
+ * The SQL condition that a block's filter (`column`, bytea) may hold `name`: true where the
+ * filter is NULL (unknown). `p` adds a parameter and returns its marker.
  */
-export function bloomCondition(column: string, h: number, p: (v: unknown) => string): string {
-  const [g1, g2] = bloomHashes(h);
+export function bloomCondition(column: string, name: string, p: (v: unknown) => string): string {
+  const [g1, g2] = nameHashes(ENCODER.encode(name));
   const a = `${p(g1)}::bigint`, b = `${p(g2)}::bigint`;
   const m = `(length(${column})::bigint * 8)`;
   const bits = Array.from(

@@ -15,7 +15,6 @@ import type { QueryFilter } from "./filter.ts";
 import { escapeLike } from "./filter.ts";
 import { apexDomain } from "../domain.ts";
 import { ALL_COLUMNS, blockRowsFrom } from "./block_rows.ts";
-import { nameHash } from "../ingest/block_sink.ts";
 import { bloomCondition } from "../ingest/name_bloom.ts";
 import queryRows from "../../sql/search/query_rows.sql" with { type: "text" };
 import pageRows from "../../sql/search/page_rows.sql" with { type: "text" };
@@ -29,8 +28,6 @@ export interface Statement {
   text: string;
   params: unknown[];
 }
-
-const ENCODER = new TextEncoder();
 
 /** Names an address may go by in dns_client_names: `name`, or `name.<domain>`. */
 const CLIENT_BY_NAME = "array(select c.address from dns_client_names c where " +
@@ -115,7 +112,7 @@ export function blockConditions(
   const apex = filterApex(f);
   if (apex !== null) out.push(`${c.names} @> array[dnsa_name_hash(${p(apex)}::text)]`);
   if (c.bloom && f.domain?.kind === "exact") {
-    out.push(bloomCondition(c.bloom, nameHash(ENCODER.encode(f.domain.value)), p));
+    out.push(bloomCondition(c.bloom, f.domain.value, p));
   }
   return out;
 }

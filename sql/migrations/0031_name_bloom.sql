@@ -2,38 +2,35 @@
 -- Purpose: a search for one exact name found its blocks by the apex hashes (names, GIN) and
 --   then read the domain array of every such block: a rare name under a common apex
 --   (x.google.com) read nearly every block, ~0.3 ms each. name_bloom says which blocks may
---   hold a name: one byte per query of the block (m = 8 × n bits), k = 5 bits per distinct
---   name, set by double hashing from the name's dnsa_name_hash h (FNV-1a, as names):
---     g1 = mix(h), g2 = mix(g1) | 1, bit (g1 + i × g2) mod m, i = 0..4 (see dnsa_name_bloom)
---   (bit b is bit b % 8, least significant first, of byte b / 8: what get_bit reads). With
---   8 bits or more per distinct name, a block without the name passes at most ~2 % of the
---   time (4,000 distinct names in 4,000 queries: 2.2 %). The
+--   hold a name: one byte per query of the block (m = 8 × n bits), 5 bits per distinct name
+--   at (g1 + i × g2) mod m, i = 0..4, where g1 and g2 are the low and high 32 bits (g2 made
+--   odd) of hashtextextended(name, 0) (bit b is bit b % 8, least significant first, of byte
+--   b / 8: what get_bit reads). With 8 bits or more per distinct name, a block without the
+--   name passes at most ~2 % of the time (4,000 distinct names in 4,000 queries: 2.2 %). The
 --   search checks the bits of a block before reading its domain array; NULL (blocks written
 --   before this migration) means unknown: such a block is read as before. No index: the
---   filter is read from the block's heap row (storage main keeps it there, uncompressed
---   random bits being left inline up to a page), so an ingest pays only for the bytes.
---   Writers: lib/ingest/block_sink.ts (in Deno, lib/ingest/name_bloom.ts) and dnsa_pack_rows
---   (redefined here: dnstap, the embedded database, the seed conversion, staged rows,
---   compaction).
+--   filter is read from the block's heap row (storage main keeps it there: random bits do
+--   not compress, and a main value stays inline up to a page), so an ingest pays only for
+--   the bytes. Writers: lib/ingest/block_sink.ts (lib/ingest/name_bloom.ts computes the
+--   server's hashtextextended in Deno) and dnsa_pack_rows, redefined here, for every other
+--   (dnstap, the embedded database, the bus consumer, the seed conversion, compaction).
 -- Parameters: none. Applied once by lib/db/migrate.ts; the functions are create or replace.
 
 alter table dns_query_blocks add column name_bloom bytea;
 alter table dns_query_blocks alter column name_bloom set storage main;
 comment on column dns_query_blocks.name_bloom is
   'Bloom filter of the distinct full domains of the block (migration 0031; NULL = unknown, '
-  'blocks written before it): n bytes, 5 bits a name (see dnsa_name_bloom)';
+  'blocks written before it): n bytes, 5 bits a name by hashtextextended(name, 0)';
 
 -- The name_bloom of a block of `n` queries whose distinct domains are `names` (NULLs are
--- left out): the bytes lib/ingest/name_bloom.ts builds. h is dnsa_name_hash's FNV-1a (as
--- unsigned) and mix(x) is x ^= x >> 16, x *= 0x45d9f3b (mod 2^32), twice, then x ^= x >> 16.
--- Procedural: plpgsql updates an integer[] in place, a bytea it would copy at each set_bit.
+-- left out): the bytes lib/ingest/name_bloom.ts builds. Procedural: plpgsql updates an
+-- integer[] in place, where it would copy a bytea at each set_bit.
 create or replace function dnsa_name_bloom(names text[], n integer) returns bytea
 language plpgsql immutable parallel safe as $$
 declare
   m bigint := greatest(n, 1)::bigint * 8;
   v integer[] := array_fill(0, array[greatest(n, 1)]);
   d text;
-  b bytea;
   h bigint;
   g1 bigint;
   g2 bigint;
@@ -41,17 +38,9 @@ declare
 begin
   foreach d in array coalesce(names, '{}') loop
     continue when d is null;
-    b := convert_to(d, 'UTF8');
-    h := 2166136261;
-    for i in 0 .. length(b) - 1 loop
-      h := ((h # get_byte(b, i)) * 16777619) & 4294967295;
-    end loop;
-    h := ((h # (h >> 16)) * 73244475) & 4294967295;
-    h := ((h # (h >> 16)) * 73244475) & 4294967295;
-    g1 := h # (h >> 16);
-    h := ((g1 # (g1 >> 16)) * 73244475) & 4294967295;
-    h := ((h # (h >> 16)) * 73244475) & 4294967295;
-    g2 := (h # (h >> 16)) | 1;
+    h := hashtextextended(d, 0);
+    g1 := h & 4294967295;
+    g2 := ((h >> 32) & 4294967295) | 1;
     for k in 0 .. 4 loop
       p := ((g1 + k * g2) % m)::integer;
       v[(p >> 3) + 1] := v[(p >> 3) + 1] | (1 << (p & 7));

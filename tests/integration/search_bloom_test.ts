@@ -10,8 +10,7 @@ import { createTestDb } from "./pg.ts";
 import { parseQueryFilter, type QueryFilter } from "../../lib/search/filter.ts";
 import { searchPage, streamQueries } from "../../lib/search/query_search.ts";
 import { drilldown } from "../../lib/search/drilldown.ts";
-import { nameHash } from "../../lib/ingest/block_sink.ts";
-import { bloomCondition } from "../../lib/ingest/name_bloom.ts";
+import { bloomCondition, nameHashes } from "../../lib/ingest/name_bloom.ts";
 import type { Sql } from "../../lib/db/connect.ts";
 
 const RARE = "rare.google.com";
@@ -22,14 +21,20 @@ function filter(input: Record<string, string>): QueryFilter {
   return f.value;
 }
 
-/** `lines` queries on 2026-11-25 from 20:00, one per 10 ms, the rare name at `rare`. */
+/**
+ * `lines` queries on 2026-11-25 from 20:00, one per 10 ms, the rare name at `rare` (with a
+ * trailing dot at even lines).
+ */
 function queryLog(lines: number, rare: Set<number>): string {
   const out: string[] = [];
   const t0 = Date.UTC(2026, 10, 25, 20);
   for (let i = 0; i < lines; i++) {
     const t = new Date(t0 + i * 10).toISOString();
     const at = `25-Nov-2026 ${t.slice(11, 23)}`;
-    const name = rare.has(i) ? RARE : `h${i % 500}.google.com`;
+    // Escaped names and trailing dots take the general parser, the others the fast path.
+    let name = rare.has(i) ? RARE : `h${i % 500}.google.com`;
+    if (i % 7 === 3) name = `caf\\195\\169-${i % 50}.google.com`;
+    if (i % 2 === 0 && rare.has(i)) name += ".";
     const ip = `10.0.${(i >> 8) & 3}.${i & 255}`;
     out.push(
       `${at} client @0x7fd4ba26d098 ${ip}#${1024 + i} (${name}): query: ${name} IN A +E(0)K ` +
@@ -67,6 +72,9 @@ Deno.test("search: an exact name under a common apex equals the SQL count, filte
     const r = await db.run(["ingest", log]);
     assert.equal(r.code, 0, r.stderr);
     const sql = db.sql as unknown as Sql;
+    const [{ cafe }] = await db.sql`
+      select count(*)::int as cafe from dns_queries where domain like ${"caf\u00e9-%"}`;
+    assert.equal(cafe, 2000);
     // Rows packed by SQL (dnsa_pack_rows: dnstap, the embedded database, staged rows).
     await db.sql.unsafe(
       `insert into dns_queries (queried_at, client_ip, client_port, domain, apex_domain, qtype,
@@ -98,7 +106,7 @@ Deno.test("search: an exact name under a common apex equals the SQL count, filte
     }
     // Only the blocks that hold the name pass the filter's condition.
     const params: unknown[] = [];
-    const cond = bloomCondition("b.name_bloom", nameHash(new TextEncoder().encode(RARE)), (v) => {
+    const cond = bloomCondition("b.name_bloom", RARE, (v) => {
       params.push(v);
       return `$${params.length}`;
     });
@@ -143,5 +151,28 @@ Deno.test("search: an exact name under a common apex equals the SQL count, filte
   } finally {
     await db.drop();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("name bloom: the Deno hashes are hashtextextended(name, 0)'s", async () => {
+  const db = await createTestDb();
+  try {
+    const names: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      let s = "";
+      for (let j = 0; j < i % 45; j++) s += String.fromCharCode(97 + ((i * 7 + j * 13) % 26));
+      names.push(i % 11 === 0 ? `${s}.caf\u00e9.\u4e2d\u6587` : s);
+    }
+    const rows = await db.sql`
+      select n, hashtextextended(n, 0)::text as h from unnest(${names}::text[]) as n`;
+    const enc = new TextEncoder();
+    for (const r of rows) {
+      const [g1, g2] = nameHashes(enc.encode(r.n));
+      const h = BigInt(r.h);
+      assert.equal(g1, Number(h & 0xffffffffn), r.n);
+      assert.equal(g2, Number(((h >> 32n) & 0xffffffffn) | 1n), r.n);
+    }
+  } finally {
+    await db.drop();
   }
 });

@@ -13,7 +13,7 @@
 import { BinaryCopyWriter, PG_EPOCH_US, writeInet } from "../db/binary_copy.ts";
 import type { QueryLine } from "../parse/types.ts";
 import { Inet } from "./address.ts";
-import { buildNameBloom, nameHashes } from "./name_bloom.ts";
+import { buildNameBloom, storeNameHashes } from "./name_bloom.ts";
 import type { FastRow } from "./binary_sink.ts";
 import type { RowExtras } from "./row_sink.ts";
 
@@ -202,11 +202,14 @@ export class BlockSink {
   #g1 = new Uint32Array(BLOCK_ROWS);
   #g2 = new Uint32Array(BLOCK_ROWS);
   #fullCount = 0;
+  readonly #hashAt = { start: 0, end: 0, g1: this.#g1, g2: this.#g2, at: 0 };
 
   #addName(bytes: Uint8Array, start: number, end: number): void {
-    const [a, b] = nameHashes(bytes, start, end);
-    this.#g1[this.#fullCount] = a;
-    this.#g2[this.#fullCount++] = b;
+    const h = this.#hashAt;
+    h.start = start;
+    h.end = end;
+    h.at = this.#fullCount++;
+    storeNameHashes(bytes, h);
   }
 
   /** Query rows added. */

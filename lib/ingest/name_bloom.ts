@@ -19,13 +19,25 @@ export const BLOOM_BITS = 5;
 
 const rot = (x: number, k: number) => (x << k) | (x >>> (32 - k));
 
-/**
- * The two hashes of a name's UTF-8 bytes `k[start, end)`: `[g1, g2]`, unsigned, from
- * hashtextextended(name, 0) = (b << 32) | c of hash_bytes_extended (PostgreSQL's
- * src/common/hashfn.c, little-endian reading): g1 = c, g2 = b | 1.
- */
+/** The two hashes of a name's UTF-8 bytes: `[g1, g2]` (see {@linkcode storeNameHashes}). */
 export function nameHashes(k: Uint8Array, start = 0, end = k.length): [number, number] {
-  let len = end - start;
+  const g1 = new Uint32Array(1), g2 = new Uint32Array(1);
+  storeNameHashes(k, { start, end, g1, g2, at: 0 });
+  return [g1[0], g2[0]];
+}
+
+/**
+ * The two hashes of a name's UTF-8 bytes `k[start, end)`, unsigned, stored at `at` of `g1`
+ * and `g2` (no allocation: the block sink hashes every row): from hashtextextended(name, 0)
+ * = (b << 32) | c of hash_bytes_extended (PostgreSQL's src/common/hashfn.c, little-endian
+ * reading), g1 = c and g2 = b | 1.
+ */
+export function storeNameHashes(
+  k: Uint8Array,
+  to: { start: number; end: number; g1: Uint32Array; g2: Uint32Array; at: number },
+): void {
+  const start = to.start;
+  let len = to.end - start;
   let a = (0x9e3779b9 + len + 3923095) | 0, b = a, c = a;
   let o = start;
   while (len >= 12) {
@@ -73,7 +85,8 @@ export function nameHashes(k: Uint8Array, start = 0, end = k.length): [number, n
   a ^= c, a = (a - rot(c, 4)) | 0;
   b ^= a, b = (b - rot(a, 14)) | 0;
   c ^= b, c = (c - rot(b, 24)) | 0;
-  return [c >>> 0, (b | 1) >>> 0];
+  to.g1[to.at] = c;
+  to.g2[to.at] = b | 1;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The Bloom filter of a block's full query names (dns_query_blocks.name_bloom, migration
  * 0031): one byte per query of the block (m = 8 × n bits) and {@linkcode BLOOM_BITS} bits per
- * distinct name, at `(g1 + i × g2) mod m` for i = 0 … BLOOM_BITS - 1, where g1 and g2 are the
+ * distinct name, at `((g1 + i × g2) mod 2^32) × m >> 32` for i = 0 … BLOOM_BITS - 1 (a
+ * multiply-shift, not a division, maps a hash to a bit), where g1 and g2 are the
  * low and high halves (g2 made odd) of PostgreSQL's `hashtextextended(name, 0)`
  * ({@linkcode nameHashes}: Bob Jenkins' lookup3 over the name's UTF-8 bytes, as the server's
  * hash_bytes_extended computes it in C, so dnsa_name_bloom builds the same bytes in SQL
@@ -102,13 +103,20 @@ export function buildNameBloom(
   const out = new Uint8Array(bytes);
   const m = bytes * 8;
   for (let j = 0; j < sizes.count; j++) {
-    const a = g1[j], b = g2[j];
+    const b = g2[j];
+    let x = g1[j];
     for (let i = 0; i < BLOOM_BITS; i++) {
-      const bit = (a + i * b) % m;
+      const bit = bitOf(x, m);
       out[bit >>> 3] |= 1 << (bit & 7);
+      x = (x + b) >>> 0;
     }
   }
   return out;
+}
+
+/** The bit of a 32-bit hash `x` in `m` bits: `x × m >> 32` (exact in a double: m < 2^21). */
+function bitOf(x: number, m: number): number {
+  return Math.floor((x * m) / 4294967296);
 }
 
 const ENCODER = new TextEncoder();
@@ -118,7 +126,7 @@ export function bloomHas(bloom: Uint8Array, name: string): boolean {
   const [a, b] = nameHashes(ENCODER.encode(name));
   const m = bloom.length * 8;
   for (let i = 0; i < BLOOM_BITS; i++) {
-    const bit = (a + i * b) % m;
+    const bit = bitOf((a + i * b) >>> 0, m);
     if ((bloom[bit >>> 3] & (1 << (bit & 7))) === 0) return false;
   }
   return true;
@@ -134,7 +142,8 @@ export function bloomCondition(column: string, name: string, p: (v: unknown) => 
   const m = `(length(${column})::bigint * 8)`;
   const bits = Array.from(
     { length: BLOOM_BITS },
-    (_, i) => `get_bit(${column}, ((${a} + ${i} * ${b}) % ${m})::integer) = 1`,
+    (_, i) =>
+      `get_bit(${column}, ((((${a} + ${i} * ${b}) & 4294967295) * ${m}) >> 32)::integer) = 1`,
   );
   return `(${column} is null or (${bits.join(" and ")}))`;
 }

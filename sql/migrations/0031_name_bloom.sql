@@ -24,7 +24,9 @@ comment on column dns_query_blocks.name_bloom is
 
 -- The name_bloom of a block of `n` queries whose distinct domains are `names` (NULLs are
 -- left out): the bytes lib/ingest/name_bloom.ts builds. Procedural: plpgsql updates an
--- integer[] in place, where it would copy a bytea at each set_bit.
+-- integer[] in place, where it would copy a bytea at each set_bit. NULL (unknown) on a server
+-- whose hashtextextended differs from the one the search computes (a big-endian machine
+-- reads the bytes in other words): such a block is read as if it had no filter.
 create or replace function dnsa_name_bloom(names text[], n integer) returns bytea
 language plpgsql immutable parallel safe as $$
 declare
@@ -36,6 +38,9 @@ declare
   g2 bigint;
   p integer;
 begin
+  if hashtextextended('dns-analytics', 0) <> -3699894496865235252 then
+    return null;
+  end if;
   foreach d in array coalesce(names, '{}') loop
     continue when d is null;
     h := hashtextextended(d, 0);

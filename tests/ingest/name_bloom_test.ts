@@ -41,6 +41,14 @@ Deno.test("name bloom: repeats left out; an empty block holds nothing", () => {
   assert.equal(bloomOf([], 0).length, 1);
 });
 
+Deno.test("name bloom: the hash dnsa_name_bloom checks its server by", () => {
+  // sql/migrations/0031_name_bloom.sql: hashtextextended('dns-analytics', 0).
+  const [g1, g2] = nameHashes(enc.encode("dns-analytics"));
+  const h = BigInt.asUintN(64, -3699894496865235252n);
+  assert.equal(g1, Number(h & 0xffffffffn));
+  assert.equal(g2, Number((h >> 32n) | 1n));
+});
+
 Deno.test("name bloom: hashes of a slice are those of the same bytes alone; g2 is odd", () => {
   const bytes = enc.encode("xx.www.example.com.yy");
   assert.deepEqual(nameHashes(bytes, 3, 18), nameHashes(enc.encode("www.example.com")));

@@ -174,7 +174,8 @@ async function main(): Promise<number> {
     return 64;
   }
   const adminUrl = Deno.env.get("DNSA_TEST_DATABASE_URL") ?? DEFAULT_ADMIN_URL;
-  const dbName = `dnsa_bench_${Deno.pid}`;
+  // DNSA_BENCH_DB_PREFIX: where several benchmarks share one server, a prefix of their own.
+  const dbName = `${Deno.env.get("DNSA_BENCH_DB_PREFIX") ?? ""}dnsa_bench_${Deno.pid}`;
   const dbUrlObject = new URL(adminUrl);
   dbUrlObject.pathname = `/${dbName}`;
   const dbUrl = dbUrlObject.href;

@@ -5,7 +5,8 @@
  * the query log), then:
  *
  * - p50/p95 of the first page (100 rows, newest first) of each filter kind: client address,
- *   client network (/24), exact domain, `*.apex` suffix, rcode, and a combination;
+ *   client network (/24), exact domain (a common one, and a rare one under a common apex),
+ *   `*.apex` suffix, rcode, and a combination;
  * - p50/p95 of the drill-downs over the last 7 days: a client's top domains, a domain's top
  *   clients;
  * - `report queries --format csv --limit 1000000` as a subprocess (PostgreSQL writes the CSV
@@ -71,7 +72,10 @@ const admin = postgres(Deno.env.get("DNSA_TEST_DATABASE_URL") ?? DEFAULT_ADMIN_U
   max: 1,
   onnotice: () => {},
 });
-const dbName = `dnsa_bench_search_${Date.now().toString(36)}`;
+// DNSA_BENCH_DB_PREFIX: where several benchmarks share one server, a prefix of their own.
+const dbName = `${Deno.env.get("DNSA_BENCH_DB_PREFIX") ?? ""}dnsa_bench_search_${
+  Date.now().toString(36)
+}`;
 await admin.unsafe(`create database ${dbName}`);
 const u = new URL(Deno.env.get("DNSA_TEST_DATABASE_URL") ?? DEFAULT_ADMIN_URL);
 u.pathname = `/${dbName}`;
@@ -172,6 +176,12 @@ try {
     client: (i) => ({ client: ip(pick(i)) }),
     cidr: (i) => ({ client: `10.0.${i % 8}.0/24` }),
     domain: (i) => ({ domain: name(i) }),
+    // A name near the end of the Zipf-like draw: a few rows in millions, under an apex that
+    // most blocks hold.
+    rare_domain: (i) => {
+      const n = names - 1 - ((i * 7) % 1000);
+      return { domain: `n${n}.apex${n % 2000}.com` };
+    },
     suffix: (i) => ({ domain: `*.apex${(i * 31) % 2000}.com` }),
     rcode: (i) => ({ rcode: i % 2 ? "SERVFAIL" : "REFUSED" }),
     combined: (i) => ({ client: ip(pick(i)), qtype: "A", rcode: "unknown" }),

@@ -26,6 +26,7 @@ import m0026 from "../../sql/migrations/0026_partition_zones.sql" with { type: "
 import m0027 from "../../sql/migrations/0027_query_blocks.sql" with { type: "text" };
 import m0028 from "../../sql/migrations/0028_block_compression.sql" with { type: "text" };
 import m0030 from "../../sql/migrations/0030_window_rows_narrow.sql" with { type: "text" };
+import m0031 from "../../sql/migrations/0031_name_bloom.sql" with { type: "text" };
 import m0032 from "../../sql/migrations/0032_packed_partitions.sql" with { type: "text" };
 import m0033 from "../../sql/migrations/0033_csv_cell_fast.sql" with { type: "text" };
 import {
@@ -65,6 +66,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 27, name: "0027_query_blocks.sql", sql: m0027 },
   { version: 28, name: "0028_block_compression.sql", sql: m0028 },
   { version: 30, name: "0030_window_rows_narrow.sql", sql: m0030 },
+  { version: 31, name: "0031_name_bloom.sql", sql: m0031 },
   { version: 32, name: "0032_packed_partitions.sql", sql: m0032 },
   { version: 33, name: "0033_csv_cell_fast.sql", sql: m0033 },
 ];

@@ -3,7 +3,8 @@
  * buffer per column holds each row's value already encoded as an element of a binary array;
  * every {@linkcode BLOCK_ROWS} rows, or when a row's day changes, the rows so far become one
  * block row of binary COPY data (lib/db/binary_copy.ts): the block's span, its distinct
- * clients, the hashes of its apex domains ({@linkcode nameHash}), and one array per column. The
+ * clients, the hashes of its apex domains ({@linkcode nameHash}), the Bloom filter of its full
+ * names (lib/ingest/name_bloom.ts), and one array per column. The
  * server then parses arrays of fixed-size values and compresses them; no row of a query is
  * ever a heap row of its own.
  *
@@ -12,6 +13,7 @@
 import { BinaryCopyWriter, PG_EPOCH_US, writeInet } from "../db/binary_copy.ts";
 import type { QueryLine } from "../parse/types.ts";
 import { Inet } from "./address.ts";
+import { buildNameBloom, storeNameHashes } from "./name_bloom.ts";
 import type { FastRow } from "./binary_sink.ts";
 import type { RowExtras } from "./row_sink.ts";
 
@@ -26,6 +28,7 @@ export const BLOCK_COLUMNS = [
   "n",
   "clients",
   "names",
+  "name_bloom",
   "at_us",
   "client_ip",
   "client_port",
@@ -195,6 +198,19 @@ export class BlockSink {
   /** Distinct clients of the block: IPv4 as a number, others as text of their bytes. */
   #clients = new Map<number | string, Uint8Array>();
   #names = new Set<number>();
+  /** The two hashes of each row's full name (NULLs left out), for the block's name_bloom. */
+  #g1 = new Uint32Array(BLOCK_ROWS);
+  #g2 = new Uint32Array(BLOCK_ROWS);
+  #fullCount = 0;
+  readonly #hashAt = { start: 0, end: 0, g1: this.#g1, g2: this.#g2, at: 0 };
+
+  #addName(bytes: Uint8Array, start: number, end: number): void {
+    const h = this.#hashAt;
+    h.start = start;
+    h.end = end;
+    h.at = this.#fullCount++;
+    storeNameHashes(bytes, h);
+  }
 
   /** Query rows added. */
   get rows(): number {
@@ -231,7 +247,9 @@ export class BlockSink {
     this.#addClient(this.#client);
     if (q.clientPort === null) c.port.nul();
     else c.port.int4(q.clientPort);
+    const at = c.domain.pos + 4;
     c.domain.text(x.domain);
+    if (x.domain !== null) this.#addName(c.domain.buf, at, c.domain.pos);
     c.apex.text(x.apex);
     this.#names.add(nameHashOf(x.apex));
     c.qtype.text(q.qtype);
@@ -259,6 +277,7 @@ export class BlockSink {
     this.#addClient(r.client);
     c.port.int4(r.port);
     c.domain.bytes(r.domain, 0, r.domainLen);
+    this.#addName(r.domain, 0, r.domainLen);
     c.apex.bytes(r.apex, r.apexStart, r.apexEnd);
     this.#names.add(nameHash(r.apex, r.apexStart, r.apexEnd));
     c.qtype.bytes(r.src, r.qtype, r.qtypeEnd);
@@ -288,7 +307,7 @@ export class BlockSink {
     }
     const w = this.#w;
     const cols = Object.values(this.#cols);
-    let size = 2 + 8 + 12 + 12 + 8 + 40 + k * 12 + this.#names.size * 8 + 40;
+    let size = 2 + 8 + 12 + 12 + 8 + 40 + k * 12 + this.#names.size * 8 + 40 + 4 + k;
     for (const v of this.#clients.values()) size += v.length;
     for (const col of cols) size += 24 + col.pos;
     w.room(size);
@@ -306,6 +325,10 @@ export class BlockSink {
       return p;
     });
     w.intArray(23, [...this.#names]);
+    const bloom = buildNameBloom(this.#g1, this.#g2, { count: this.#fullCount, n: k });
+    w.view.setInt32(w.pos, bloom.length);
+    w.buf.set(bloom, w.pos + 4);
+    w.pos += 4 + bloom.length;
     const offsets = new Array<number>(k);
     for (let i = 0; i < k; i++) offsets[i] = us[i] - lo;
     w.intArray(20, offsets);
@@ -323,6 +346,7 @@ export class BlockSink {
     this.#us = [];
     this.#clients.clear();
     this.#names.clear();
+    this.#fullCount = 0;
   }
 
   /** A one-dimensional array field of `k` elements that `fill` writes (room is made). */

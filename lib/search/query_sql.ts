@@ -16,6 +16,7 @@ import { escapeLike } from "./filter.ts";
 import { apexDomain } from "../domain.ts";
 import { ALL_COLUMNS } from "./block_rows.ts";
 import { blockUnnestFrom } from "./block_unnest.ts";
+import { bloomCondition } from "../ingest/name_bloom.ts";
 import queryRows from "../../sql/search/query_rows.sql" with { type: "text" };
 import pageRows from "../../sql/search/page_rows.sql" with { type: "text" };
 import queryPage from "../../sql/search/query_page.sql" with { type: "text" };
@@ -94,7 +95,9 @@ export function conditions(
  * Conditions on the blocks of dns_queries (migration 0027) that the row conditions imply, so
  * that a block that cannot hold a matching row is never unnested: its span against the time
  * range, its distinct clients against an address (GIN), its apex hashes against a name whose
- * apex is known (GIN; a suffix above the apex level, `*.com`, has none).
+ * apex is known (GIN; a suffix above the apex level, `*.com`, has none), and where the
+ * statement reads dns_query_blocks, an exact name against the block's name_bloom (migration
+ * 0031; a condition on the block's heap row, true where the filter is NULL).
  */
 export function blockConditions(
   f: QueryFilter,
@@ -109,6 +112,9 @@ export function blockConditions(
   if (f.client?.kind === "ip") out.push(`${c.clients} @> array[${p(f.client.value)}::inet]`);
   const apex = filterApex(f);
   if (apex !== null) out.push(`${c.names} @> array[dnsa_name_hash(${p(apex)}::text)]`);
+  if (c.bloom && f.domain?.kind === "exact") {
+    out.push(bloomCondition(c.bloom, f.domain.value, p));
+  }
   return out;
 }
 
@@ -133,6 +139,8 @@ export interface BlockColumns {
   lastAt: string;
   clients: string;
   names: string;
+  /** The full names' Bloom filter (dns_query_blocks.name_bloom), where the statement has it. */
+  bloom?: string;
 }
 
 /** The block columns as the view dns_queries (alias q) shows them. */
@@ -295,6 +303,7 @@ export const BLOCK_COLUMNS: BlockColumns = {
   lastAt: "b.last_at",
   clients: "b.clients",
   names: "b.names",
+  bloom: "b.name_bloom",
 };
 
 /**

@@ -93,8 +93,7 @@ export async function rewriteOldDays(sql: Sql, options: TierOptions): Promise<Ti
       ]);
       return Number(r.rows);
     });
-    // A day made ahead and never written (ingest makes the day after its last) is no day
-    // rewritten.
+    // A day made ahead (retention makes the next two) and never written is no day rewritten.
     if (rows > 0 && !result.days.includes(day)) result.days.push(day);
     result.rows += rows;
     await unmarkPacked(sql, name); // its blocks are new: the retention job packs it again

@@ -298,14 +298,11 @@ class CommitQueue {
     // locks dns_query_blocks exclusively, so it waits for every open transaction that copied
     // rows into a partition; those wait here, in order, for the batch before them, whose next
     // statement queues behind the exclusive lock: a deadlock the server cannot see (one side
-    // waits in this process). Seen with four batches in flight over midnight. The day after
-    // the batch's last is made with it, so that a log crossing midnight does not stop the
-    // commits there (on a 1 M-line backfill over one midnight the wait cost ~0.1 s).
+    // waits in this process). Seen with four batches in flight over midnight.
     const ctx = this.#ctx;
     if (!ctx.store && [...batch.days].some((d) => !ctx.knownDays.has(d))) {
       await this.drain();
-      const days = [...batch.days, Math.max(...batch.days) + 1];
-      await ensurePartitions(ctx, days).catch(() => {}); // commitBatch retries it
+      await ensurePartitions(ctx, batch.days).catch(() => {}); // commitBatch retries it
     }
     if (this.#inflight.length >= this.#source.commitsInFlight) await this.#inflight.shift();
     const p = this.#commit(batch, this.#inflight.at(-1));

@@ -53,8 +53,7 @@ Deno.test("retention packs each closed day's GIN indexes once; searches find the
     assert.ok(before.size >= 2, `GIN indexes of the day partitions: ${[...before.keys()]}`);
     const found = await searches(db.sql);
 
-    // 25 Nov ends over an hour before this `now`; the day made ahead of it (26 Nov) is not over
-    // and stays as it is.
+    // 25 Nov ended over an hour before this `now`.
     const now = new Date("2026-11-26T12:00:00Z");
     // A transaction left open in another session holds the rebuild up: past the lock timeout
     // the day is left for the next run, and the invalid index the rebuild began is dropped then.

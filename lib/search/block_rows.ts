@@ -17,7 +17,7 @@ import { conditions, filterApex } from "./query_sql.ts";
 import blockRows from "../../sql/search/block_rows.sql" with { type: "text" };
 
 /** The array type of each column of dns_query_blocks a statement may read. */
-const ARRAY_TYPES = {
+export const ARRAY_TYPES = {
   at_us: "bigint[]",
   client_ip: "inet[]",
   client_port: "integer[]",
@@ -51,7 +51,11 @@ export type RowColumn = Exclude<keyof typeof ARRAY_TYPES, "at_us">;
 export const ALL_COLUMNS = Object.keys(ARRAY_TYPES).slice(1) as RowColumn[];
 
 /** The columns a later line's outcome (dns_query_outcomes) overrides. */
-const OUTCOME_COLUMNS: readonly RowColumn[] = ["response_rcode", "error_reason", "rcode_source"];
+const OUTCOME_COLUMNS: readonly RowColumn[] = [
+  "response_rcode",
+  "error_reason",
+  "rcode_source",
+];
 
 /** Above this many rows of a block with the key's value, the block is unnested. */
 const SUBSCRIPT_ROWS = 256;
@@ -91,20 +95,11 @@ export function blockRowsFrom(
   };
   const cols = filterColumns(f);
   for (const c of options.columns ?? []) cols.add(c);
-  const all = ["at_us", ...cols] as (RowColumn | "at_us")[];
   // The rows of one address, one name or one apex: their indexes first, then subscripts of
   // copies of the arrays made once per block (a subscript of a stored array would read it
   // from TOAST again each time).
-  let key: { column: RowColumn; value: string } | null = null;
-  const apex = filterApex(f);
-  if (f.client?.kind === "ip") key = { column: "client_ip", value: `${p(f.client.value)}::inet` };
-  else if (f.domain?.kind === "exact") {
-    key = { column: "domain", value: `${p(f.domain.value)}::text` };
-  } else if (apex !== null) {
-    key = { column: "apex_domain", value: `${p(apex)}::text` };
-    cols.add("apex_domain");
-    if (!all.includes("apex_domain")) all.push("apex_domain");
-  }
+  const key = filterKey(f, cols, p);
+  const all = ["at_us", ...cols] as (RowColumn | "at_us")[];
   const unnestAll = `unnest(${all.map((c) => `b.${c}`).join(", ")}) with ordinality as u(${
     [...all, "idx"].join(", ")
   })`;
@@ -123,9 +118,25 @@ export function blockRowsFrom(
       `union all select ${list} from ${unnestAll} ` +
       `where cardinality(p.pos) > ${SUBSCRIPT_ROWS} and u.${key.column} = ${key.value}) x) u`;
   }
+  const { colsOut, outcome, hasOutcomes } = outcomeOverlay(cols);
+  return blockRows
+    .replace("/*arrays*/", () => arrays + (hasOutcomes ? `, ${hasOutcomes}` : ""))
+    .replace("/*blocks_where*/", () => options.blocksWhere)
+    .replace("/*source*/", () => source)
+    .replace("/*columns*/", () => [...cols].map((c) => `, u.${c}`).join("") + outcome)
+    .replace("/*out_columns*/", () => colsOut.map((c) => `, ${c}`).join(""))
+    .replace("/*row_where*/", () => conditions(f, "q", params, false));
+}
+
+/**
+ * The outcome overlay of the columns `cols` a statement reads: a row's outcome (a later
+ * query-errors line, dns_query_outcomes) is looked up only in blocks that have any
+ * (`hasOutcomes`, a column of the block; empty when no column of `cols` is overridden), as one
+ * record per row (`outcome`, `, … as oc` over b and u): no join, so a block without outcomes
+ * costs nothing more; `colsOut` gives each column as q with the overlay applied.
+ */
+export function outcomeOverlay(cols: ReadonlySet<RowColumn>) {
   const rcode = OUTCOME_COLUMNS.some((c) => cols.has(c));
-  // The outcome of a row (dns_query_outcomes) is looked up only in blocks that have any, as
-  // one record per row: no join, so a block without outcomes costs nothing more.
   const colsOut = [...cols].map((c) =>
     OUTCOME_COLUMNS.includes(c)
       ? `case when q.oc is null then q.${c} else (q.oc).${c} end as ${c}`
@@ -136,14 +147,26 @@ export function blockRowsFrom(
       "where o.first_at = b.first_at and o.block_id = b.block_id and o.idx = u.idx) end as oc"
     : "";
   const hasOutcomes = rcode
-    ? ", exists (select from dns_query_outcomes o where o.first_at = b.first_at " +
+    ? "exists (select from dns_query_outcomes o where o.first_at = b.first_at " +
       "and o.block_id = b.block_id) as has_outcomes"
     : "";
-  return blockRows
-    .replace("/*arrays*/", () => arrays + hasOutcomes)
-    .replace("/*blocks_where*/", () => options.blocksWhere)
-    .replace("/*source*/", () => source)
-    .replace("/*columns*/", () => [...cols].map((c) => `, u.${c}`).join("") + outcome)
-    .replace("/*out_columns*/", () => colsOut.map((c) => `, ${c}`).join(""))
-    .replace("/*row_where*/", () => conditions(f, "q", params, false));
+  return { colsOut, outcome, hasOutcomes };
+}
+
+/**
+ * The one value whose rows a filter asks for, found by `array_positions` in its column: a
+ * client address, an exact name, or an apex (then added to `cols`); null for other filters.
+ * `p` turns a value into a parameter.
+ */
+export function filterKey(
+  f: QueryFilter,
+  cols: Set<RowColumn>,
+  p: (v: unknown) => string,
+): { column: RowColumn; value: string } | null {
+  const apex = filterApex(f);
+  if (f.client?.kind === "ip") return { column: "client_ip", value: `${p(f.client.value)}::inet` };
+  if (f.domain?.kind === "exact") return { column: "domain", value: `${p(f.domain.value)}::text` };
+  if (apex === null) return null;
+  cols.add("apex_domain");
+  return { column: "apex_domain", value: `${p(apex)}::text` };
 }

@@ -13,40 +13,15 @@
  * @module
  */
 import type { QueryFilter } from "./filter.ts";
-import { filterColumns, type RowColumn } from "./block_rows.ts";
-import { conditions, filterApex } from "./query_sql.ts";
+import {
+  ARRAY_TYPES,
+  filterColumns,
+  filterKey,
+  outcomeOverlay,
+  type RowColumn,
+} from "./block_rows.ts";
+import { conditions } from "./query_sql.ts";
 import blockUnnest from "../../sql/search/block_unnest.sql" with { type: "text" };
-
-/** The array type of each column of dns_query_blocks (as lib/search/block_rows.ts has them). */
-const ARRAY_TYPES: Readonly<Record<RowColumn | "at_us", string>> = {
-  at_us: "bigint[]",
-  client_ip: "inet[]",
-  client_port: "integer[]",
-  domain: "text[]",
-  apex_domain: "text[]",
-  qtype: "text[]",
-  flags: "text[]",
-  response_rcode: "text[]",
-  cached: "boolean[]",
-  qclass: "text[]",
-  view: "text[]",
-  transport: "text[]",
-  recursion_desired: "boolean[]",
-  edns_version: "smallint[]",
-  dnssec_ok: "boolean[]",
-  checking_disabled: "boolean[]",
-  client_subnet: "inet[]",
-  server_ip: "inet[]",
-  error_reason: "text[]",
-  rcode_source: "text[]",
-  latency_us: "integer[]",
-  response_size: "integer[]",
-  response_flags: "text[]",
-  answer_count: "smallint[]",
-};
-
-/** The columns a later line's outcome (dns_query_outcomes) overrides. */
-const OUTCOME_COLUMNS: readonly RowColumn[] = ["response_rcode", "error_reason", "rcode_source"];
 
 /**
  * `(…) b cross join lateral (…) q where true and …`: the rows of the blocks `b` that
@@ -65,15 +40,7 @@ export function blockUnnestFrom(
   };
   const cols = filterColumns(f);
   for (const c of options.columns) cols.add(c);
-  let key: { column: RowColumn; value: string } | null = null;
-  const apex = filterApex(f);
-  if (f.client?.kind === "ip") key = { column: "client_ip", value: `${p(f.client.value)}::inet` };
-  else if (f.domain?.kind === "exact") {
-    key = { column: "domain", value: `${p(f.domain.value)}::text` };
-  } else if (apex !== null) {
-    key = { column: "apex_domain", value: `${p(apex)}::text` };
-    cols.add("apex_domain");
-  }
+  const key = filterKey(f, cols, p);
   const all = ["at_us", ...cols] as (RowColumn | "at_us")[];
   let source = `select generate_series(1, cardinality(b.at_us)) as idx, ` +
     all.map((c) => `unnest(b.${c}) as ${c}`).join(", ");
@@ -98,21 +65,9 @@ export function blockUnnestFrom(
       ),
     ];
   }
-  const rcode = OUTCOME_COLUMNS.some((c) => cols.has(c));
-  const colsOut = [...cols].map((c) =>
-    OUTCOME_COLUMNS.includes(c)
-      ? `case when q.oc is null then q.${c} else (q.oc).${c} end as ${c}`
-      : `q.${c}`
-  );
-  const outcome = rcode
-    ? ", case when b.has_outcomes then (select o from dns_query_outcomes o " +
-      "where o.first_at = b.first_at and o.block_id = b.block_id and o.idx = u.idx) end as oc"
-    : "";
-  if (rcode) {
-    arrays.push(
-      "exists (select from dns_query_outcomes o where o.first_at = b.first_at " +
-        "and o.block_id = b.block_id) as has_outcomes",
-    );
+  const { colsOut, outcome, hasOutcomes } = outcomeOverlay(cols);
+  if (hasOutcomes) {
+    arrays.push(hasOutcomes);
     expanded.push("b.has_outcomes");
   }
   return blockUnnest

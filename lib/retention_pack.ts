@@ -10,6 +10,7 @@
  * @module
  */
 import type { Sql } from "./db/connect.ts";
+import { RETENTION_SQL } from "./db/statements.ts";
 
 /** A closed day is packed this long after its partition ends. */
 const SETTLE_MS = 60 * 60 * 1000;
@@ -28,13 +29,8 @@ export interface PackOptions {
   onWait?: (partition: string) => void;
 }
 
-/** A day partition's name and end (dnsa_partition_bounds, migration 0027). */
-interface Bounds {
-  name: string;
-  hi: Date;
-}
-
-const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+/** The blocks partition (dns_query_blocks_p…) of the day partition `name` (dns_queries_p…). */
+const blocksOf = (name: string) => "dns_query_blocks_p" + name.slice("dns_queries_p".length);
 
 /**
  * Rebuild the GIN indexes of every day partition of dns_query_blocks that ended over an hour
@@ -42,29 +38,20 @@ const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
  */
 export async function packClosedDays(sql: Sql, options: PackOptions): Promise<string[]> {
   const cut = (options.now ?? new Date()).getTime() - SETTLE_MS;
-  const parts = await sql.unsafe<Bounds[]>(
-    "select name, hi from dnsa_partition_bounds() order by lo",
-  );
+  const parts = await sql.unsafe<{ name: string; hi: Date }[]>(RETENTION_SQL.rawPartitions);
   const done = new Set(
-    (await sql.unsafe<{ partition: string }[]>("select partition from dns_packed_partitions"))
+    (await sql.unsafe<{ partition: string }[]>(RETENTION_SQL.packedPartitions))
       .map((r) => r.partition),
   );
   const packed: string[] = [];
   for (const p of parts) {
     if (options.signal?.aborted) break;
-    if (!/^dns_queries_p[0-9]{8}(_[0-9]{8}t[0-9]{6}z)?$/.test(p.name)) continue;
-    const blocks = "dns_query_blocks_p" + p.name.slice("dns_queries_p".length);
+    const blocks = blocksOf(p.name);
     if (p.hi.getTime() > cut || done.has(blocks)) continue;
     const indexes = await sql.unsafe<{ name: string; valid: boolean }[]>(
-      `select c.relname as name, x.indisvalid as valid
-       from pg_index x
-       join pg_class c on c.oid = x.indexrelid
-       join pg_am a on a.oid = c.relam
-       where x.indrelid = to_regclass($1) and a.amname = 'gin'
-       order by c.relname`,
+      RETENTION_SQL.ginIndexes,
       [blocks],
     );
-    const how = options.concurrent ? "concurrently " : "";
     // A concurrent rebuild waits for every transaction that may still use the old index; one
     // left open elsewhere (an idle session in a transaction) must not hold the job for good:
     // past the lock timeout this day waits for the next run.
@@ -74,10 +61,17 @@ export async function packClosedDays(sql: Sql, options: PackOptions): Promise<st
         options.lockTimeout ?? LOCK_TIMEOUT,
       ]);
       for (const ix of indexes) {
+        const name = conn(ix.name);
         // A rebuild cut short (stopped, timed out) leaves its new index invalid: drop it.
         if (!ix.valid && /_cc(new|old)[0-9]*$/.test(ix.name)) {
-          await conn.unsafe(`drop index ${how}${quoteIdent(ix.name)}`);
-        } else await conn.unsafe(`reindex index ${how}${quoteIdent(ix.name)}`);
+          await (options.concurrent
+            ? conn`drop index concurrently ${name}`
+            : conn`drop index ${name}`);
+        } else {
+          await (options.concurrent
+            ? conn`reindex index concurrently ${name}`
+            : conn`reindex index ${name}`);
+        }
       }
     } catch (error) {
       if ((error as { code?: string }).code !== "55P03") throw error;
@@ -87,21 +81,13 @@ export async function packClosedDays(sql: Sql, options: PackOptions): Promise<st
       await conn.unsafe("reset lock_timeout").catch(() => {});
       conn.release();
     }
-    await sql.unsafe(
-      "insert into dns_packed_partitions (partition) values ($1) on conflict do nothing",
-      [blocks],
-    );
+    await sql.unsafe(RETENTION_SQL.markPacked, [blocks]);
     packed.push(blocks);
   }
-  await sql.unsafe(
-    "delete from dns_packed_partitions where to_regclass(quote_ident(partition)) is null",
-  );
   return packed;
 }
 
 /** Forget that the partition of day partition `name` (dns_queries_p…) was packed. */
 export async function unmarkPacked(sql: Sql, name: string): Promise<void> {
-  await sql.unsafe("delete from dns_packed_partitions where partition = $1", [
-    "dns_query_blocks_p" + name.slice("dns_queries_p".length),
-  ]);
+  await sql.unsafe(RETENTION_SQL.unmarkPacked, [blocksOf(name)]);
 }

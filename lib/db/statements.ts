@@ -34,6 +34,12 @@ import retention_delete_stats_day from "../../sql/retention/delete_stats_day.sql
   type: "text",
 };
 import retention_drop_partition from "../../sql/retention/drop_partition.sql" with { type: "text" };
+import retention_gin_indexes from "../../sql/retention/gin_indexes.sql" with { type: "text" };
+import retention_mark_packed from "../../sql/retention/mark_packed.sql" with { type: "text" };
+import retention_packed_partitions from "../../sql/retention/packed_partitions.sql" with {
+  type: "text",
+};
+import retention_unmark_packed from "../../sql/retention/unmark_packed.sql" with { type: "text" };
 import retention_raw_partitions from "../../sql/retention/raw_partitions.sql" with { type: "text" };
 import retention_stats_days from "../../sql/retention/stats_days.sql" with { type: "text" };
 import rollup_daily_delete from "../../sql/rollup/daily_delete.sql" with { type: "text" };
@@ -107,6 +113,10 @@ export const RETENTION_SQL = {
   deleteOldSeen: retention_delete_old_seen,
   deleteStatsDay: retention_delete_stats_day,
   dropPartition: retention_drop_partition,
+  ginIndexes: retention_gin_indexes,
+  markPacked: retention_mark_packed,
+  packedPartitions: retention_packed_partitions,
   rawPartitions: retention_raw_partitions,
   statsDays: retention_stats_days,
+  unmarkPacked: retention_unmark_packed,
 } as const;

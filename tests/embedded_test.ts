@@ -29,6 +29,37 @@ Deno.test("embedded database: migrations, fixture ingest, report, second run add
     const sent = truth.client_side.top_50_domains as Record<string, number>;
     assert.equal(rows[0].domain, "youtube.com");
     for (const row of rows) assert.equal(row.hit_count, sent[row.domain], row.domain);
+    // A client's top domains and qtypes (the drill-down of one value, dnsa_block_rows_at)
+    // equal its rows in the query log counted here.
+    const all = await runProgram(
+      ["report", "queries", "--client", "127.0.0.14", "--format", "json", "--limit", "1000000"],
+      embedded(dir),
+    );
+    assert.equal(all.code, 0, all.stderr);
+    const raw = JSON.parse(all.stdout) as { domain: string; qtype: string }[];
+    assert.ok(raw.length > 100);
+    for (const by of ["domain", "qtype"] as const) {
+      const expected = new Map<string, number>();
+      for (const r of raw) expected.set(r[by], (expected.get(r[by]) ?? 0) + 1);
+      const d = await runProgram(
+        [
+          "report",
+          "client-domains",
+          "--client",
+          "127.0.0.14",
+          "--by",
+          by,
+          "--format",
+          "json",
+          "--limit",
+          "100000",
+        ],
+        embedded(dir),
+      );
+      assert.equal(d.code, 0, d.stderr);
+      const got = JSON.parse(d.stdout) as Record<string, string | number>[];
+      assert.deepEqual(new Map(got.map((r) => [r[by], r.hit_count])), expected);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -20,6 +20,8 @@
  * ```sh
  * deno task bench:search                                  # 30 days × 1M queries/day
  * deno task bench:search --days 3 --per-day 200000        # smaller
+ * deno task bench:search --keep                           # keep the database, print its name
+ * deno task bench:search --database dnsa_bench_search_x   # time a kept one again (migrated first)
  * ```
  *
  * @module
@@ -45,6 +47,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "20" },
     "no-indexes": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
+    database: { type: "string" },
   },
 });
 const days = Number(values.days), perDay = Number(values["per-day"]);
@@ -73,10 +76,12 @@ const admin = postgres(Deno.env.get("DNSA_TEST_DATABASE_URL") ?? DEFAULT_ADMIN_U
   onnotice: () => {},
 });
 // DNSA_BENCH_DB_PREFIX: where several benchmarks share one server, a prefix of their own.
-const dbName = `${Deno.env.get("DNSA_BENCH_DB_PREFIX") ?? ""}dnsa_bench_search_${
-  Date.now().toString(36)
-}`;
-await admin.unsafe(`create database ${dbName}`);
+// --database: a database an earlier run kept (same --days, --per-day, --clients, --names),
+// migrated again and timed without loading it.
+const reuse = values.database ?? null;
+const dbName = reuse ??
+  `${Deno.env.get("DNSA_BENCH_DB_PREFIX") ?? ""}dnsa_bench_search_${Date.now().toString(36)}`;
+if (reuse === null) await admin.unsafe(`create database ${dbName}`);
 const u = new URL(Deno.env.get("DNSA_TEST_DATABASE_URL") ?? DEFAULT_ADMIN_URL);
 u.pathname = `/${dbName}`;
 const url = u.toString();
@@ -90,12 +95,19 @@ try {
     stderr: "piped",
   }).output();
   if (!mig.success) throw new Error(new TextDecoder().decode(mig.stderr));
-  await sql.unsafe(`insert into dns_nodes (node_name) values ('bench')`);
   const today = new Date();
   today.setUTCHours(0, 0, 0, 0);
+  if (reuse !== null) {
+    // The kept database's days end on the day it was loaded.
+    const [{ last }] = await sql.unsafe<{ last: Date }[]>(
+      `select max(last_at) as last from dns_query_blocks`,
+    );
+    today.setTime(last.getTime());
+    today.setUTCHours(0, 0, 0, 0);
+  } else await sql.unsafe(`insert into dns_nodes (node_name) values ('bench')`);
   const first = new Date(today.getTime() - (days - 1) * 86_400_000);
   const t0 = performance.now();
-  for (let d = 0; d < days; d++) {
+  for (let d = 0; d < (reuse === null ? days : 0); d++) {
     const day = new Date(first.getTime() + d * 86_400_000).toISOString().slice(0, 10);
     await sql.unsafe(`select dnsa_ensure_day_partition($1::date, $2)`, [day, TZ]);
     // Zipf-like: power(random(), 3) puts most draws on the first clients and names.
@@ -118,11 +130,13 @@ try {
     console.error(`day ${day}: ${perDay} rows`);
   }
   // Every client has a name (the CSV carries client_name beside client_ip).
-  await sql.unsafe(
-    `insert into dns_client_names (address, name, source)
+  if (reuse === null) {
+    await sql.unsafe(
+      `insert into dns_client_names (address, name, source)
      select '10.0.0.0'::inet + g, 'host-' || g, 'dhcp' from generate_series(0, $1 - 1) as g`,
-    [clients],
-  );
+      [clients],
+    );
+  }
   const loadS = (performance.now() - t0) / 1000;
   await sql.unsafe("vacuum analyze dns_query_blocks");
   await sql.unsafe("vacuum analyze dns_query_staged");
@@ -267,7 +281,8 @@ try {
   console.log(JSON.stringify(report, null, 2));
 } finally {
   await sql.end({ timeout: 5 });
-  if (!values.keep) await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-  else console.error(`kept database ${dbName}`);
+  if (!values.keep && reuse === null) {
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+  } else console.error(`kept database ${dbName}`);
   await admin.end({ timeout: 5 });
 }

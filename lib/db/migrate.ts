@@ -29,6 +29,7 @@ import m0030 from "../../sql/migrations/0030_window_rows_narrow.sql" with { type
 import m0031 from "../../sql/migrations/0031_name_bloom.sql" with { type: "text" };
 import m0032 from "../../sql/migrations/0032_packed_partitions.sql" with { type: "text" };
 import m0033 from "../../sql/migrations/0033_csv_cell_fast.sql" with { type: "text" };
+import m0034 from "../../sql/migrations/0034_block_rows_at.sql" with { type: "text" };
 import {
   convertSeed,
   moveSeedAside,
@@ -69,6 +70,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 31, name: "0031_name_bloom.sql", sql: m0031 },
   { version: 32, name: "0032_packed_partitions.sql", sql: m0032 },
   { version: 33, name: "0033_csv_cell_fast.sql", sql: m0033 },
+  { version: 34, name: "0034_block_rows_at.sql", sql: m0034 },
 ];
 
 /** An applied migration no longer matches its file, or the database is newer than us. */

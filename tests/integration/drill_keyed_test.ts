@@ -7,22 +7,12 @@
  * staged rows or an orphan line counts them (the general statement then).
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { createTestDb } from "./pg.ts";
-import { parseQueryFilter, type QueryFilter } from "../../lib/search/filter.ts";
+import type { QueryFilter } from "../../lib/search/filter.ts";
+import { ERRORS, filter, QUERIES } from "./search_support.ts";
 import { drilldown, type DrillKey } from "../../lib/search/drilldown.ts";
 import { drillSideStatement, keyedTopStatement } from "../../lib/search/drill_keyed.ts";
 import type { Sql } from "../../lib/db/connect.ts";
-
-const FIXTURES = new URL("../fixtures/bind-9.18/", import.meta.url).pathname;
-const QUERIES = join(FIXTURES, "queries.log.gz");
-const ERRORS = join(FIXTURES, "query-errors.log");
-
-function filter(input: Record<string, string>): QueryFilter {
-  const f = parseQueryFilter(input, { tz: "UTC" });
-  if (!f.ok) throw new Error(f.message);
-  return f.value;
-}
 
 async function both(sql: Sql, f: QueryFilter, key: DrillKey, limit: number) {
   const keyed = await drilldown(sql, f, key, { limit, tz: "UTC" });

@@ -5,22 +5,12 @@
  * every filter kind, orphan query-errors lines, and the drill-downs.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { createTestDb } from "./pg.ts";
-import { parseQueryFilter, type QueryFilter } from "../../lib/search/filter.ts";
+import type { QueryFilter } from "../../lib/search/filter.ts";
+import { ERRORS, filter, QUERIES } from "./search_support.ts";
 import { searchPage, streamQueries } from "../../lib/search/query_search.ts";
 import { drilldown } from "../../lib/search/drilldown.ts";
 import type { Sql } from "../../lib/db/connect.ts";
-
-const FIXTURES = new URL("../fixtures/bind-9.18/", import.meta.url).pathname;
-const QUERIES = join(FIXTURES, "queries.log.gz");
-const ERRORS = join(FIXTURES, "query-errors.log");
-
-function filter(input: Record<string, string>): QueryFilter {
-  const f = parseQueryFilter(input, { tz: "UTC" });
-  if (!f.ok) throw new Error(f.message);
-  return f.value;
-}
 
 async function streamAll(sql: Sql, f: QueryFilter) {
   const rows: Record<string, unknown>[] = [];

@@ -14,6 +14,7 @@ import { BinaryCopyWriter, PG_EPOCH_US, writeInet } from "../db/binary_copy.ts";
 import type { QueryLine } from "../parse/types.ts";
 import { Inet } from "./address.ts";
 import { buildNameBloom, storeNameHashes } from "./name_bloom.ts";
+import { IntSet } from "./int_set.ts";
 import type { FastRow } from "./binary_sink.ts";
 import type { RowExtras } from "./row_sink.ts";
 
@@ -195,9 +196,11 @@ export class BlockSink {
   #us: number[] = [];
   #day = NaN;
   #nodeId = 0;
-  /** Distinct clients of the block: IPv4 as a number, others as text of their bytes. */
-  #clients = new Map<number | string, Uint8Array>();
-  #names = new Set<number>();
+  /** Distinct IPv4 clients of the block (as numbers), then the others (by their bytes). */
+  #clients4 = new IntSet(BLOCK_ROWS);
+  #clients = new Map<string, Uint8Array>();
+  /** Distinct apex hashes of the block (unsigned). */
+  #names = new IntSet(BLOCK_ROWS);
   /** The two hashes of each row's full name (NULLs left out), for the block's name_bloom. */
   #g1 = new Uint32Array(BLOCK_ROWS);
   #g2 = new Uint32Array(BLOCK_ROWS);
@@ -225,9 +228,11 @@ export class BlockSink {
 
   #addClient(a: Inet): void {
     const b = a.bytes;
-    const key = a.family === 2
-      ? ((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3]
-      : String.fromCharCode(...b.subarray(0, 16));
+    if (a.family === 2 && a.bits === 32) {
+      this.#clients4.add((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]);
+      return;
+    }
+    const key = String.fromCharCode(...b.subarray(0, 16), a.family, a.bits);
     if (!this.#clients.has(key)) {
       const enc = new Uint8Array(24);
       const end = writeInet(enc, new DataView(enc.buffer), 0, a);
@@ -307,7 +312,9 @@ export class BlockSink {
     }
     const w = this.#w;
     const cols = Object.values(this.#cols);
-    let size = 2 + 8 + 12 + 12 + 8 + 40 + k * 12 + this.#names.size * 8 + 40 + 4 + k;
+    const v4 = this.#clients4;
+    let size = 2 + 8 + 12 + 12 + 8 + 40 + k * 12 + this.#names.size * 8 + 40 + 4 + k +
+      v4.size * 12;
     for (const v of this.#clients.values()) size += v.length;
     for (const col of cols) size += 24 + col.pos;
     w.room(size);
@@ -317,14 +324,32 @@ export class BlockSink {
     w.time(hi);
     w.int4(k);
     // clients inet[]
-    this.#array(OID.inet, this.#clients.size, (buf, p) => {
+    this.#array(OID.inet, v4.size + this.#clients.size, (buf, p) => {
+      const list = v4.list;
+      for (let i = 0; i < v4.size; i++, p += 12) {
+        const a = list[i];
+        // length 8; family 2 (AF_INET as PostgreSQL stores it), 32 bits, inet, 4 bytes
+        buf[p] = buf[p + 1] = buf[p + 2] = 0;
+        buf[p + 3] = 8;
+        buf[p + 4] = 2;
+        buf[p + 5] = 32;
+        buf[p + 6] = 0;
+        buf[p + 7] = 4;
+        buf[p + 8] = a >>> 24;
+        buf[p + 9] = (a >>> 16) & 255;
+        buf[p + 10] = (a >>> 8) & 255;
+        buf[p + 11] = a & 255;
+      }
       for (const v of this.#clients.values()) {
         buf.set(v, p);
         p += v.length;
       }
       return p;
     });
-    w.intArray(23, [...this.#names]);
+    const names = this.#names;
+    const hashes = new Array<number>(names.size);
+    for (let i = 0; i < names.size; i++) hashes[i] = names.list[i] | 0;
+    w.intArray(23, hashes);
     const bloom = buildNameBloom(this.#g1, this.#g2, { count: this.#fullCount, n: k });
     w.view.setInt32(w.pos, bloom.length);
     w.buf.set(bloom, w.pos + 4);
@@ -344,6 +369,7 @@ export class BlockSink {
     }
     for (const col of cols) col.clear();
     this.#us = [];
+    this.#clients4.clear();
     this.#clients.clear();
     this.#names.clear();
     this.#fullCount = 0;

@@ -76,6 +76,14 @@ Deno.test("drill-downs of one value: the keyed statement equals the general one"
         assert.deepEqual(r.keyed, r.general, `${domain} ${JSON.stringify(range)}`);
         compared += r.keyed.length;
       }
+      // An apex: its rows found in the apex array, counted by client or by full name.
+      for (const key of ["client", "domain"] as const) {
+        const f = filter({ apex: "google.com", ...range });
+        assert.ok(keyedTopStatement(f, key, 10) !== null);
+        const r = await both(sql, f, key, 1000);
+        assert.deepEqual(r.keyed, r.general, `apex ${key} ${JSON.stringify(range)}`);
+        compared += r.keyed.length;
+      }
     }
     assert.ok(compared > 500, `rows compared: ${compared}`);
     // The rcodes of joined query-errors lines (dns_query_outcomes) are counted.

@@ -99,8 +99,18 @@ export async function drilldown(
       const side = drillSideStatement(filter);
       // deno-lint-ignore no-explicit-any
       const [{ side: has }] = await tx.unsafe(side.text, side.params as any[]);
-      // deno-lint-ignore no-explicit-any
-      if (!has) return await tx.unsafe(keyed.text, keyed.params as any[]);
+      if (!has) {
+        // A read replica of a primary that has not migrated to 0034 yet has no
+        // dnsa_block_rows_at: the general statement then, after the savepoint.
+        try {
+          return await tx.savepoint(async (sp) =>
+            // deno-lint-ignore no-explicit-any
+            await sp.unsafe(keyed.text, keyed.params as any[])
+          );
+        } catch (error) {
+          if ((error as { code?: string }).code !== "42883") throw error;
+        }
+      }
     }
     const st = topByStatement(filter, key, options.limit);
     // deno-lint-ignore no-explicit-any

@@ -125,6 +125,20 @@ Deno.test("drill-downs of one value: the keyed statement equals the general one"
     const lost = after.rows.find((r) => r.domain === "lost.example.com");
     assert.equal(lost?.servfail_count, 1);
     assert.equal(lost?.apex_domain, "example.com");
+
+    // A read replica of a primary before migration 0034: the general statement answers.
+    const other = clients[1].ip;
+    const withFunction = await drilldown(sql, filter({ client: other }), "domain", {
+      limit: 50,
+      tz: "UTC",
+    });
+    await db.sql.unsafe("drop function dnsa_block_rows_at");
+    const without = await drilldown(sql, filter({ client: other }), "domain", {
+      limit: 50,
+      tz: "UTC",
+    });
+    assert.ok(without.rows.length > 0);
+    assert.deepEqual(without.rows, withFunction.rows);
   } finally {
     await db.drop();
   }

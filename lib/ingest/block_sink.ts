@@ -198,6 +198,8 @@ export class BlockSink {
   #nodeId = 0;
   /** Distinct IPv4 clients of the block (as numbers), then the others (by their bytes). */
   #clients4 = new IntSet(BLOCK_ROWS);
+  /** An IPv4 client of #clients4 as writeInet takes it. */
+  readonly #v4 = { family: 2, bits: 32, bytes: new Uint8Array(4) };
   #clients = new Map<string, Uint8Array>();
   /** Distinct apex hashes of the block (unsigned). */
   #names = new IntSet(BLOCK_ROWS);
@@ -325,20 +327,14 @@ export class BlockSink {
     w.int4(k);
     // clients inet[]
     this.#array(OID.inet, v4.size + this.#clients.size, (buf, p) => {
-      const list = v4.list;
-      for (let i = 0; i < v4.size; i++, p += 12) {
-        const a = list[i];
-        // length 8; family 2 (AF_INET as PostgreSQL stores it), 32 bits, inet, 4 bytes
-        buf[p] = buf[p + 1] = buf[p + 2] = 0;
-        buf[p + 3] = 8;
-        buf[p + 4] = 2;
-        buf[p + 5] = 32;
-        buf[p + 6] = 0;
-        buf[p + 7] = 4;
-        buf[p + 8] = a >>> 24;
-        buf[p + 9] = (a >>> 16) & 255;
-        buf[p + 10] = (a >>> 8) & 255;
-        buf[p + 11] = a & 255;
+      const a = this.#v4, list = v4.list;
+      for (let i = 0; i < v4.size; i++) {
+        const x = list[i];
+        a.bytes[0] = x >>> 24;
+        a.bytes[1] = (x >>> 16) & 255;
+        a.bytes[2] = (x >>> 8) & 255;
+        a.bytes[3] = x & 255;
+        p = writeInet(buf, w.view, p, a);
       }
       for (const v of this.#clients.values()) {
         buf.set(v, p);

@@ -52,6 +52,10 @@ export function keyedTopStatement(
   params.push(limit);
   const text = drillKeyed
     .replace("/*apex*/", () => key === "domain" ? "true" : "false")
+    .replace(
+      "/*at_key*/",
+      () => key === "domain" ? "min(b.block_id * 1048576 + x.idx)" : "null::bigint",
+    )
     .replace("/*key*/", () => KEYS[key].expr)
     .replace("/*column*/", () => found.column)
     .replace("/*value*/", () => found.value)

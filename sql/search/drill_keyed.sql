@@ -11,7 +11,8 @@
 --   over x (the function's row), the value marker with the value's parameter, the column
 --   marker with the array it is found in, the key_array marker with the array counted by, the
 --   blocks_where marker with `and ...` conditions over b, the row_where marker with `and ...`
---   bounds over the row's instant r.queried_at, the apex marker with true (domains) or false,
+--   bounds over the row's instant r.queried_at, the apex marker with true (domains) or false
+--   and the at_key marker with `min(b.block_id * 1048576 + x.idx)` (domains) or NULL,
 --   and the limit marker with a positional parameter. Read-only; only when the search has no
 --   staged rows and no orphan lines (sql/search/drill_side.sql), which are not counted here.
 select t.key,
@@ -32,8 +33,8 @@ from (
     ) as other_count,
     count(*) filter (where x.response_rcode is null) as unknown_count,
     min(r.queried_at) as first_seen, max(r.queried_at) as last_seen,
-    -- One row of the key (block and position) to read its apex from.
-    min(b.block_id * 1048576 + x.idx) as at_key
+    -- One row of the key (block and position) to read its apex from; NULL when not needed.
+    /*at_key*/ as at_key
   from dns_query_blocks b
   cross join lateral dnsa_block_rows_at(b.first_at, b.block_id,
     array_positions(b./*column*/, /*value*/), b./*key_array*/, b.response_rcode, b.at_us) x

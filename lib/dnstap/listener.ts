@@ -120,18 +120,20 @@ export async function listenDnstap(
   const newBatch = () =>
     new Batch({ path, fingerprint, startOffset: offset }, { format, dnstap: true });
   let batch = newBatch();
-  let finishing = false; // a connection ended: its unanswered queries are final
+  // A connection ended (STOP): its unanswered queries are final. They are those up to the
+  // latest frame then; a named started since has queries of its own waiting for answers.
+  let finishedBeforeMs = 0;
   let committing: Promise<void> | null = null;
   let samples = 5;
 
   const commit = async () => {
     const b = batch;
     b.endOffset = offset;
-    const final = finishing;
-    finishing = false;
+    const finished = finishedBeforeMs;
+    finishedBeforeMs = 0;
     batch = newBatch();
     // Live frames carry the current time: a query unanswered for a minute of wall time is final.
-    assembler.seal(b, new Date(final ? Date.now() : Date.now() - DNSTAP_ANSWER_WINDOW_MS));
+    assembler.seal(b, new Date(Math.max(Date.now() - DNSTAP_ANSWER_WINDOW_MS, finished)));
     // Nothing read since the last commit: waiting queries from a minute ago still become rows.
     if (b.endOffset === b.source.startOffset && assembler.lastFrameMs === 0) return;
     await commitBatch(wctx, b, {
@@ -182,8 +184,9 @@ export async function listenDnstap(
               await conn.write(encodeControl(Control.ACCEPT, [DNSTAP_CONTENT_TYPE]));
             } else if (f.type === Control.START) started = true;
             else if (f.type === Control.STOP) {
+              const lastMs = assembler.lastFrameMs; // before other connections read on
               await conn.write(encodeControl(Control.FINISH)).catch(() => {});
-              finishing = true;
+              finishedBeforeMs = Math.max(finishedBeforeMs, lastMs + 1);
               return;
             }
             continue;

@@ -333,11 +333,37 @@ Deno.test({
       const rc = await rcodeCounts(db, "domain <> 'ns.test.example'");
       assert.ok(ok, `rows by rcode ${JSON.stringify(rc)}, sent ${JSON.stringify(want)}`);
       assert.deepEqual(rc, want);
-      // No query twice: a client address and port asks one name once at one instant.
-      const [{ dup }] = await db.sql`select count(*)::int as dup from (
-        select client_ip, client_port, domain, qtype, queried_at from dns_queries
-        where domain <> 'ns.test.example' group by 1, 2, 3, 4, 5 having count(*) > 1) d`;
-      assert.equal(dup, 0);
+      // No query twice, none lost: rows by rcode, name and type are what dig sent (the names of
+      // NXDOMAIN and SERVFAIL are one per query). Client, port, name, type and time need not
+      // be unique: named's clock is coarse (4 ms ticks here, dozens of queries each) and dig
+      // takes a new ephemeral port per query, which the kernel may hand out again soon, so two
+      // queries for one name share all five in about 1 run in 50. Such rows are printed.
+      const sent: Record<string, number> = {};
+      for (const tag of ["a", "b"]) {
+        const add = (k: string) => sent[k] = (sent[k] ?? 0) + 1;
+        for (let i = 0; i < mix.NOERROR; i++) {
+          add(i % 2 ? "NOERROR www.test.example A" : "NOERROR test.example MX");
+        }
+        for (let i = 0; i < mix.NXDOMAIN; i++) add(`NXDOMAIN nx${tag}${i}.test.example A`);
+        for (let i = 0; i < mix.SERVFAIL; i++) add(`SERVFAIL sf${tag}${i}.dead.example A`);
+        for (let i = 0; i < mix.REFUSED; i++) add("REFUSED www.test.example A");
+      }
+      const byName = asMap(
+        await db.sql<Counted[]>`select concat_ws(' ', response_rcode, domain, qtype) as k,
+          count(*)::int as n from dns_queries where domain <> 'ns.test.example' group by 1`,
+      );
+      const shared = await db.sql<{ row: string }[]>`select to_jsonb(q)::text as row
+        from dns_queries q where domain <> 'ns.test.example'
+          and (client_ip, client_port, domain, qtype, queried_at) in (
+            select client_ip, client_port, domain, qtype, queried_at from dns_queries
+            where domain <> 'ns.test.example' group by 1, 2, 3, 4, 5 having count(*) > 1)
+        order by queried_at, client_port, domain, qtype`;
+      assert.deepEqual(
+        byName,
+        sent,
+        "rows sharing client, port, name, type and time:\n" +
+          shared.map((r) => r.row).join("\n"),
+      );
 
       // The same mix to a dnstap file, read by `ingest` and by dnstap-read.
       const capture = join(dir, "capture.fstrm");

@@ -4,9 +4,10 @@
  * every {@linkcode BLOCK_ROWS} rows, or when a row's day changes, the rows so far become one
  * block row of binary COPY data (lib/db/binary_copy.ts): the block's span, its distinct
  * clients, the hashes of its apex domains ({@linkcode nameHash}), the Bloom filter of its full
- * names (lib/ingest/name_bloom.ts), and one array per column. The
- * server then parses arrays of fixed-size values and compresses them; no row of a query is
- * ever a heap row of its own.
+ * names (lib/ingest/name_bloom.ts), and one array per column. The five columns the flags
+ * say (transport, recursion desired, EDNS version, DO, CD) are not sent: their arrays stay
+ * NULL and readers derive them from `flags` (migration 0035). The server then parses arrays
+ * of fixed-size values and compresses them; no row of a query is ever a heap row of its own.
  *
  * @module
  */
@@ -39,16 +40,11 @@ export const BLOCK_COLUMNS = [
   "flags",
   "qclass",
   "view",
-  "transport",
-  "recursion_desired",
-  "edns_version",
-  "dnssec_ok",
-  "checking_disabled",
   "client_subnet",
   "server_ip",
 ] as const;
 
-const OID = { bool: 16, int2: 21, int4: 23, text: 25, inet: 869 } as const;
+const OID = { int4: 23, text: 25, inet: 869 } as const;
 const ENCODER = new TextEncoder();
 
 /**
@@ -135,24 +131,6 @@ class Column {
     this.values++;
   }
 
-  int2(v: number | null): void {
-    if (v === null) return this.nul();
-    this.room(6);
-    this.view.setInt32(this.pos, 2);
-    this.view.setInt16(this.pos + 4, v);
-    this.pos += 6;
-    this.values++;
-  }
-
-  bool(b: boolean | null): void {
-    if (b === null) return this.nul();
-    this.room(5);
-    this.view.setInt32(this.pos, 1);
-    this.buf[this.pos + 4] = b ? 1 : 0;
-    this.pos += 5;
-    this.values++;
-  }
-
   inet(a: Inet | null): void {
     if (a === null) return this.nul();
     this.room(24);
@@ -165,8 +143,6 @@ class Column {
     this.values = 0;
   }
 }
-
-const UDP = "udp", TCP = "tcp";
 
 /** Query-log rows as block rows of binary COPY data for dns_query_blocks. */
 export class BlockSink {
@@ -184,11 +160,6 @@ export class BlockSink {
     flags: new Column(OID.text),
     qclass: new Column(OID.text),
     view: new Column(OID.text),
-    transport: new Column(OID.text),
-    rd: new Column(OID.bool),
-    edns: new Column(OID.int2),
-    dnssecOk: new Column(OID.bool),
-    cd: new Column(OID.bool),
     ecs: new Column(OID.inet),
     server: new Column(OID.inet),
   };
@@ -263,12 +234,6 @@ export class BlockSink {
     c.flags.text(q.flags);
     c.qclass.text(q.qclass);
     c.view.text(q.view);
-    const known = q.flags !== null;
-    c.transport.text(known ? (q.tcp ? TCP : UDP) : null);
-    c.rd.bool(q.recursionDesired);
-    c.edns.int2(q.ednsVersion);
-    c.dnssecOk.bool(known ? q.dnssecOk : null);
-    c.cd.bool(known ? q.checkingDisabled : null);
     c.ecs.inet(ecs ? this.#ecs : null);
     c.server.inet(server ? this.#server : null);
     this.#rows++;
@@ -292,11 +257,6 @@ export class BlockSink {
     c.qclass.bytes(r.src, r.qclass, r.qclassEnd);
     if (r.view < 0) c.view.nul();
     else c.view.bytes(r.src, r.view, r.viewEnd);
-    c.transport.text(r.tcp ? TCP : UDP);
-    c.rd.bool(r.rd);
-    c.edns.int2(r.edns < 0 ? null : r.edns);
-    c.dnssecOk.bool(r.dnssecOk);
-    c.cd.bool(r.cd);
     c.ecs.inet(r.ecs);
     c.server.inet(r.server);
     this.#rows++;

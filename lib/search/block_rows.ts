@@ -50,6 +50,46 @@ export type RowColumn = Exclude<keyof typeof ARRAY_TYPES, "at_us">;
 /** Every column of a query, in the view's order. */
 export const ALL_COLUMNS = Object.keys(ARRAY_TYPES).slice(1) as RowColumn[];
 
+/**
+ * The columns a block may leave to its flags (migration 0035: its `transport` array is NULL),
+ * with the function that reads each from a query's flags.
+ */
+export const FLAG_COLUMNS: Readonly<Partial<Record<RowColumn, string>>> = {
+  transport: "dnsa_flags_transport",
+  recursion_desired: "dnsa_flags_rd",
+  edns_version: "dnsa_flags_edns",
+  dnssec_ok: "dnsa_flags_do",
+  checking_disabled: "dnsa_flags_cd",
+};
+
+/** The block-level column that says a block's flag columns come from its flags. */
+export const FLAGS_DERIVED = "b.transport is null as flags_derived";
+
+/**
+ * The arrays to read for the columns `cols` (at_us first): `flags` too when a column derived
+ * from it is among them.
+ */
+export function arraysFor(cols: ReadonlySet<RowColumn>): (RowColumn | "at_us")[] {
+  const all: (RowColumn | "at_us")[] = ["at_us", ...cols];
+  if (!cols.has("flags") && [...cols].some((c) => c in FLAG_COLUMNS)) all.push("flags");
+  return all;
+}
+
+/** `, u.c` for each column of `cols`, a flag column taken from the flags where the block says. */
+export function rowColumns(cols: ReadonlySet<RowColumn>): string {
+  return [...cols].map((c) => {
+    const fn = FLAG_COLUMNS[c];
+    return fn
+      ? `, case when b.flags_derived then ${fn}(u.flags) else u.${c} end as ${c}`
+      : `, u.${c}`;
+  }).join("");
+}
+
+/** Whether a statement reading `cols` needs {@linkcode FLAGS_DERIVED}. */
+export function readsFlagColumns(cols: ReadonlySet<RowColumn>): boolean {
+  return [...cols].some((c) => c in FLAG_COLUMNS);
+}
+
 /** The columns a later line's outcome (dns_query_outcomes) overrides. */
 const OUTCOME_COLUMNS: readonly RowColumn[] = [
   "response_rcode",
@@ -99,7 +139,7 @@ export function blockRowsFrom(
   // copies of the arrays made once per block (a subscript of a stored array would read it
   // from TOAST again each time).
   const key = filterKey(f, cols, p);
-  const all = ["at_us", ...cols] as (RowColumn | "at_us")[];
+  const all = arraysFor(cols);
   const unnestAll = `unnest(${all.map((c) => `b.${c}`).join(", ")}) with ordinality as u(${
     [...all, "idx"].join(", ")
   })`;
@@ -119,11 +159,12 @@ export function blockRowsFrom(
       `where cardinality(p.pos) > ${SUBSCRIPT_ROWS} and u.${key.column} = ${key.value}) x) u`;
   }
   const { colsOut, outcome, hasOutcomes } = outcomeOverlay(cols);
+  const extra = [hasOutcomes, readsFlagColumns(cols) ? FLAGS_DERIVED : ""].filter((x) => x);
   return blockRows
-    .replace("/*arrays*/", () => arrays + (hasOutcomes ? `, ${hasOutcomes}` : ""))
+    .replace("/*arrays*/", () => [arrays, ...extra].join(", "))
     .replace("/*blocks_where*/", () => options.blocksWhere)
     .replace("/*source*/", () => source)
-    .replace("/*columns*/", () => [...cols].map((c) => `, u.${c}`).join("") + outcome)
+    .replace("/*columns*/", () => rowColumns(cols) + outcome)
     .replace("/*out_columns*/", () => colsOut.map((c) => `, ${c}`).join(""))
     .replace("/*row_where*/", () => conditions(f, "q", params, false));
 }

@@ -15,10 +15,14 @@
 import type { QueryFilter } from "./filter.ts";
 import {
   ARRAY_TYPES,
+  arraysFor,
   filterColumns,
   filterKey,
+  FLAGS_DERIVED,
   outcomeOverlay,
+  readsFlagColumns,
   type RowColumn,
+  rowColumns,
 } from "./block_rows.ts";
 import { conditions } from "./query_sql.ts";
 import blockUnnest from "../../sql/search/block_unnest.sql" with { type: "text" };
@@ -41,7 +45,7 @@ export function blockUnnestFrom(
   const cols = filterColumns(f);
   for (const c of options.columns) cols.add(c);
   const key = filterKey(f, cols, p);
-  const all = ["at_us", ...cols] as (RowColumn | "at_us")[];
+  const all = arraysFor(cols);
   let source = `select generate_series(1, cardinality(b.at_us)) as idx, ` +
     all.map((c) => `unnest(b.${c}) as ${c}`).join(", ");
   let arrays = all.map((c) => `b.${c}`);
@@ -70,12 +74,16 @@ export function blockUnnestFrom(
     arrays.push(hasOutcomes);
     expanded.push("b.has_outcomes");
   }
+  if (readsFlagColumns(cols)) {
+    arrays.push(FLAGS_DERIVED);
+    expanded.push("b.flags_derived");
+  }
   return blockUnnest
     .replace("/*arrays*/", () => arrays.join(", "))
     .replace("/*expanded*/", () => expanded.join(", "))
     .replace("/*blocks_where*/", () => options.blocksWhere)
     .replace("/*source*/", () => source)
-    .replace("/*columns*/", () => [...cols].map((c) => `, u.${c}`).join("") + outcome)
+    .replace("/*columns*/", () => rowColumns(cols) + outcome)
     .replace("/*out_columns*/", () => colsOut.map((c) => `, ${c}`).join(""))
     .replace("/*row_where*/", () => conditions(f, "q", params, false));
 }

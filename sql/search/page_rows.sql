@@ -15,9 +15,17 @@
     case when o.idx is null then b.response_rcode[k.idx] else o.response_rcode end
       as response_rcode,
     b.cached[k.idx] as cached, b.node_id, b.qclass[k.idx] as qclass, b.view[k.idx] as view,
-    b.transport[k.idx] as transport, b.recursion_desired[k.idx] as recursion_desired,
-    b.edns_version[k.idx] as edns_version, b.dnssec_ok[k.idx] as dnssec_ok,
-    b.checking_disabled[k.idx] as checking_disabled,
+    -- A block whose transport array is NULL leaves these five to its flags (migration 0035).
+    case when b.flags_derived then dnsa_flags_transport(b.flags[k.idx])
+      else b.transport[k.idx] end as transport,
+    case when b.flags_derived then dnsa_flags_rd(b.flags[k.idx])
+      else b.recursion_desired[k.idx] end as recursion_desired,
+    case when b.flags_derived then dnsa_flags_edns(b.flags[k.idx])
+      else b.edns_version[k.idx] end as edns_version,
+    case when b.flags_derived then dnsa_flags_do(b.flags[k.idx])
+      else b.dnssec_ok[k.idx] end as dnssec_ok,
+    case when b.flags_derived then dnsa_flags_cd(b.flags[k.idx])
+      else b.checking_disabled[k.idx] end as checking_disabled,
     b.client_subnet[k.idx] as client_subnet, b.server_ip[k.idx] as server_ip,
     case when o.idx is null then b.error_reason[k.idx] else o.error_reason end as error_reason,
     case when o.idx is null then b.rcode_source[k.idx] else o.rcode_source end as rcode_source,
@@ -25,7 +33,7 @@
     b.response_flags[k.idx] as response_flags, b.answer_count[k.idx] as answer_count
   from (
     -- offset 0: each block's copies are made once, here, and the rows below subscript them.
-    select b.block_id, b.first_at, b.node_id, k.idxs,
+    select b.block_id, b.first_at, b.node_id, k.idxs, b.transport is null as flags_derived,
       b.at_us || '{}'::bigint[] as at_us, b.client_ip || '{}'::inet[] as client_ip,
       b.client_port || '{}'::integer[] as client_port, b.domain || '{}'::text[] as domain,
       b.apex_domain || '{}'::text[] as apex_domain, b.qtype || '{}'::text[] as qtype,

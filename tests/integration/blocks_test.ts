@@ -5,6 +5,7 @@ import { boolArray, inetArray, textArray } from "../../lib/db/binary_copy_arrays
 import { copyIn } from "../../lib/db/copy.ts";
 import { Inet } from "../../lib/ingest/address.ts";
 import { nameHash } from "../../lib/ingest/block_sink.ts";
+import { parseBindLine } from "../../lib/parse/bind_line.ts";
 import { createTestDb } from "./pg.ts";
 
 const FIXTURES = new URL("../fixtures/bind-9.18/", import.meta.url).pathname;
@@ -170,6 +171,106 @@ Deno.test("blocks: blocks of small batches are merged (dnsa_compact_blocks), the
     assert.ok(after.small <= 1, `${after.small} blocks not full are left`);
     assert.deepEqual(await summary(), before);
   } finally {
+    await db.drop();
+  }
+});
+
+Deno.test("blocks: transport, RD, EDNS version, DO and CD are read from the flags as the parser reads them", async () => {
+  const db = await createTestDb();
+  const dir = await Deno.makeTempDir({ prefix: "dnsa-flags-" });
+  try {
+    // Every flag of BIND's grammar alone and together, with and without an EDNS version, in
+    // the fast path's form (server address) and the general parser's (no server address).
+    const extras = ["", "S", "T", "D", "C", "V", "K", "TD", "DC", "STDCK", "TDCV"];
+    const edns = ["", "E", "E(0)", "E(1)", "E(255)"];
+    const flags: string[] = [];
+    for (const rd of ["+", "-"]) {
+      for (const e of edns) for (const x of extras) flags.push(rd + e + x, rd + x + e);
+    }
+    const lines: string[] = [];
+    flags.forEach((f, i) => {
+      const t = `07-Dec-2026 10:00:${String(i % 60).padStart(2, "0")}.${
+        String(i).padStart(3, "0")
+      }`;
+      const head = `${t} client @0x7f0000000001 10.0.0.${i % 250}#${1000 + i}`;
+      lines.push(`${head} (f${i}.example): query: f${i}.example IN A ${f} (10.0.0.53)`);
+      lines.push(`${head} (g${i}.example): query: g${i}.example IN AAAA ${f}`);
+    });
+    const t0 = "07-Dec-2026 10:01:00.000 client @0x7f0000000001 10.0.0.1#999";
+    lines.push(`${t0} (noflags.example): query: noflags.example IN A`);
+    const log = join(dir, "flags.log");
+    await Deno.writeTextFile(log, lines.join("\n") + "\n");
+    const r = await db.run(["ingest", log], { DNSA_LOG_TZ: "UTC" });
+    assert.equal(r.code, 0, r.stderr);
+    const [{ stored }] = await db.sql`
+      select count(*) filter (where transport is not null)::int as stored from dns_query_blocks`;
+    assert.equal(stored, 0, "the query-log ingest leaves the five arrays to the flags");
+    const got = await db.sql<
+      {
+        domain: string;
+        flags: string | null;
+        transport: string | null;
+        recursion_desired: boolean | null;
+        edns_version: number | null;
+        dnssec_ok: boolean | null;
+        checking_disabled: boolean | null;
+      }[]
+    >`select domain, flags, transport, recursion_desired, edns_version, dnssec_ok,
+        checking_disabled from dns_queries`;
+    assert.equal(got.length, lines.length);
+    const byName = new Map(got.map((g) => [g.domain, g]));
+    for (const line of lines) {
+      const p = parseBindLine(line);
+      assert.equal(p.kind, "query", line);
+      if (p.kind !== "query") continue;
+      const known = p.flags !== null;
+      assert.deepEqual(byName.get(p.qname), {
+        domain: p.qname,
+        flags: p.flags,
+        transport: known ? (p.tcp ? "tcp" : "udp") : null,
+        recursion_desired: p.recursionDesired,
+        edns_version: p.ednsVersion,
+        dnssec_ok: known ? p.dnssecOk : null,
+        checking_disabled: known ? p.checkingDisabled : null,
+      }, line);
+    }
+    // The search reads them the same way: a page, the keyed page of one client, the CSV stream.
+    const want = got.filter((g) => g.transport === "tcp").length;
+    const page = await db.run(["report", "queries", "--transport", "tcp", "--format", "json"]);
+    assert.equal(page.code, 0, page.stderr);
+    const rows = JSON.parse(page.stdout) as { domain: string; transport: string }[];
+    assert.equal(rows.length, Math.min(want, 100)); // a page's default limit
+    assert.ok(rows.every((row) => row.transport === "tcp"));
+    const csv = await db.run([
+      "report",
+      "queries",
+      "--transport",
+      "tcp",
+      "--limit",
+      "1000000",
+      "--format",
+      "csv",
+    ]);
+    assert.equal(csv.stdout.trim().split("\n").length - 1, want);
+    const one = await db.run([
+      "report",
+      "queries",
+      "--client",
+      "10.0.0.7",
+      "--limit",
+      "1000",
+      "--format",
+      "json",
+    ]);
+    for (const row of JSON.parse(one.stdout) as Record<string, unknown>[]) {
+      const g = byName.get(row.domain as string)!;
+      for (const c of ["transport", "recursion_desired", "dnssec_ok", "checking_disabled"]) {
+        assert.equal(row[c], g[c as keyof typeof g], `${c} of ${row.domain}`);
+      }
+      assert.equal(row.edns_version, g.edns_version, `edns_version of ${row.domain}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
     await db.drop();
   }
 });

@@ -31,6 +31,7 @@ import m0032 from "../../sql/migrations/0032_packed_partitions.sql" with { type:
 import m0033 from "../../sql/migrations/0033_csv_cell_fast.sql" with { type: "text" };
 import m0034 from "../../sql/migrations/0034_block_rows_at.sql" with { type: "text" };
 import m0035 from "../../sql/migrations/0035_flag_columns.sql" with { type: "text" };
+import m0036 from "../../sql/migrations/0036_block_lz4.sql" with { type: "text" };
 import {
   convertSeed,
   moveSeedAside,
@@ -73,6 +74,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 33, name: "0033_csv_cell_fast.sql", sql: m0033 },
   { version: 34, name: "0034_block_rows_at.sql", sql: m0034 },
   { version: 35, name: "0035_flag_columns.sql", sql: m0035 },
+  { version: 36, name: "0036_block_lz4.sql", sql: m0036 },
 ];
 
 /** An applied migration no longer matches its file, or the database is newer than us. */

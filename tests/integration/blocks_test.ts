@@ -274,3 +274,39 @@ Deno.test("blocks: transport, RD, EDNS version, DO and CD are read from the flag
     await db.drop();
   }
 });
+
+Deno.test("blocks: migration 0036 sets lz4 on the day partitions that exist, not only on the partitioned table", async () => {
+  const db = await createTestDb();
+  try {
+    const r = await db.run(["ingest", QUERIES], { DNSA_LOG_TZ: "UTC" });
+    assert.equal(r.code, 0, r.stderr);
+    const methods = async () =>
+      await db.sql<{ method: string; n: number }[]>`
+        select a.attcompression::text as method, count(*)::int as n
+        from pg_inherits i join pg_attribute a on a.attrelid = i.inhrelid
+        where i.inhparent = 'dns_query_blocks'::regclass and a.attname = 'qtype'
+        group by 1`;
+    // Day partitions made before 0036 kept the methods they were made with: as if so here.
+    await db.sql.unsafe(`do $$ declare t regclass; begin
+      for t in select inhrelid::regclass from pg_inherits
+               where inhparent = 'dns_query_blocks'::regclass loop
+        execute format('alter table %s alter column qtype set compression pglz', t);
+      end loop; end $$`);
+    const [{ parts }] = await db.sql`
+      select count(*)::int as parts from pg_inherits
+      where inhparent = 'dns_query_blocks'::regclass`;
+    assert.ok(parts >= 1);
+    assert.deepEqual([...await methods()], [{ method: "p", n: parts }]);
+    await db.sql.unsafe(
+      await Deno.readTextFile(new URL("../../sql/migrations/0036_block_lz4.sql", import.meta.url)),
+    );
+    assert.deepEqual([...await methods()], [{ method: "l", n: parts }]);
+    const [{ at }] = await db.sql`
+      select max(a.attcompression::text) as at from pg_inherits i
+      join pg_attribute a on a.attrelid = i.inhrelid
+      where i.inhparent = 'dns_query_blocks'::regclass and a.attname = 'at_us'`;
+    assert.equal(at, "p", "at_us keeps pglz");
+  } finally {
+    await db.drop();
+  }
+});

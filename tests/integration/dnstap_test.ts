@@ -9,6 +9,7 @@ import {
 } from "../../lib/dnstap/fstrm.ts";
 import { decodeDnstap } from "../../lib/dnstap/message.ts";
 import { readNamedDnstapCounters } from "../../lib/dnstap/named_stats.ts";
+import { openWriter } from "../dnstap/socket_writer.ts";
 import { createTestDb, startServe, stderrOf, type TestDb } from "./pg.ts";
 import {
   dnstapRead,
@@ -183,26 +184,9 @@ Deno.test("dnstap files: a truncated frame is pending, a wrong content type fail
 
 /** A well-behaved dnstap writer: READY, ACCEPT, START, frames, STOP, FINISH. */
 async function writeFrames(sock: string, frames: Uint8Array[]): Promise<void> {
-  const conn = await Deno.connect({ transport: "unix", path: sock });
-  try {
-    await conn.write(encodeControl(Control.READY, [DNSTAP_CONTENT_TYPE]));
-    const buf = new Uint8Array(512);
-    const dec = new FrameDecoder();
-    for (let f = null; !f;) {
-      const n = await conn.read(buf);
-      assert.ok(n !== null, "ACCEPT received");
-      dec.push(buf.slice(0, n));
-      f = dec.next();
-      if (f) assert.equal(f.kind === "control" && f.type, Control.ACCEPT);
-    }
-    await conn.write(encodeControl(Control.START, [DNSTAP_CONTENT_TYPE]));
-    for (const f of frames) await conn.write(encodeData(f));
-    await conn.write(encodeControl(Control.STOP));
-    const n = await conn.read(buf);
-    assert.ok(n !== null && n >= 12, "FINISH received");
-  } finally {
-    conn.close();
-  }
+  const writer = await openWriter(sock);
+  await writer.send(frames);
+  await writer.stop();
 }
 
 Deno.test("dnstap socket: garbage, a wrong content type and an oversized frame close that connection only", async () => {

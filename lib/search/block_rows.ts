@@ -71,7 +71,7 @@ export const FLAGS_DERIVED = "b.transport is null as flags_derived";
  */
 export function arraysFor(cols: ReadonlySet<RowColumn>): (RowColumn | "at_us")[] {
   const all: (RowColumn | "at_us")[] = ["at_us", ...cols];
-  if (!cols.has("flags") && [...cols].some((c) => c in FLAG_COLUMNS)) all.push("flags");
+  if (!cols.has("flags") && readsFlagColumns(cols)) all.push("flags");
   return all;
 }
 

@@ -1,8 +1,13 @@
 /**
  * Query rows packed into blocks (dns_query_blocks, migration 0027) as they are parsed: one
- * buffer per column holds each row's value already encoded as an element of a binary array;
- * every {@linkcode BLOCK_ROWS} rows, or when a row's day changes, the rows so far become one
- * block row of binary COPY data (lib/db/binary_copy.ts): the block's span, its distinct
+ * buffer per column holds each row's value already encoded as an element of a binary array.
+ * Rows are spread over {@linkcode CLIENT_BUCKETS} open blocks by a hash of the client address
+ * ({@linkcode clientBucket}), so each client's queries of a stretch of time are in one block:
+ * a client's search or drill-down reads a quarter of the blocks of a range (the `clients`
+ * summary's GIN index finds them), a search by time reads up to four blocks where one ended
+ * before. An open block that reaches {@linkcode BLOCK_ROWS} rows, or all of them when a row's
+ * day or node changes, becomes one block row of binary COPY data (lib/db/binary_copy.ts):
+ * the block's span, its distinct
  * clients, the hashes of its apex domains ({@linkcode nameHash}), the Bloom filter of its full
  * names (lib/ingest/name_bloom.ts), and one array per column. The five columns the flags
  * say (transport, recursion desired, EDNS version, DO, CD) are not sent: their arrays stay
@@ -21,6 +26,29 @@ import type { RowExtras } from "./row_sink.ts";
 
 /** Queries per block at most. */
 export const BLOCK_ROWS = 4000;
+
+/**
+ * Open blocks of a batch, one per client bucket (migration 0037 packs staged rows the same
+ * way, with PostgreSQL's own hash of the address). A power of two.
+ */
+export const CLIENT_BUCKETS = 4;
+
+/**
+ * The bucket (0 … CLIENT_BUCKETS − 1) of a client address: the top bits of a multiplicative
+ * hash of its bytes (IPv4: the four; IPv6: the sixteen folded to 32 bits).
+ */
+export function clientBucket(a: Inet): number {
+  const b = a.bytes;
+  let x = (b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
+  if (a.family !== 2) {
+    for (let i = 4; i < 16; i += 4) {
+      x ^= (b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3];
+    }
+  }
+  return Math.imul(x ^ (x >>> 16), 0x9e3779b1) >>> BUCKET_SHIFT;
+}
+
+const BUCKET_SHIFT = 32 - Math.log2(CLIENT_BUCKETS);
 
 /** The dns_query_blocks columns a block row holds, in order. */
 export const BLOCK_COLUMNS = [
@@ -144,14 +172,9 @@ class Column {
   }
 }
 
-/** Query-log rows as block rows of binary COPY data for dns_query_blocks. */
-export class BlockSink {
-  readonly #w = new BinaryCopyWriter();
-  #client = new Inet();
-  #server = new Inet();
-  #ecs = new Inet();
-  #rows = 0;
-  readonly #cols = {
+/** The rows of one open block: its columns, times, distinct clients, apexes and names. */
+class OpenBlock {
+  readonly cols = {
     client: new Column(OID.inet),
     port: new Column(OID.int4),
     domain: new Column(OID.text),
@@ -163,54 +186,79 @@ export class BlockSink {
     ecs: new Column(OID.inet),
     server: new Column(OID.inet),
   };
-  /** Each row's queried_at (epoch µs) in the current block. */
-  #us: number[] = [];
-  #day = NaN;
-  #nodeId = 0;
-  /** Distinct IPv4 clients of the block (as numbers), then the others (by their bytes). */
-  #clients4 = new IntSet(BLOCK_ROWS);
-  /** An IPv4 client of #clients4 as writeInet takes it. */
-  readonly #v4 = { family: 2, bits: 32, bytes: new Uint8Array(4) };
-  #clients = new Map<string, Uint8Array>();
-  /** Distinct apex hashes of the block (unsigned). */
-  #names = new IntSet(BLOCK_ROWS);
+  /** Each row's queried_at (epoch µs). */
+  us: number[] = [];
+  /** Distinct IPv4 clients (as numbers), then the others (by their bytes). */
+  readonly clients4 = new IntSet(BLOCK_ROWS);
+  readonly clients = new Map<string, Uint8Array>();
+  /** Distinct apex hashes (unsigned). */
+  readonly names = new IntSet(BLOCK_ROWS);
   /** The two hashes of each row's full name (NULLs left out), for the block's name_bloom. */
-  #g1 = new Uint32Array(BLOCK_ROWS);
-  #g2 = new Uint32Array(BLOCK_ROWS);
-  #fullCount = 0;
-  readonly #hashAt = { start: 0, end: 0, g1: this.#g1, g2: this.#g2, at: 0 };
+  readonly g1 = new Uint32Array(BLOCK_ROWS);
+  readonly g2 = new Uint32Array(BLOCK_ROWS);
+  fullCount = 0;
+  readonly hashAt = { start: 0, end: 0, g1: this.g1, g2: this.g2, at: 0 };
 
-  #addName(bytes: Uint8Array, start: number, end: number): void {
-    const h = this.#hashAt;
+  addName(bytes: Uint8Array, start: number, end: number): void {
+    const h = this.hashAt;
     h.start = start;
     h.end = end;
-    h.at = this.#fullCount++;
+    h.at = this.fullCount++;
     storeNameHashes(bytes, h);
   }
+
+  addClient(a: Inet): void {
+    const b = a.bytes;
+    if (a.family === 2 && a.bits === 32) {
+      this.clients4.add((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]);
+      return;
+    }
+    const key = String.fromCharCode(...b.subarray(0, 16), a.family, a.bits);
+    if (!this.clients.has(key)) {
+      const enc = new Uint8Array(24);
+      const end = writeInet(enc, new DataView(enc.buffer), 0, a);
+      this.clients.set(key, enc.subarray(0, end));
+    }
+  }
+
+  clear(): void {
+    for (const col of Object.values(this.cols)) col.clear();
+    this.us = [];
+    this.clients4.clear();
+    this.clients.clear();
+    this.names.clear();
+    this.fullCount = 0;
+  }
+}
+
+/** Query-log rows as block rows of binary COPY data for dns_query_blocks. */
+export class BlockSink {
+  readonly #w = new BinaryCopyWriter();
+  #client = new Inet();
+  #server = new Inet();
+  #ecs = new Inet();
+  #rows = 0;
+  readonly #open = Array.from({ length: CLIENT_BUCKETS }, () => new OpenBlock());
+  #day = NaN;
+  #nodeId = 0;
+  /** An IPv4 client of a block's clients4 as writeInet takes it. */
+  readonly #v4 = { family: 2, bits: 32, bytes: new Uint8Array(4) };
 
   /** Query rows added. */
   get rows(): number {
     return this.#rows;
   }
 
-  #begin(day: number, nodeId: number): void {
-    if (this.#us.length > 0 && (day !== this.#day || this.#us.length >= BLOCK_ROWS)) this.#flush();
-    this.#day = day;
-    this.#nodeId = nodeId;
-  }
-
-  #addClient(a: Inet): void {
-    const b = a.bytes;
-    if (a.family === 2 && a.bits === 32) {
-      this.#clients4.add((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]);
-      return;
+  /** The open block of `client`'s bucket for a row of `day` and `nodeId`, with room for it. */
+  #begin(day: number, nodeId: number, client: Inet): OpenBlock {
+    if (day !== this.#day || nodeId !== this.#nodeId) {
+      for (const b of this.#open) this.#flush(b);
+      this.#day = day;
+      this.#nodeId = nodeId;
     }
-    const key = String.fromCharCode(...b.subarray(0, 16), a.family, a.bits);
-    if (!this.#clients.has(key)) {
-      const enc = new Uint8Array(24);
-      const end = writeInet(enc, new DataView(enc.buffer), 0, a);
-      this.#clients.set(key, enc.subarray(0, end));
-    }
+    const b = this.#open[clientBucket(client)];
+    if (b.us.length >= BLOCK_ROWS) this.#flush(b);
+    return b;
   }
 
   /** Add a parsed query row of day `day`; false (nothing added) for an unusable address. */
@@ -218,18 +266,18 @@ export class BlockSink {
     if (!this.#client.parse(q.clientIp, false)) return false;
     const server = q.serverIp !== null && this.#server.parse(q.serverIp, false);
     const ecs = q.ecsSubnet !== null && this.#ecs.parse(q.ecsSubnet, true);
-    this.#begin(day, x.nodeId);
-    const c = this.#cols;
-    this.#us.push(x.at * 1000);
+    const b = this.#begin(day, x.nodeId, this.#client);
+    const c = b.cols;
+    b.us.push(x.at * 1000);
     c.client.inet(this.#client);
-    this.#addClient(this.#client);
+    b.addClient(this.#client);
     if (q.clientPort === null) c.port.nul();
     else c.port.int4(q.clientPort);
     const at = c.domain.pos + 4;
     c.domain.text(x.domain);
-    if (x.domain !== null) this.#addName(c.domain.buf, at, c.domain.pos);
+    if (x.domain !== null) b.addName(c.domain.buf, at, c.domain.pos);
     c.apex.text(x.apex);
-    this.#names.add(nameHashOf(x.apex));
+    b.names.add(nameHashOf(x.apex));
     c.qtype.text(q.qtype);
     c.flags.text(q.flags);
     c.qclass.text(q.qclass);
@@ -242,16 +290,16 @@ export class BlockSink {
 
   /** Add a row of the fast path (lib/ingest/fast_query.ts) of day `day`. */
   addFast(r: FastRow, day: number): void {
-    this.#begin(day, r.nodeId);
-    const c = this.#cols;
-    this.#us.push(r.us + PG_EPOCH_US);
+    const b = this.#begin(day, r.nodeId, r.client);
+    const c = b.cols;
+    b.us.push(r.us + PG_EPOCH_US);
     c.client.inet(r.client);
-    this.#addClient(r.client);
+    b.addClient(r.client);
     c.port.int4(r.port);
     c.domain.bytes(r.domain, 0, r.domainLen);
-    this.#addName(r.domain, 0, r.domainLen);
+    b.addName(r.domain, 0, r.domainLen);
     c.apex.bytes(r.apex, r.apexStart, r.apexEnd);
-    this.#names.add(nameHash(r.apex, r.apexStart, r.apexEnd));
+    b.names.add(nameHash(r.apex, r.apexStart, r.apexEnd));
     c.qtype.bytes(r.src, r.qtype, r.qtypeEnd);
     c.flags.bytes(r.src, r.flags, r.flagsEnd);
     c.qclass.bytes(r.src, r.qclass, r.qclassEnd);
@@ -262,9 +310,9 @@ export class BlockSink {
     this.#rows++;
   }
 
-  /** Write the current block as one row. */
-  #flush(): void {
-    const us = this.#us, k = us.length;
+  /** Write open block `b` as one row and empty it. */
+  #flush(b: OpenBlock): void {
+    const us = b.us, k = us.length;
     if (k === 0) return;
     let lo = us[0], hi = us[0];
     for (let i = 1; i < k; i++) {
@@ -273,11 +321,11 @@ export class BlockSink {
       if (t > hi) hi = t;
     }
     const w = this.#w;
-    const cols = Object.values(this.#cols);
-    const v4 = this.#clients4;
-    let size = 2 + 8 + 12 + 12 + 8 + 40 + k * 12 + this.#names.size * 8 + 40 + 4 + k +
+    const cols = Object.values(b.cols);
+    const v4 = b.clients4;
+    let size = 2 + 8 + 12 + 12 + 8 + 40 + k * 12 + b.names.size * 8 + 40 + 4 + k +
       v4.size * 12;
-    for (const v of this.#clients.values()) size += v.length;
+    for (const v of b.clients.values()) size += v.length;
     for (const col of cols) size += 24 + col.pos;
     w.room(size);
     w.fields(BLOCK_COLUMNS.length);
@@ -286,7 +334,7 @@ export class BlockSink {
     w.time(hi);
     w.int4(k);
     // clients inet[]
-    this.#array(OID.inet, v4.size + this.#clients.size, (buf, p) => {
+    this.#array(OID.inet, v4.size + b.clients.size, (buf, p) => {
       const a = this.#v4, list = v4.list;
       for (let i = 0; i < v4.size; i++) {
         const x = list[i];
@@ -296,17 +344,17 @@ export class BlockSink {
         a.bytes[3] = x & 255;
         p = writeInet(buf, w.view, p, a);
       }
-      for (const v of this.#clients.values()) {
+      for (const v of b.clients.values()) {
         buf.set(v, p);
         p += v.length;
       }
       return p;
     });
-    const names = this.#names;
+    const names = b.names;
     const hashes = new Array<number>(names.size);
     for (let i = 0; i < names.size; i++) hashes[i] = names.list[i] | 0;
     w.intArray(23, hashes);
-    const bloom = buildNameBloom(this.#g1, this.#g2, { count: this.#fullCount, n: k });
+    const bloom = buildNameBloom(b.g1, b.g2, { count: b.fullCount, n: k });
     w.view.setInt32(w.pos, bloom.length);
     w.buf.set(bloom, w.pos + 4);
     w.pos += 4 + bloom.length;
@@ -314,7 +362,7 @@ export class BlockSink {
     for (let i = 0; i < k; i++) offsets[i] = us[i] - lo;
     w.intArray(20, offsets);
     for (const col of cols) {
-      if (col.values === 0 && (col === this.#cols.view || col === this.#cols.ecs)) {
+      if (col.values === 0 && (col === b.cols.view || col === b.cols.ecs)) {
         w.nul();
         continue;
       }
@@ -323,12 +371,7 @@ export class BlockSink {
         return p + col.pos;
       });
     }
-    for (const col of cols) col.clear();
-    this.#us = [];
-    this.#clients4.clear();
-    this.#clients.clear();
-    this.#names.clear();
-    this.#fullCount = 0;
+    b.clear();
   }
 
   /** A one-dimensional array field of `k` elements that `fill` writes (room is made). */
@@ -350,7 +393,7 @@ export class BlockSink {
 
   /** The COPY data: header, block rows, trailer. */
   blocks(): Uint8Array[] {
-    this.#flush();
+    for (const b of this.#open) this.#flush(b);
     return this.#w.blocks();
   }
 

@@ -4,7 +4,7 @@ import { BinaryCopyWriter } from "../../lib/db/binary_copy.ts";
 import { boolArray, inetArray, textArray } from "../../lib/db/binary_copy_arrays.ts";
 import { copyIn } from "../../lib/db/copy.ts";
 import { Inet } from "../../lib/ingest/address.ts";
-import { nameHash } from "../../lib/ingest/block_sink.ts";
+import { CLIENT_BUCKETS, clientBucket, nameHash } from "../../lib/ingest/block_sink.ts";
 import { parseBindLine } from "../../lib/parse/bind_line.ts";
 import { createTestDb } from "./pg.ts";
 
@@ -146,7 +146,22 @@ Deno.test("binary COPY arrays: text, integers, booleans and addresses with NULLs
   }
 });
 
-Deno.test("blocks: blocks of small batches are merged (dnsa_compact_blocks), the queries unchanged", async () => {
+/** The client buckets of each block's clients, as the ingest hashes them. */
+async function ingestBuckets(sql: Awaited<ReturnType<typeof createTestDb>>["sql"]) {
+  const rows = await sql`select block_id, array(select host(c) from unnest(clients) c) as c
+    from dns_query_blocks`;
+  return rows.map((r) =>
+    new Set(
+      (r.c as string[]).map((s) => {
+        const a = new Inet();
+        assert.ok(a.parse(s, false), s);
+        return clientBucket(a);
+      }),
+    ).size
+  );
+}
+
+Deno.test("blocks: blocks of small batches are merged (dnsa_compact_blocks) by client bucket, the queries unchanged", async () => {
   const db = await createTestDb();
   try {
     const r = await db.run(["ingest", "--batch-rows", "1000", QUERIES, ERRORS]);
@@ -159,6 +174,9 @@ Deno.test("blocks: blocks of small batches are merged (dnsa_compact_blocks), the
         from dns_queries order by at, ip, port, domain, qtype, rcode, reason, source`,
     ];
     const before = await summary();
+    // The ingest's blocks each hold the clients of one bucket (lib/ingest/block_sink.ts).
+    const ingested = await ingestBuckets(db.sql);
+    assert.ok(ingested.length > 4 && ingested.every((n) => n === 1), `${ingested}`);
     const [small] = await db.sql`select count(*)::int as n from dns_query_blocks where n < 4000`;
     assert.ok(small.n > 2, `${small.n} blocks not full`);
     const [{ taken }] = await db.sql`
@@ -168,8 +186,18 @@ Deno.test("blocks: blocks of small batches are merged (dnsa_compact_blocks), the
       select count(*) filter (where n < 4000)::int as small, coalesce(sum(n), 0)::int as n
       from dns_query_blocks`;
     assert.equal(after.n, truth.expected_queries_log_lines);
-    assert.ok(after.small <= 1, `${after.small} blocks not full are left`);
+    // At most one block not full per bucket of the fixture's one day.
+    assert.ok(after.small <= CLIENT_BUCKETS, `${after.small} blocks not full are left`);
     assert.deepEqual(await summary(), before);
+    // Packed again by PostgreSQL's hash of the address (migration 0037): one bucket a block,
+    // and the fixture's clients in more than one bucket.
+    const [packed] = await db.sql`
+      select count(*) filter (where k > 1)::int as mixed, count(distinct b0)::int as buckets
+      from (select (select count(distinct hashinet(c) & 3) from unnest(clients) c) as k,
+              (select min(hashinet(c) & 3) from unnest(clients) c) as b0
+            from dns_query_blocks) s`;
+    assert.equal(packed.mixed, 0);
+    assert.ok(packed.buckets > 1, `${packed.buckets} bucket`);
   } finally {
     await db.drop();
   }

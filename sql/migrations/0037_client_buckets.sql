@@ -1,0 +1,99 @@
+-- 0037_client_buckets: blocks packed by client bucket.
+-- Purpose: a client's search and its drill-downs (a client's top domains, qtypes, rcodes)
+--   read every block that holds the client, and each block of a busy resolver held most of
+--   its clients: a week's drill-down read (and decompressed) the domain, time and rcode
+--   arrays of every block of the week. Rows are now packed in four buckets by a hash of the
+--   client address (PostgreSQL's hashinet here; the query-log ingest, lib/ingest/block_sink.ts,
+--   hashes the address bytes itself: any hash serves, a client lands in one bucket of each
+--   stretch of time), each bucket into blocks of up to 4,000 rows in time order. A client's
+--   rows of a stretch of time are then in one block of four, and the GIN index of the blocks'
+--   `clients` summaries finds only those. Measured on 30 days x 1 M queries (2,000 clients),
+--   the last 8 days packed this way: a client's top domains over 7 days p50/p95 174/283 ->
+--   54-61/153-165 ms; a client's first page 85/99 -> 59-64/78-86 ms; the other first pages
+--   and a name's top clients the same or faster; 34 against 32 bytes a query on those days
+--   (the apex hashes and Bloom filters of four blocks where one held them). A block spans
+--   the time of four blocks' rows, so a search by time alone reads up to four blocks where
+--   it read one. Blocks already stored keep their rows; blocks packed from now on (live
+--   batches merged by dnsa_compact_blocks, dnstap, the embedded database, seed conversion)
+--   are bucketed.
+-- Parameters: none. Applied once by lib/db/migrate.ts; safe to re-run.
+
+-- Pack the rows of table `src` (dns_query_staged's columns; all of them, or those of node
+-- `node` when given) into blocks of up to 4,000 of one node, day partition, origin and client
+-- bucket, in time order, and delete them from `src`. Returns the rows packed. A row whose
+-- time no partition covers fails the whole call (SQLSTATE 23514). As in 0031, by bucket.
+create or replace function dnsa_pack_rows(src regclass, node integer default null)
+returns bigint
+language plpgsql as $$
+declare
+  n bigint;
+begin
+  begin
+  execute format($q$
+    with moved as (
+      delete from %s s where $1 is null or s.node_id = $1 returning s.*
+    ),
+    placed as (
+      select m.*, coalesce(p.lo, m.queried_at) as part_lo,
+        hashinet(m.client_ip) & 3 as bucket,
+        (row_number() over (partition by m.node_id, p.lo, m.origin, hashinet(m.client_ip) & 3
+                            order by m.queried_at, m.id) - 1) / 4000 as chunk
+      from moved m
+      left join dnsa_partition_bounds() p on m.queried_at >= p.lo and m.queried_at < p.hi
+    ),
+    timed as (
+      select p.*, min(p.queried_at) over (
+        partition by p.node_id, p.part_lo, p.origin, p.bucket, p.chunk)
+        as first
+      from placed p
+    ),
+    added as (
+      insert into dns_query_blocks (node_id, first_at, last_at, n, origin, clients, names,
+        name_bloom,
+        at_us, client_ip, client_port, domain, apex_domain, qtype, flags, response_rcode,
+        cached, qclass, view, transport, recursion_desired, edns_version, dnssec_ok,
+        checking_disabled, client_subnet, server_ip, error_reason, rcode_source, latency_us,
+        response_size, response_flags, answer_count)
+      select node_id, min(queried_at), max(queried_at), count(*), origin,
+        (select array_agg(distinct c) from unnest(array_agg(client_ip)) c),
+        (select array_agg(distinct dnsa_name_hash(x)) from unnest(array_agg(apex_domain)) x
+         where x is not null),
+        dnsa_name_bloom(array_agg(distinct domain), count(*)::integer),
+        array_agg((extract(epoch from queried_at - first) * 1000000)::bigint
+                  order by queried_at, id),
+        array_agg(client_ip order by queried_at, id),
+        array_agg(client_port order by queried_at, id),
+        array_agg(domain order by queried_at, id),
+        array_agg(apex_domain order by queried_at, id),
+        array_agg(qtype order by queried_at, id),
+        array_agg(flags order by queried_at, id),
+        case when count(response_rcode) > 0 then array_agg(response_rcode order by queried_at, id) end,
+        case when count(cached) > 0 then array_agg(cached order by queried_at, id) end,
+        array_agg(qclass order by queried_at, id),
+        case when count(view) > 0 then array_agg(view order by queried_at, id) end,
+        array_agg(transport order by queried_at, id),
+        array_agg(recursion_desired order by queried_at, id),
+        array_agg(edns_version order by queried_at, id),
+        array_agg(dnssec_ok order by queried_at, id),
+        array_agg(checking_disabled order by queried_at, id),
+        case when count(client_subnet) > 0 then array_agg(client_subnet order by queried_at, id) end,
+        array_agg(server_ip order by queried_at, id),
+        case when count(error_reason) > 0 then array_agg(error_reason order by queried_at, id) end,
+        case when count(rcode_source) > 0 then array_agg(rcode_source order by queried_at, id) end,
+        case when count(latency_us) > 0 then array_agg(latency_us order by queried_at, id) end,
+        case when count(response_size) > 0 then array_agg(response_size order by queried_at, id) end,
+        case when count(response_flags) > 0 then array_agg(response_flags order by queried_at, id) end,
+        case when count(answer_count) > 0 then array_agg(answer_count order by queried_at, id) end
+      from timed
+      group by node_id, part_lo, origin, bucket, chunk
+      returning n
+    )
+    select coalesce(sum(n), 0)::bigint from added$q$, src)
+  into n using node;
+  exception when check_violation then
+    raise exception 'no partition holds some of these rows: the day partition does not exist (%)',
+      sqlerrm using errcode = 'check_violation';
+  end;
+  return n;
+end;
+$$;

@@ -303,7 +303,7 @@ Deno.test("blocks: transport, RD, EDNS version, DO and CD are read from the flag
   }
 });
 
-Deno.test("blocks: migration 0036 sets lz4 on the day partitions that exist, not only on the partitioned table", async () => {
+Deno.test("blocks: migrations 0036 and 0037 set lz4 on the day partitions that exist, not only on the partitioned table", async () => {
   const db = await createTestDb();
   try {
     const r = await db.run(["ingest", QUERIES], { DNSA_LOG_TZ: "UTC" });
@@ -318,7 +318,8 @@ Deno.test("blocks: migration 0036 sets lz4 on the day partitions that exist, not
     await db.sql.unsafe(`do $$ declare t regclass; begin
       for t in select inhrelid::regclass from pg_inherits
                where inhparent = 'dns_query_blocks'::regclass loop
-        execute format('alter table %s alter column qtype set compression pglz', t);
+        execute format('alter table %s alter column qtype set compression pglz, '
+          'alter column at_us set compression pglz', t);
       end loop; end $$`);
     const [{ parts }] = await db.sql`
       select count(*)::int as parts from pg_inherits
@@ -329,11 +330,18 @@ Deno.test("blocks: migration 0036 sets lz4 on the day partitions that exist, not
       await Deno.readTextFile(new URL("../../sql/migrations/0036_block_lz4.sql", import.meta.url)),
     );
     assert.deepEqual([...await methods()], [{ method: "l", n: parts }]);
-    const [{ at }] = await db.sql`
-      select max(a.attcompression::text) as at from pg_inherits i
-      join pg_attribute a on a.attrelid = i.inhrelid
-      where i.inhparent = 'dns_query_blocks'::regclass and a.attname = 'at_us'`;
-    assert.equal(at, "p", "at_us keeps pglz");
+    const atUs = async () =>
+      (await db.sql`
+        select string_agg(distinct a.attcompression::text, ',') as at from pg_inherits i
+        join pg_attribute a on a.attrelid = i.inhrelid
+        where i.inhparent = 'dns_query_blocks'::regclass and a.attname = 'at_us'`)[0].at;
+    assert.equal(await atUs(), "p", "0036 leaves at_us");
+    await db.sql.unsafe(
+      await Deno.readTextFile(
+        new URL("../../sql/migrations/0037_client_buckets.sql", import.meta.url),
+      ),
+    );
+    assert.equal(await atUs(), "l", "0037 sets lz4 on at_us");
   } finally {
     await db.drop();
   }

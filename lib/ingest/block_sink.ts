@@ -4,10 +4,13 @@
  * Rows are spread over {@linkcode CLIENT_BUCKETS} open blocks by a hash of the client address
  * ({@linkcode clientBucket}), so each client's queries of a stretch of time are in one block:
  * a client's search or drill-down reads a quarter of the blocks of a range (the `clients`
- * summary's GIN index finds them), a search by time reads up to four blocks where one ended
- * before. An open block that reaches {@linkcode BLOCK_ROWS} rows, or all of them when a row's
- * day or node changes, becomes one block row of binary COPY data (lib/db/binary_copy.ts):
- * the block's span, its distinct
+ * summary's GIN index finds them). The stretch is a round of BLOCK_ROWS × CLIENT_BUCKETS
+ * rows: an open block that reaches {@linkcode BLOCK_ROWS} rows is written, and at the end of
+ * a round (or when a row's day or node changes) every open block is, so the blocks of one
+ * round lie within its time and the rounds do not overlap (a stream sorts one round at a time,
+ * sql/search/stream_rows.sql; a search by time reads a round's blocks where it read one).
+ * Each written block is one block row of binary COPY data (lib/db/binary_copy.ts): the
+ * block's span, its distinct
  * clients, the hashes of its apex domains ({@linkcode nameHash}), the Bloom filter of its full
  * names (lib/ingest/name_bloom.ts), and one array per column. The five columns the flags
  * say (transport, recursion desired, EDNS version, DO, CD) are not sent: their arrays stay
@@ -241,6 +244,10 @@ export class BlockSink {
   readonly #open = Array.from({ length: CLIENT_BUCKETS }, () => new OpenBlock());
   #day = NaN;
   #nodeId = 0;
+  /** Rows added since every open block was last written (the round so far), and their
+   * latest time. */
+  #round = 0;
+  #roundMax = -Infinity;
   /** An IPv4 client of a block's clients4 as writeInet takes it. */
   readonly #v4 = { family: 2, bits: 32, bytes: new Uint8Array(4) };
 
@@ -249,13 +256,24 @@ export class BlockSink {
     return this.#rows;
   }
 
-  /** The open block of `client`'s bucket for a row of `day` and `nodeId`, with room for it. */
-  #begin(day: number, nodeId: number, client: Inet): OpenBlock {
-    if (day !== this.#day || nodeId !== this.#nodeId) {
+  /**
+   * The open block of `client`'s bucket for a row of `day`, `nodeId` and time `us`, with room
+   * for it. A full round ends at a row later than all of it: rows of one instant stay in one
+   * round, so the next round's blocks begin after this one's end.
+   */
+  #begin(day: number, nodeId: number, client: Inet, us: number): OpenBlock {
+    if (
+      day !== this.#day || nodeId !== this.#nodeId ||
+      (this.#round >= BLOCK_ROWS * CLIENT_BUCKETS && us > this.#roundMax)
+    ) {
       for (const b of this.#open) this.#flush(b);
       this.#day = day;
       this.#nodeId = nodeId;
+      this.#round = 0;
+      this.#roundMax = -Infinity;
     }
+    this.#round++;
+    if (us > this.#roundMax) this.#roundMax = us;
     const b = this.#open[clientBucket(client)];
     if (b.us.length >= BLOCK_ROWS) this.#flush(b);
     return b;
@@ -266,9 +284,10 @@ export class BlockSink {
     if (!this.#client.parse(q.clientIp, false)) return false;
     const server = q.serverIp !== null && this.#server.parse(q.serverIp, false);
     const ecs = q.ecsSubnet !== null && this.#ecs.parse(q.ecsSubnet, true);
-    const b = this.#begin(day, x.nodeId, this.#client);
+    const us = x.at * 1000;
+    const b = this.#begin(day, x.nodeId, this.#client, us);
     const c = b.cols;
-    b.us.push(x.at * 1000);
+    b.us.push(us);
     c.client.inet(this.#client);
     b.addClient(this.#client);
     if (q.clientPort === null) c.port.nul();
@@ -290,9 +309,10 @@ export class BlockSink {
 
   /** Add a row of the fast path (lib/ingest/fast_query.ts) of day `day`. */
   addFast(r: FastRow, day: number): void {
-    const b = this.#begin(day, r.nodeId, r.client);
+    const us = r.us + PG_EPOCH_US;
+    const b = this.#begin(day, r.nodeId, r.client, us);
     const c = b.cols;
-    b.us.push(r.us + PG_EPOCH_US);
+    b.us.push(us);
     c.client.inet(r.client);
     b.addClient(r.client);
     c.port.int4(r.port);
@@ -394,6 +414,8 @@ export class BlockSink {
   /** The COPY data: header, block rows, trailer. */
   blocks(): Uint8Array[] {
     for (const b of this.#open) this.#flush(b);
+    this.#round = 0;
+    this.#roundMax = -Infinity;
     return this.#w.blocks();
   }
 

@@ -94,7 +94,7 @@ Deno.test("client buckets: IPv4 and IPv6 addresses spread over every bucket; one
   }
 });
 
-Deno.test("block sink: each block holds one bucket's clients, in time order, at most BLOCK_ROWS rows; a new day closes every block", () => {
+Deno.test("block sink: each block holds one bucket's clients, in time order, at most BLOCK_ROWS rows; rounds do not overlap; a new day closes every block", () => {
   const sink = new BlockSink();
   const start = Date.UTC(2026, 11, 6, 23, 50);
   const clients = [
@@ -104,8 +104,11 @@ Deno.test("block sink: each block holds one bucket's clients, in time order, at 
   ];
   const total = 3 * BLOCK_ROWS * CLIENT_BUCKETS;
   const sent = new Map<string, number>();
+  const sentRows = new Map<string, { t: number; client: string }>();
   for (let i = 0; i < total; i++) {
-    const t = start + i * 60; // crosses midnight two thirds of the way through
+    // Three rows an instant (a round must not end between them); crosses midnight two
+    // thirds of the way through.
+    const t = start + Math.floor(i / 3) * 180;
     const client = clients[(i * 7) % clients.length];
     const q = parseBindLine(line(t, client, `h${i}.example.com`));
     assert.equal(q.kind, "query");
@@ -119,6 +122,7 @@ Deno.test("block sink: each block holds one bucket's clients, in time order, at 
       }, day),
     );
     sent.set(client, (sent.get(client) ?? 0) + 1);
+    sentRows.set(`h${i}.example.com`, { t, client });
   }
   const blocks = decode(sink.blocks());
   let rows = 0;
@@ -135,17 +139,37 @@ Deno.test("block sink: each block holds one bucket's clients, in time order, at 
     for (let i = 1; i < b.rows.length; i++) assert.ok(b.rows[i].us >= b.rows[i - 1].us);
     for (const r of b.rows) {
       got.set(r.client, (got.get(r.client) ?? 0) + 1);
-      assert.equal(r.domain, `h${Math.round((r.us / 1000 - start) / 60)}.example.com`);
+      const was = sentRows.get(r.domain);
+      assert.deepEqual({ t: r.us / 1000, client: r.client }, was, r.domain);
+      sentRows.delete(r.domain);
     }
   }
   assert.equal(rows, total);
   assert.deepEqual(got, sent);
-  // A client is in as few blocks as its bucket's rows need, per day.
+  assert.equal(sentRows.size, 0);
+  // Blocks whose spans overlap form groups of at most one round's rows (a stream sorts a
+  // group at a time: sql/search/stream_rows.sql).
+  const spans = blocks.map((b) => ({ lo: b.rows[0].us, hi: b.rows.at(-1)!.us, n: b.n }))
+    .sort((a, b) => a.lo - b.lo);
+  let group = 0, hi = -Infinity, groups = 0;
+  for (const s of spans) {
+    if (s.lo > hi) {
+      group = 0;
+      groups++;
+    }
+    group += s.n;
+    hi = Math.max(hi, s.hi);
+    // A round ends at a new instant: it may take the two more rows of its last one.
+    assert.ok(group <= BLOCK_ROWS * CLIENT_BUCKETS + 2, `${group} rows in overlapping blocks`);
+  }
+  assert.ok(groups >= total / (BLOCK_ROWS * CLIENT_BUCKETS), `${groups} groups`);
+  // A client is in one block a round, more only where its bucket outgrew a block.
   const blocksOf = (c: string) => blocks.filter((b) => b.clients.includes(c)).length;
   const perBucket = new Map<number, number>();
   for (const [c, n] of sent) perBucket.set(bucketOf(c), (perBucket.get(bucketOf(c)) ?? 0) + n);
   for (const c of sent.keys()) {
-    const bound = Math.ceil(perBucket.get(bucketOf(c))! / BLOCK_ROWS) + 1;
+    const bound = groups + Math.ceil(perBucket.get(bucketOf(c))! / BLOCK_ROWS);
     assert.ok(blocksOf(c) <= bound, `${c} in ${blocksOf(c)} blocks, bound ${bound}`);
+    assert.ok(blocksOf(c) < blocks.length / 2, `${c} in ${blocksOf(c)} of ${blocks.length}`);
   }
 });

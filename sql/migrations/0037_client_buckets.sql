@@ -1,34 +1,30 @@
--- 0037_client_buckets: blocks packed by client bucket.
+-- 0037_client_buckets: blocks packed by client bucket, and at_us in lz4.
 -- Purpose: a client's search and its drill-downs (a client's top domains, qtypes, rcodes)
 --   read every block that holds the client, and each block of a busy resolver held most of
 --   its clients: a week's drill-down read (and decompressed) the domain, time and rcode
 --   arrays of every block of the week. Rows are now packed in four buckets by a hash of the
 --   client address (PostgreSQL's hashinet here; the query-log ingest, lib/ingest/block_sink.ts,
 --   hashes the address bytes itself: any hash serves, a client lands in one bucket of each
---   stretch of time), each bucket into blocks of up to 4,000 rows in time order, within
---   rounds of 16,000 rows: the blocks of a round lie within its time, so rounds do not
---   overlap (a stream, which sorts one group of overlapping blocks at a time, sorts a round,
---   not a whole day). A client's rows of a round are then in one block of four, and the GIN
---   index of the blocks' `clients` summaries finds only those. Measured on 30 days x 1 M queries (2,000 clients),
---   the last 8 days packed this way: a client's top domains over 7 days p50/p95 174/283 ->
---   54-61/153-165 ms; a client's first page 85/99 -> 59-64/78-86 ms; the other first pages
---   and a name's top clients the same or faster; 34 against 32 bytes a query on those days
---   (the apex hashes and Bloom filters of four blocks where one held them). A block spans
---   the time of four blocks' rows, so a search by time alone reads up to four blocks where
---   it read one. Blocks already stored keep their rows; blocks packed from now on (live
---   batches merged by dnsa_compact_blocks, dnstap, the embedded database, seed conversion)
---   are bucketed.
+--   round), each bucket into blocks of up to 4,000 rows in time order, within rounds of
+--   16,000 rows that keep the rows of one instant together: the blocks of a round lie within
+--   its time, so rounds do not overlap (a stream, which sorts one group of overlapping blocks
+--   at a time, sorts a round, not a whole day). A client's rows of a round are in one block of
+--   four, and the GIN index of the blocks' `clients` summaries finds only those. Measured on
+--   30 days x 1 M queries (2,000 clients): a client's top domains over 7 days p50/p95 174/283
+--   -> 64-78/159-173 ms; figures of every search in lib/db/README.md. Blocks already stored
+--   keep their rows; blocks packed from now on (live batches merged by dnsa_compact_blocks,
+--   dnstap, the embedded database, seed conversion) are bucketed.
 --   at_us moves to lz4 with it: in a bucket's block consecutive rows are further apart in
 --   time, and pglz, which 0036 kept for at_us, compressed those offsets 2.4 times worse (1.56
 --   against 0.65 bytes a query on 1 M synthetic lines) at twice its CPU in a backfill; lz4 is
---   2.2 bytes a query there and a drill-down reading it was no slower (client's top domains
---   7 days p95 157-159 against 168-178 ms with pglz, alternating runs).
+--   2.2 bytes a query there and a drill-down reading it was no slower.
 -- Parameters: none. Applied once by lib/db/migrate.ts; safe to re-run.
 
 -- Pack the rows of table `src` (dns_query_staged's columns; all of them, or those of node
 -- `node` when given) into blocks of up to 4,000 of one node, day partition, origin, round of
--- 16,000 rows and client bucket, in time order, and delete them from `src`. Returns the rows packed. A row whose
--- time no partition covers fails the whole call (SQLSTATE 23514). As in 0031, by bucket.
+-- 16,000 rows and client bucket, in time order, and delete them from `src`. Returns the rows
+-- packed. A row whose time no partition covers fails the whole call (SQLSTATE 23514). As in
+-- 0031, by round and bucket.
 create or replace function dnsa_pack_rows(src regclass, node integer default null)
 returns bigint
 language plpgsql as $$

@@ -10,9 +10,8 @@
  * round lie within its time and the rounds do not overlap (a stream sorts one round at a time,
  * sql/search/stream_rows.sql; a search by time reads a round's blocks where it read one).
  * Each written block is one block row of binary COPY data (lib/db/binary_copy.ts): the
- * block's span, its distinct
- * clients, the hashes of its apex domains ({@linkcode nameHash}), the Bloom filter of its full
- * names (lib/ingest/name_bloom.ts), and one array per column. The five columns the flags
+ * block's span, its distinct clients, the hashes of its apex domains ({@linkcode nameHash}),
+ * the Bloom filter of its full names (lib/ingest/name_bloom.ts), and one array per column. The five columns the flags
  * say (transport, recursion desired, EDNS version, DO, CD) are not sent: their arrays stay
  * NULL and readers derive them from `flags` (migration 0035). The server then parses arrays
  * of fixed-size values and compresses them; no row of a query is ever a heap row of its own.
@@ -36,6 +35,8 @@ export const BLOCK_ROWS = 4000;
  */
 export const CLIENT_BUCKETS = 4;
 
+const BUCKET_SHIFT = 32 - Math.log2(CLIENT_BUCKETS);
+
 /**
  * The bucket (0 … CLIENT_BUCKETS − 1) of a client address: the top bits of a multiplicative
  * hash of its bytes (IPv4: the four; IPv6: the sixteen folded to 32 bits).
@@ -50,8 +51,6 @@ export function clientBucket(a: Inet): number {
   }
   return Math.imul(x ^ (x >>> 16), 0x9e3779b1) >>> BUCKET_SHIFT;
 }
-
-const BUCKET_SHIFT = 32 - Math.log2(CLIENT_BUCKETS);
 
 /** The dns_query_blocks columns a block row holds, in order. */
 export const BLOCK_COLUMNS = [

@@ -23,6 +23,7 @@ import type { QueryLine } from "../parse/types.ts";
 import { Inet } from "./address.ts";
 import { buildNameBloom, storeNameHashes } from "./name_bloom.ts";
 import { IntSet } from "./int_set.ts";
+import { AddrSet } from "./addr_set.ts";
 import type { FastRow } from "./binary_sink.ts";
 import type { RowExtras } from "./row_sink.ts";
 
@@ -192,7 +193,7 @@ class OpenBlock {
   us: number[] = [];
   /** Distinct IPv4 clients (as numbers), then the others (by their bytes). */
   readonly clients4 = new IntSet(BLOCK_ROWS);
-  readonly clients = new Map<string, Uint8Array>();
+  readonly clients = new AddrSet(BLOCK_ROWS);
   /** Distinct apex hashes (unsigned). */
   readonly names = new IntSet(BLOCK_ROWS);
   /** The two hashes of each row's full name (NULLs left out), for the block's name_bloom. */
@@ -215,12 +216,7 @@ class OpenBlock {
       this.clients4.add((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]);
       return;
     }
-    const key = String.fromCharCode(...b.subarray(0, 16), a.family, a.bits);
-    if (!this.clients.has(key)) {
-      const enc = new Uint8Array(24);
-      const end = writeInet(enc, new DataView(enc.buffer), 0, a);
-      this.clients.set(key, enc.subarray(0, end));
-    }
+    this.clients.add(a);
   }
 
   clear(): void {
@@ -249,6 +245,8 @@ export class BlockSink {
   #roundMax = -Infinity;
   /** An IPv4 client of a block's clients4 as writeInet takes it. */
   readonly #v4 = { family: 2, bits: 32, bytes: new Uint8Array(4) };
+  /** A client of a block's other clients, as writeInet takes it. */
+  readonly #addr = { family: 3, bits: 128, bytes: new Uint8Array(16) };
 
   /** Query rows added. */
   get rows(): number {
@@ -344,7 +342,7 @@ export class BlockSink {
     const v4 = b.clients4;
     let size = 2 + 8 + 12 + 12 + 8 + 40 + k * 12 + b.names.size * 8 + 40 + 4 + k +
       v4.size * 12;
-    for (const v of b.clients.values()) size += v.length;
+    size += b.clients.size * 24;
     for (const col of cols) size += 24 + col.pos;
     w.room(size);
     w.fields(BLOCK_COLUMNS.length);
@@ -363,10 +361,8 @@ export class BlockSink {
         a.bytes[3] = x & 255;
         p = writeInet(buf, w.view, p, a);
       }
-      for (const v of b.clients.values()) {
-        buf.set(v, p);
-        p += v.length;
-      }
+      const others = b.clients, x = this.#addr;
+      for (let i = 0; i < others.size; i++) p = writeInet(buf, w.view, p, others.get(i, x));
       return p;
     });
     const names = b.names;

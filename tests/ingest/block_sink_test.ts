@@ -134,6 +134,7 @@ Deno.test("block sink: each block holds one bucket's clients, in time order, at 
     const buckets = new Set(b.rows.map((r) => bucketOf(r.client)));
     assert.equal(buckets.size, 1, `a block of buckets ${[...buckets]}`);
     assert.deepEqual(new Set(b.clients), new Set(b.rows.map((r) => r.client)));
+    assert.equal(b.clients.length, new Set(b.clients).size, "a client twice in a block");
     const days = new Set(b.rows.map((r) => Math.floor(r.us / 1000 / DAY)));
     assert.equal(days.size, 1, "a block of two days");
     for (let i = 1; i < b.rows.length; i++) assert.ok(b.rows[i].us >= b.rows[i - 1].us);

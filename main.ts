@@ -5,41 +5,47 @@
  *
  * @module
  */
-import { EXIT_USAGE, mainHelp, parseCommandLine, UsageError } from "./lib/cli.ts";
+import {
+  commandNameOf,
+  type CommandRecord,
+  EXIT_USAGE,
+  mainHelp,
+  parseCommandLine,
+  UsageError,
+} from "./lib/cli.ts";
 import { type Config, ConfigError, loadConfig } from "./lib/config.ts";
 import { openContext } from "./lib/context.ts";
 import { DatabaseError, explainDbError } from "./lib/db/connect.ts";
 import { MigrationError } from "./lib/db/migrate.ts";
 import { SeedConversionError } from "./lib/seed/convert.ts";
-import { HttpListenError } from "./lib/http/server.ts";
+import { HttpListenError } from "./lib/http/listen_error.ts";
 import { createLogger } from "./lib/log.ts";
 import { BusUnavailableError } from "./lib/bus/bus.ts";
-import { demoCommand } from "./jobs/demo.ts";
-import { busSetupCommand } from "./jobs/bus_setup.ts";
-import { consumeCommand } from "./jobs/consume.ts";
-import { doctorCommand } from "./jobs/doctor.ts";
-import { federateCommand } from "./jobs/federate.ts";
-import { ingestCommand } from "./jobs/ingest.ts";
-import { migrateCommand } from "./jobs/migrate.ts";
-import { reportCommand } from "./jobs/report.ts";
-import { retentionCommand } from "./jobs/retention.ts";
-import { rollupCommand } from "./jobs/rollup.ts";
-import { serveCommand } from "./jobs/serve.ts";
+/**
+ * Every command, in the order of the top-level help, each loaded when it runs: a run loads
+ * its own command's modules only (an `ingest` of query logs loads no HTTP service, bus
+ * client or protobuf decoder).
+ */
+export const COMMANDS: Readonly<Record<string, () => Promise<CommandRecord>>> = {
+  ingest: async () => (await import("./jobs/ingest.ts")).ingestCommand,
+  serve: async () => (await import("./jobs/serve.ts")).serveCommand,
+  rollup: async () => (await import("./jobs/rollup.ts")).rollupCommand,
+  retention: async () => (await import("./jobs/retention.ts")).retentionCommand,
+  federate: async () => (await import("./jobs/federate.ts")).federateCommand,
+  migrate: async () => (await import("./jobs/migrate.ts")).migrateCommand,
+  doctor: async () => (await import("./jobs/doctor.ts")).doctorCommand,
+  demo: async () => (await import("./jobs/demo.ts")).demoCommand,
+  report: async () => (await import("./jobs/report.ts")).reportCommand,
+  consume: async () => (await import("./jobs/consume.ts")).consumeCommand,
+  "bus-setup": async () => (await import("./jobs/bus_setup.ts")).busSetupCommand,
+};
 
-/** Every command, in the order of the top-level help. */
-const COMMANDS = [
-  ingestCommand,
-  serveCommand,
-  rollupCommand,
-  retentionCommand,
-  federateCommand,
-  migrateCommand,
-  doctorCommand,
-  demoCommand,
-  reportCommand,
-  consumeCommand,
-  busSetupCommand,
-];
+/** The records `args` needs: its command's alone, or all of them (help, an unknown name). */
+async function commandsFor(args: readonly string[]): Promise<CommandRecord[]> {
+  const name = commandNameOf(args);
+  const one = name !== null && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : null;
+  return await Promise.all(one ? [one()] : Object.values(COMMANDS).map((load) => load()));
+}
 
 /** Errors whose message says what to do: printed as they are. */
 const EXPLAINED = [
@@ -61,9 +67,10 @@ const fail = (text: string, code = 1) => {
 export async function main(args: readonly string[]): Promise<number> {
   let config: Readonly<Config> | undefined;
   try {
-    const { command, values, positionals } = parseCommandLine(args, COMMANDS);
+    const commands = await commandsFor(args);
+    const { command, values, positionals } = parseCommandLine(args, commands);
     if (command === null) {
-      out(mainHelp(COMMANDS));
+      out(mainHelp(commands));
       return values.help ? 0 : EXIT_USAGE;
     }
     if (values.help) {

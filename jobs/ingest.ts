@@ -9,10 +9,10 @@ import type { JobContext } from "../lib/context.ts";
 import { nodeIdOf } from "../lib/context.ts";
 import type { WriterContext } from "../lib/ingest/commit.ts";
 import { ingestLogFiles } from "../lib/ingest/query_log.ts";
-import { ingestDnstapFiles, isDnstapFile } from "../lib/dnstap/file.ts";
+import { isDnstapFile } from "../lib/dnstap/detect.ts";
 import { addSummary, type TailSummary } from "../lib/tail/pipeline.ts";
 import { createPrivacyPolicy } from "../lib/privacy/policy.ts";
-import { ingestAtEdge, isEdgeMode } from "../lib/bus/edge.ts";
+import { isEdgeMode } from "../lib/bus/config.ts";
 
 /** Options of {@linkcode ingest}. */
 export interface IngestOptions {
@@ -57,6 +57,8 @@ export async function ingest(ctx: JobContext, options: IngestOptions): Promise<T
     batchRows: options.batchRows,
   });
   if (dnstapPaths.length > 0) {
+    // Loaded when a dnstap file is given: a run of query logs loads no protobuf decoder.
+    const { ingestDnstapFiles } = await import("../lib/dnstap/file.ts");
     const d = await ingestDnstapFiles(writer, dnstapPaths, {
       log: ctx.log,
       batchFrames: options.batchRows,
@@ -120,6 +122,7 @@ Examples:
     isEdgeMode(config)
       ? async ({ log }, { values, positionals, out }) => {
         const node = stringOption(values, "node") ?? config.node;
+        const { ingestAtEdge } = await import("../lib/bus/edge.ts");
         const summary = await ingestAtEdge(Object.freeze({ ...config, node }), log, {
           paths: positionals,
           batchRows: intOption(values, "batch-rows", { min: 1, max: 10_000_000 }),

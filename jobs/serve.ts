@@ -42,7 +42,7 @@ import { type IngestService, ingestService, type Service } from "../lib/serve/se
 import { createDnstapFileTailer, createLogTailer } from "../lib/serve/tailer.ts";
 import { runServerCounterCollector } from "../lib/server_stats/collector.ts";
 import { createPrivacyPolicy } from "../lib/privacy/policy.ts";
-import { isEdgeMode } from "../lib/bus/edge.ts";
+import { isEdgeMode } from "../lib/bus/config.ts";
 import { serveAtEdge } from "../lib/bus/edge_serve.ts";
 import { createBusStatusService } from "../lib/bus/status_service.ts";
 import { followClientNames, hasNameSources } from "../lib/names/follow_names.ts";

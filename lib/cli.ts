@@ -109,22 +109,29 @@ export interface ParsedCommand {
 }
 
 /** Parse `args` against `commands` into a command, its options and positionals. */
-export function parseCommandLine(
-  args: readonly string[],
-  commands: readonly CommandRecord[],
-): ParsedCommand {
-  // `--config FILE` before the command: its value is not the command.
-  let commandIndex = -1;
+/** Where the command name stands in `args`, or -1: `--config FILE` before it is skipped. */
+function commandIndexOf(args: readonly string[]): number {
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--config") {
       i++;
       continue;
     }
-    if (!args[i].startsWith("-")) {
-      commandIndex = i;
-      break;
-    }
+    if (!args[i].startsWith("-")) return i;
   }
+  return -1;
+}
+
+/** The command name of `args` (see {@linkcode parseCommandLine}), or null. */
+export function commandNameOf(args: readonly string[]): string | null {
+  const i = commandIndexOf(args);
+  return i < 0 ? null : args[i];
+}
+
+export function parseCommandLine(
+  args: readonly string[],
+  commands: readonly CommandRecord[],
+): ParsedCommand {
+  const commandIndex = commandIndexOf(args);
   if (commandIndex < 0) {
     const { values } = parseOrThrow(args, COMMON, "dns-analytics");
     return { command: null, values, positionals: [] };

@@ -30,6 +30,7 @@ export function parseDnstapTarget(
 }
 
 export function isTimeZone(tz: string): boolean {
+  if (tz === "UTC" || tz === "Etc/UTC") return true; // without loading the zone data
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: tz });
     return true;

@@ -23,16 +23,20 @@ export interface ZoneClock {
 
 /** A {@linkcode ZoneClock} for `tz` (e.g. `UTC`, `Africa/Kampala`). */
 export function createZoneClock(tz: string): ZoneClock {
-  const fmt = new Intl.DateTimeFormat("en-US", {
-    timeZone: tz,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-  });
+  // Made at the first offset asked for: UTC asks none (the first Intl.DateTimeFormat of a
+  // process loads the zone data, ~10 ms of a run's start).
+  let fmt: Intl.DateTimeFormat | null = null;
+  const format = () =>
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
   const offsetCache = new Map<number, number>();
   const wallCache = new Map<number, number>();
   const isUtc = tz === "UTC" || tz === "Etc/UTC";
@@ -43,7 +47,7 @@ export function createZoneClock(tz: string): ZoneClock {
     let off = offsetCache.get(key);
     if (off === undefined) {
       const p: Record<string, number> = {};
-      for (const part of fmt.formatToParts(new Date(key * HOUR))) {
+      for (const part of (fmt ??= format()).formatToParts(new Date(key * HOUR))) {
         if (part.type !== "literal") p[part.type] = Number(part.value);
       }
       const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);

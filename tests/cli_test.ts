@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   checkDateRange,
+  commandNameOf,
   type CommandRecord,
   isDate,
   mainHelp,
@@ -43,4 +44,11 @@ Deno.test("dates: real calendar days only, --from not after --to", () => {
     () => checkDateRange({ from: "2026-02-01", to: "2026-01-31" }),
     /--from must not be after --to/,
   );
+});
+
+Deno.test("main: each command's loader gives the record of its name; a run loads its command's alone", async () => {
+  const { COMMANDS } = await import("../main.ts");
+  for (const [name, load] of Object.entries(COMMANDS)) assert.equal((await load()).name, name);
+  assert.equal(commandNameOf(["--config", "x.env", "ingest", "a.log"]), "ingest");
+  assert.equal(commandNameOf(["--help"]), null);
 });

@@ -14,6 +14,7 @@
  */
 import { z } from "zod";
 import { ConfigError } from "../config_error.ts";
+import type { Config } from "../config.ts";
 
 /** The message bus (lib/bus/): server URLs, stream, credentials file, CA file. */
 export interface BusConfig {
@@ -65,4 +66,9 @@ export function busConfigOf(v: {
     creds: v.DNSA_BUS_CREDS ?? null,
     tlsCa: v.DNSA_BUS_TLS_CA ?? null,
   };
+}
+
+/** True when `serve` and `ingest` run as an edge: DNSA_BUS set and no PostgreSQL configured. */
+export function isEdgeMode(config: Readonly<Config>): boolean {
+  return config.bus !== null && config.database.kind !== "postgres";
 }

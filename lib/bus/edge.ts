@@ -32,11 +32,6 @@ import { connectNats } from "./nats.ts";
  */
 export const EDGE_BATCH_ROWS = 50_000;
 
-/** True when `serve` and `ingest` run as an edge: DNSA_BUS set and no PostgreSQL configured. */
-export function isEdgeMode(config: Readonly<Config>): boolean {
-  return config.bus !== null && config.database.kind !== "postgres";
-}
-
 /** A database handle for a context that has none: any use is a bug, and says so. */
 function noDatabase(): Sql {
   const fail = () => {

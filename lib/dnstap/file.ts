@@ -17,16 +17,11 @@ import { readFiles, type ReadFilesOptions, type TailSummary } from "../tail/pipe
 import type { BatchCursor, FileReader, TailSource } from "../tail/source.ts";
 import { SourceFile } from "../tail/source_file.ts";
 import { createZoneClock } from "../time.ts";
-import {
-  Control,
-  controlName,
-  DNSTAP_CONTENT_TYPE,
-  FrameDecoder,
-  FrameError,
-  looksLikeFrameStream,
-} from "./fstrm.ts";
+import { Control, controlName, DNSTAP_CONTENT_TYPE, FrameDecoder, FrameError } from "./fstrm.ts";
 import { DnstapAssembler } from "./rows.ts";
 import { settleDnstap } from "./settle.ts";
+
+export { isDnstapFile } from "./detect.ts";
 
 /** Bytes read at most to find the first data frame (a frame is at most 1 MiB). */
 const HEAD_MAX = 1 << 21;
@@ -38,16 +33,6 @@ export interface DnstapSourceOptions {
   batchFrames?: number;
   /** The assembler to continue with (a follower keeps one across passes). */
   assembler?: DnstapAssembler;
-}
-
-/** True when the file at `path` starts like a Frame Streams file (plain or gzip). */
-export async function isDnstapFile(path: string): Promise<boolean> {
-  try {
-    using file = await SourceFile.open(path);
-    return looksLikeFrameStream(await file.head(12, (h) => h.length >= 12));
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -12,7 +12,7 @@
  * @module
  */
 import { type Config, describeDatabase } from "../config.ts";
-import { isEdgeMode } from "../bus/edge.ts";
+import { isEdgeMode } from "../bus/config.ts";
 import { checkBus } from "./bus.ts";
 import { checkDatabase } from "./database.ts";
 import { fileReader } from "./file_access.ts";

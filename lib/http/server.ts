@@ -13,6 +13,7 @@
  */
 import { errorText } from "../error_text.ts";
 import { createHandler, type HttpDeps } from "./router.ts";
+import { HttpListenError } from "./listen_error.ts";
 
 /** A running server. */
 export interface HttpServer {
@@ -24,10 +25,7 @@ export interface HttpServer {
   finished: Promise<void>;
 }
 
-/** The server could not listen; the message names DNSA_HTTP and what to do. */
-export class HttpListenError extends Error {
-  override name = "HttpListenError";
-}
+export { HttpListenError };
 
 /** Listen on `hostname:port` and serve until `signal` aborts. */
 export function startHttpServer(

@@ -104,6 +104,7 @@ export async function main(args: readonly string[]): Promise<number> {
       applicationName: `dns-analytics ${command.name}`,
       waitForDatabase: waiting?.signal,
       migrate: replica === null && command.skipMigrations?.(input) !== true,
+      background: command.database === "migrating",
     }).finally(() => waiting && Deno.removeSignalListener("SIGTERM", onSignal));
     try {
       return await command.run(ctx, input);

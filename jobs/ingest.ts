@@ -31,11 +31,11 @@ export interface IngestOptions {
  */
 export async function ingest(ctx: JobContext, options: IngestOptions): Promise<TailSummary> {
   const node = options.node ?? ctx.config.node;
-  const nodeId = await nodeIdOf(ctx.sql, node);
   ctx.log.info("ingest started", { job: "ingest", node, files: options.paths.length });
   const writer: WriterContext = {
     sql: ctx.sql,
-    nodeId,
+    nodeId: 0, // set below, once the database is ready
+    nodeName: node,
     tz: ctx.config.logTz,
     knownDays: new Set(),
     copy: ctx.copy,
@@ -48,6 +48,16 @@ export async function ingest(ctx: JobContext, options: IngestOptions): Promise<T
         error,
       }),
   };
+  // While the migrations are applied (a `migrating` context), the first query log is read:
+  // its batches wait for the database, and take the node's id at their commit.
+  const prepared = (ctx.ready ?? Promise.resolve()).then(async () => {
+    writer.nodeId = await nodeIdOf(ctx.sql, node);
+    writer.ready = undefined;
+  });
+  if (ctx.ready && ctx.copy) {
+    writer.ready = prepared;
+    prepared.catch(() => {}); // awaited below
+  } else await prepared;
   const started = performance.now();
   const dnstapPaths: string[] = [], logPaths: string[] = [];
   for (const p of options.paths) (await isDnstapFile(p) ? dnstapPaths : logPaths).push(p);
@@ -56,6 +66,7 @@ export async function ingest(ctx: JobContext, options: IngestOptions): Promise<T
     progress: options.progress,
     batchRows: options.batchRows,
   });
+  await prepared; // a failure is reported even when no file was read
   if (dnstapPaths.length > 0) {
     // Loaded when a dnstap file is given: a run of query logs loads no protobuf decoder.
     const { ingestDnstapFiles } = await import("../lib/dnstap/file.ts");
@@ -112,7 +123,7 @@ Options:
 Examples:
   dns-analytics ingest /var/log/named/queries.log* /var/log/named/query-errors.log*
   dns-analytics ingest --node dns2 /srv/archive/dns2/queries.log.*.gz`,
-  database: "migrated",
+  database: "migrating",
   check({ positionals }) {
     if (positionals.length === 0) {
       throw new UsageError("ingest: name at least one file (see: dns-analytics ingest --help)");

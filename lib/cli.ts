@@ -47,12 +47,14 @@ interface CommandBase {
 
 /**
  * A command that runs on the configured database, opened by `main`: `migrated` (migrations
- * applied first), `waiting` (the same, waiting with backoff for a database that is not up
- * yet, until SIGTERM: serve under systemd) or `replica` (DNSA_READ_DATABASE_URL when set,
- * never migrated; else as `migrated`).
+ * applied first), `migrating` (started at once, the migrations applied meanwhile: the command
+ * awaits `ctx.ready` before it uses the database; ingest reads its first batch meanwhile),
+ * `waiting` (as `migrated`, waiting with backoff for a database that is not up yet, until
+ * SIGTERM: serve under systemd) or `replica` (DNSA_READ_DATABASE_URL when set, never
+ * migrated; else as `migrated`).
  */
 export interface DatabaseCommand extends CommandBase {
-  database: "migrated" | "waiting" | "replica";
+  database: "migrated" | "migrating" | "waiting" | "replica";
   /** When it returns true, the database is opened without applying migrations (a dry run). */
   skipMigrations?(input: CommandInput): boolean;
   /**

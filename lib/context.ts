@@ -19,11 +19,21 @@ export interface JobContext {
   /** The database takes COPY FROM STDIN (false on the embedded database). */
   copy: boolean;
   log: Logger;
+  /**
+   * Set when the command starts while the migrations are still being applied (database mode
+   * `migrating`, lib/cli.ts): settles once they are (and the node is recorded), rejecting
+   * with what stopped them. The command uses `sql` only after it, and awaits it before it
+   * ends; absent = the database is ready.
+   */
+  ready?: Promise<void>;
   /** Close the database; idempotent. */
   close(): Promise<void>;
 }
 
-/** Open the database, apply pending migrations, and return the job context. */
+/**
+ * Open the database, apply pending migrations, and return the job context; with `background`,
+ * return it at once and apply them meanwhile (see {@linkcode JobContext.ready}).
+ */
 export async function openContext(
   config: Readonly<Config>,
   log: Logger,
@@ -33,6 +43,8 @@ export async function openContext(
     waitForDatabase?: AbortSignal;
     /** Apply pending migrations (default); false for a read replica. */
     migrate?: boolean;
+    /** Return before the migrations are applied: `ready` settles when they are. */
+    background?: boolean;
   } = {},
 ): Promise<JobContext> {
   const db = await openDatabase(config, { applicationName: options.applicationName });
@@ -43,10 +55,10 @@ export async function openContext(
     closed = true;
     await db.close();
   };
-  if (options.migrate !== false) {
+  const prepare = (): Promise<void> => {
     // serve waits through every database fault (unreachable, read-only, disk full…); a
     // changed migration or a seed database that cannot be converted needs the operator.
-    await retryAtStart(sql, async () => {
+    return retryAtStart(sql, async () => {
       const result = await migrate(sql, { seed: { node: config.node, tz: config.logTz } });
       if (result.applied.length > 0) log.info("migrations applied", { applied: result.applied });
       if (result.seed) log.info("seed tables converted", { ...result.seed });
@@ -63,8 +75,15 @@ export async function openContext(
       await close();
       throw error;
     });
+  };
+  if (options.migrate === false) return { config, sql, copy: db.copy, log, close };
+  if (!options.background) {
+    await prepare();
+    return { config, sql, copy: db.copy, log, close };
   }
-  return { config, sql, copy: db.copy, log, close };
+  const ready = prepare();
+  ready.catch(() => {}); // the command awaits it; a failure is its to report
+  return { config, sql, copy: db.copy, log, ready, close };
 }
 
 /** The node_id of `name` in this database, registering the node on first use. */

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { BinaryCopyWriter, PG_EPOCH_US, writeInet } from "../db/binary_copy.ts";
+import { BinaryCopyWriter, HEADER_BYTES, PG_EPOCH_US, writeInet } from "../db/binary_copy.ts";
 import type { QueryLine } from "../parse/types.ts";
 import { Inet } from "./address.ts";
 import { buildNameBloom, storeNameHashes } from "./name_bloom.ts";
@@ -51,6 +51,31 @@ export function clientBucket(a: Inet): number {
     }
   }
   return Math.imul(x ^ (x >>> 16), 0x9e3779b1) >>> BUCKET_SHIFT;
+}
+
+/**
+ * Store every block row of `blocks` (COPY data as {@linkcode BlockSink.blocks} gives it: the
+ * header in the first buffer, each row whole in one buffer, the trailer last) under node
+ * `nodeId`, in place. The commit does it: a batch may be read before its node's id is known
+ * (ingest reads while the migrations are applied, lib/context.ts). Throws on data that is not
+ * block rows.
+ */
+export function setBlockNode(blocks: readonly Uint8Array[], nodeId: number): void {
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i];
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    let p = i === 0 ? HEADER_BYTES : 0;
+    while (p < b.length) {
+      const fields = v.getInt16(p);
+      if (fields === -1) break; // the trailer
+      if (fields !== BLOCK_COLUMNS.length || v.getInt32(p + 2) !== 4) {
+        throw new Error(`setBlockNode: not a block row at byte ${p} of buffer ${i}`);
+      }
+      v.setInt32(p + 6, nodeId);
+      p += 2;
+      for (let f = 0; f < fields; f++) p += 4 + Math.max(0, v.getInt32(p));
+    }
+  }
 }
 
 /** The dns_query_blocks columns a block row holds, in order. */

@@ -20,7 +20,7 @@ import { lockCheckpoint, putCheckpoint } from "../tail/checkpoint.ts";
 import { dayString } from "../time.ts";
 import type { BatchData } from "./batch.ts";
 import { COPY_COLUMNS } from "./row_sink.ts";
-import { BLOCK_COLUMNS } from "./block_sink.ts";
+import { BLOCK_COLUMNS, setBlockNode } from "./block_sink.ts";
 import { settleQueryErrors } from "./error_matcher.ts";
 import { replaceSeedRows } from "../seed/replace.ts";
 import type { PrivacyPolicy } from "../privacy/policy.ts";
@@ -33,7 +33,16 @@ export class CheckpointConflictError extends Error {
 /** Shared state of a writer: which partitions are known to exist. */
 export interface WriterContext {
   sql: Sql;
+  /** The node's id; not known yet while {@linkcode ready} is set. */
   nodeId: number;
+  /**
+   * Set while the database is still being prepared (migrations, the node's id): files are
+   * read meanwhile (lib/tail/pipeline.ts), and every use of the database waits for it. It
+   * clears itself once it has settled well; it rejects with what stopped the preparation.
+   */
+  ready?: Promise<void>;
+  /** The node's name: where its files were read to is looked up by it while `ready` is set. */
+  nodeName?: string;
   tz: string;
   knownDays: Set<number>;
   /**
@@ -156,6 +165,7 @@ export async function commitBatch(
   } = {},
 ): Promise<CommitOutcome> {
   if (ctx.store) return await ctx.store.commit(batch, options);
+  if (ctx.ready) await ctx.ready;
   const settle = options.settle ?? settleQueryErrors;
   const started = Date.now();
   // After a read-only fault, sessions opened meanwhile still carry the read-only default of
@@ -280,6 +290,8 @@ async function writeBatch(
   if (batch.counts.rows > 0) {
     const rows = batch.rows;
     if ("blocks" in rows && batch.rowColumns === BLOCK_COLUMNS) {
+      // The batch may have been read before the node's id was known (see `ready`).
+      setBlockNode(rows.blocks, ctx.nodeId);
       await copyIn(tx, blockTarget(batch.days, ctx.dayTables), BLOCK_COLUMNS, rows.blocks);
     } else {
       if ("blocks" in rows) {

@@ -10,6 +10,9 @@
 import type { Queryable, Tx } from "../db/connect.ts";
 import checkpointGet from "../../sql/ingest/checkpoint_get.sql" with { type: "text" };
 import checkpointPeek from "../../sql/ingest/checkpoint_peek.sql" with { type: "text" };
+import checkpointPeekNamed from "../../sql/ingest/checkpoint_peek_named.sql" with {
+  type: "text",
+};
 import checkpointPut from "../../sql/ingest/checkpoint_put.sql" with { type: "text" };
 import type { Counts } from "../ingest/counts.ts";
 
@@ -23,6 +26,29 @@ export async function peekCheckpoint(
     key.fingerprint,
   ]);
   return cp ? Number(cp.byte_offset) : null;
+}
+
+/**
+ * Where a source of the node named `node` was read to, while the database may still be
+ * migrating (see WriterContext.ready, lib/ingest/commit.ts): null when it never was, or when
+ * the database has no checkpoints table yet (a new install: nothing was read). Other errors
+ * are thrown. The commit's own check ({@linkcode lockCheckpoint}) stays the authority: a
+ * file another process advances meanwhile is read again from there.
+ */
+export async function peekCheckpointNamed(
+  sql: Queryable,
+  key: { node: string; fingerprint: string },
+): Promise<number | null> {
+  try {
+    const [cp] = await sql.unsafe<{ byte_offset: string }[]>(checkpointPeekNamed, [
+      key.node,
+      key.fingerprint,
+    ]);
+    return cp ? Number(cp.byte_offset) : null;
+  } catch (error) {
+    if ((error as { code?: string }).code === "42P01") return null; // undefined_table
+    throw error;
+  }
 }
 
 /**

@@ -18,7 +18,7 @@ import {
   type WriterContext,
 } from "../ingest/commit.ts";
 import { addCounts, addExcluded, addReasons, type Counts, zeroCounts } from "../ingest/counts.ts";
-import { peekCheckpoint } from "./checkpoint.ts";
+import { peekCheckpoint, peekCheckpointNamed } from "./checkpoint.ts";
 import { isFinalFile, orderRotatedFiles } from "./file_set.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import type { BatchCursor, FileReader, TailSource } from "./source.ts";
@@ -196,9 +196,12 @@ async function readFile(
       }
       return result;
     }
-    const start = await (ctx.store
-      ? ctx.store.peek(fingerprint)
-      : peekCheckpoint(ctx.sql, { nodeId: ctx.nodeId, fingerprint })) ?? 0;
+    const start =
+      await (ctx.store ? ctx.store.peek(fingerprint) : ctx.ready && ctx.nodeName !== undefined
+        // The database is being prepared: read from where the file was read to by node name
+        // meanwhile (nothing on a new install); the first commit checks it under its lock.
+        ? peekCheckpointNamed(ctx.sql, { node: ctx.nodeName, fingerprint })
+        : peekCheckpoint(ctx.sql, { nodeId: ctx.nodeId, fingerprint })) ?? 0;
     result.startOffset = result.endOffset = start;
     progress.file(path, file.size, start);
     cursor = new Cursor(
@@ -230,6 +233,7 @@ async function readFile(
     await commits.drain();
     return result;
   } catch (error) {
+    if (error instanceof StartFailure) throw error.cause;
     if (isDatabaseFailure(error)) {
       await commits.settle();
       throw error;
@@ -300,6 +304,7 @@ class CommitQueue {
     // statement queues behind the exclusive lock: a deadlock the server cannot see (one side
     // waits in this process). Seen with four batches in flight over midnight.
     const ctx = this.#ctx;
+    if (ctx.ready) await ctx.ready.catch((error) => Promise.reject(new StartFailure(error)));
     if (!ctx.store && [...batch.days].some((d) => !ctx.knownDays.has(d))) {
       await this.drain();
       await ensurePartitions(ctx, batch.days).catch(() => {}); // commitBatch retries it
@@ -340,6 +345,13 @@ class CommitQueue {
 }
 
 /** A failure of the database (the follower pauses and retries), not of the file. */
+/** The database could not be prepared for the run (WriterContext.ready): the run ends. */
+class StartFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super("the database could not be prepared", { cause });
+  }
+}
+
 function isDatabaseFailure(error: unknown): boolean {
   return error instanceof postgres.PostgresError || error instanceof CheckpointConflictError ||
     isTransientDbError(error);

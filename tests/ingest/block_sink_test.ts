@@ -6,6 +6,7 @@ import {
   BlockSink,
   CLIENT_BUCKETS,
   clientBucket,
+  setBlockNode,
 } from "../../lib/ingest/block_sink.ts";
 import { parseBindLine } from "../../lib/parse/bind_line.ts";
 import type { QueryLine } from "../../lib/parse/types.ts";
@@ -35,6 +36,7 @@ function elements(b: Uint8Array, at: number): { at: number; len: number }[] {
 }
 
 interface Block {
+  node: number;
   first: number;
   n: number;
   clients: string[];
@@ -61,6 +63,7 @@ function decode(data: Uint8Array[]): Block[] {
     const ips = elements(b, fields[8]).map((e) => inetText(b, e.at));
     const names = elements(b, fields[10]).map((e) => text.decode(b.subarray(e.at, e.at + e.len)));
     blocks.push({
+      node: int32(b, fields[0]),
       first,
       n,
       clients,
@@ -173,4 +176,34 @@ Deno.test("block sink: each block holds one bucket's clients, in time order, at 
     assert.ok(blocksOf(c) <= bound, `${c} in ${blocksOf(c)} blocks, bound ${bound}`);
     assert.ok(blocksOf(c) < blocks.length / 2, `${c} in ${blocksOf(c)} of ${blocks.length}`);
   }
+});
+
+Deno.test("setBlockNode: every block row of a batch under the node given, in place, rows unchanged; other data refused", () => {
+  const sink = new BlockSink();
+  const start = Date.UTC(2026, 11, 7, 10);
+  for (let i = 0; i < 30_000; i++) {
+    const t = start + i * 7;
+    const client = `10.0.${i % 7}.${i % 200}`;
+    const q = parseBindLine(line(t, client, `n${i % 900}.example.org`));
+    sink.add(q as QueryLine, {
+      at: t,
+      domain: `n${i % 900}.example.org`,
+      apex: "example.org",
+      nodeId: 0,
+    }, Math.floor(t / DAY));
+  }
+  // Over a MiB of block rows: several COPY buffers, the trailer in one of its own.
+  const data = sink.blocks();
+  const before = decode(data);
+  assert.ok(
+    data.length >= 3 && before.length > 8,
+    `${data.length} buffers, ${before.length} blocks`,
+  );
+  assert.ok(before.every((b) => b.node === 0));
+  setBlockNode(data, 42);
+  const after = decode(data);
+  assert.ok(after.every((b) => b.node === 42));
+  assert.deepEqual(after.map((b) => ({ ...b, node: 0 })), before);
+  assert.equal(after.reduce((n, b) => n + b.n, 0), 30_000);
+  assert.throws(() => setBlockNode([new Uint8Array(64).fill(1)], 1), /not a block row/);
 });

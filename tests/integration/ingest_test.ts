@@ -308,3 +308,48 @@ Deno.test("the embedded database and PostgreSQL give the same results for the sa
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("read while migrating: rows under the run's node (not the first), resumed from its checkpoint by name, a failed migration stores nothing", async () => {
+  const db = await createTestDb();
+  const dir = await tempDir();
+  try {
+    const lines = gunzipSync(await Deno.readFile(QUERIES));
+    const half = lines.indexOf(10, lines.length >> 1) + 1;
+    const log = join(dir, "queries.log");
+    // Two other nodes first: the run's node gets id 3, which no batch knows while it is read.
+    for (const node of ["dns1", "dns2"]) {
+      const other = await db.run(["ingest", log + ".none"], { DNSA_NODE: node });
+      assert.equal(other.code, 2, other.stderr);
+    }
+    await Deno.writeFile(log, lines.subarray(0, half));
+    const first = await db.run(["ingest", log], { DNSA_NODE: "dns3" });
+    assert.equal(first.code, 0, first.stderr);
+    await Deno.writeFile(log, lines); // the second half appended
+    const second = await db.run(["ingest", log], { DNSA_NODE: "dns3" });
+    assert.equal(second.code, 0, second.stderr);
+    const rows = (r: typeof first) => Number(r.json!.rows);
+    assert.equal(rows(first) + rows(second), truth.expected_queries_log_lines);
+    const byNode = await db.sql<{ node_name: string; n: number }[]>`
+      select n.node_name, count(*)::int as n
+      from dns_queries q join dns_nodes n using (node_id) group by 1`;
+    assert.deepEqual([...byNode], [{ node_name: "dns3", n: truth.expected_queries_log_lines }]);
+    const [{ id }] = await db.sql`select node_id as id from dns_nodes where node_name = 'dns3'`;
+    const [{ blocks }] = await db.sql`
+      select count(*)::int as blocks from dns_query_blocks where node_id <> ${id}`;
+    assert.equal(blocks, 0);
+
+    // A changed migration stops the run before anything is stored, with its message.
+    await db.sql`update schema_migrations set checksum = 'changed' where version = 1`;
+    const again = join(dir, "again.log");
+    await Deno.writeFile(again, lines.subarray(0, half));
+    const failed = await db.run(["ingest", again], { DNSA_NODE: "dns4" });
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.match(failed.stderr, /Migration 0001_init\.sql was changed after it was applied/);
+    assert.doesNotMatch(failed.stderr, /file not read/);
+    const [{ n }] = await db.sql`select count(*)::int as n from dns_queries`;
+    assert.equal(n, truth.expected_queries_log_lines);
+  } finally {
+    await db.drop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

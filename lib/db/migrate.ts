@@ -186,13 +186,21 @@ async function migrateIn(sql: Sql, options: MigrateOptions): Promise<MigrateResu
       }
       await moveSeedAside(tx, seedPlan);
     }
-    const applied: string[] = [];
-    for (const [i, m] of migrations.entries()) {
-      if (known.has(m.version)) continue;
-      await tx.unsafe(m.sql);
-      await tx`insert into schema_migrations (version, name, checksum)
-               values (${m.version}, ${m.name}, ${sums[i]})`;
-      applied.push(m.name);
+    // Every pending migration and its schema_migrations row in one statement text (one
+    // round trip, not two a migration: ingest parses while they are applied, and each reply
+    // waited for its turn of the event loop).
+    const pending = migrations.flatMap((m, i) => known.has(m.version) ? [] : [{ m, sum: sums[i] }]);
+    const applied = pending.map(({ m }) => m.name);
+    if (pending.length > 0) {
+      await tx.unsafe(
+        pending.map(({ m, sum }) => {
+          if (!/^[\w.-]+$/.test(m.name) || !/^[0-9a-f]+$/.test(sum)) {
+            throw new Error(`migration name or checksum not plain: ${m.name}`);
+          }
+          return `${m.sql}\n;\ninsert into schema_migrations (version, name, checksum) ` +
+            `values (${m.version}, '${m.name}', '${sum}');\n`;
+        }).join(""),
+      );
     }
     const converted = seedPlan ? await convertSeed(tx, seedPlan, seed) : undefined;
     return {

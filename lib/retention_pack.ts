@@ -1,6 +1,6 @@
 /**
- * Packing closed days: the GIN indexes of a day partition of dns_query_blocks (its clients' and
- * names' summaries) grow, as blocks arrive a batch at a time, to several times the size a
+ * Packing closed days: the GIN indexes of a day partition of dns_query_blocks (its clients'
+ * summaries; the apex hashes' too before migration 0038 dropped that index) grow, as blocks arrive a batch at a time, to several times the size a
  * rebuild gives. Once a day is over (and an hour more, for late lines and the rollup's merge of
  * small blocks) its blocks no longer change: each such partition's GIN indexes are rebuilt once
  * and the partition is recorded in dns_packed_partitions (migration 0032). On PostgreSQL the

@@ -33,6 +33,7 @@ import m0034 from "../../sql/migrations/0034_block_rows_at.sql" with { type: "te
 import m0035 from "../../sql/migrations/0035_flag_columns.sql" with { type: "text" };
 import m0036 from "../../sql/migrations/0036_block_lz4.sql" with { type: "text" };
 import m0037 from "../../sql/migrations/0037_client_buckets.sql" with { type: "text" };
+import m0038 from "../../sql/migrations/0038_apex_bloom.sql" with { type: "text" };
 import {
   convertSeed,
   moveSeedAside,
@@ -77,6 +78,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 35, name: "0035_flag_columns.sql", sql: m0035 },
   { version: 36, name: "0036_block_lz4.sql", sql: m0036 },
   { version: 37, name: "0037_client_buckets.sql", sql: m0037 },
+  { version: 38, name: "0038_apex_bloom.sql", sql: m0038 },
 ];
 
 /** An applied migration no longer matches its file, or the database is newer than us. */

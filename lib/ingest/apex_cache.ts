@@ -5,6 +5,7 @@
  * @module
  */
 import { apexDomain } from "../domain.ts";
+import { storeNameHashes } from "./name_bloom.ts";
 
 const ENCODER = new TextEncoder();
 
@@ -13,26 +14,36 @@ const ENCODER = new TextEncoder();
  * typed array of slots, keys and apexes packed in one byte arena (each key followed by its
  * apex). Allocating a typed array costs several hundred ns here, more than the lookup, and
  * real traffic has many names seen once (CDN labels, NXDOMAIN probes), so a miss allocates
- * nothing. A slot's four fields sit side by side and the table starts small and doubles as
+ * nothing. A slot's fields sit side by side and the table starts small and doubles as
  * it fills: a lookup then touches one cache line of the table and one of the arena, where
  * separate arrays per field cost a cache miss each (most of the lookup on large name sets).
  */
+/** Int32 fields a slot: hash, key offset, key length, apex length, apex hashes g1 and g2. */
+const SLOT = 6;
+
 export class ApexCache {
   /** Where the last {@linkcode get} found the apex: arena[apexStart, apexEnd). */
   arena = new Uint8Array(1 << 23);
   apexStart = 0;
   apexEnd = 0;
+  /** The apex's two hashes for a block's apex_bloom (lib/ingest/name_bloom.ts), unsigned. */
+  apexG1 = 0;
+  apexG2 = 0;
   #used = 0;
+  readonly #hashes = { start: 0, end: 0, g1: new Uint32Array(1), g2: new Uint32Array(1), at: 0 };
   #size = 0;
   #mask: number;
   #maxBits: number;
-  /** Per slot: hash, key offset in the arena, key length (0 = empty), apex length. */
+  /**
+   * Per slot: hash, key offset in the arena, key length (0 = empty), apex length, the apex's
+   * two Bloom hashes.
+   */
   #slots: Int32Array;
 
   constructor(maxBits = 18, bits = 12) {
     this.#maxBits = maxBits;
     this.#mask = (1 << bits) - 1;
-    this.#slots = new Int32Array(4 << bits);
+    this.#slots = new Int32Array(SLOT << bits);
   }
 
   #clear(): void {
@@ -45,12 +56,12 @@ export class ApexCache {
   #grow(): void {
     const old = this.#slots;
     const mask = (this.#mask << 1) | 1;
-    const slots = new Int32Array(4 * (mask + 1));
-    for (let o = 0; o < old.length; o += 4) {
+    const slots = new Int32Array(SLOT * (mask + 1));
+    for (let o = 0; o < old.length; o += SLOT) {
       if (old[o + 2] === 0) continue;
       let i = old[o] & mask;
-      while (slots[4 * i + 2] !== 0) i = (i + 1) & mask;
-      slots.set(old.subarray(o, o + 4), 4 * i);
+      while (slots[SLOT * i + 2] !== 0) i = (i + 1) & mask;
+      slots.set(old.subarray(o, o + SLOT), SLOT * i);
     }
     this.#slots = slots;
     this.#mask = mask;
@@ -61,7 +72,7 @@ export class ApexCache {
     const arena = this.arena, slots = this.#slots, mask = this.#mask;
     let i = hash & mask;
     for (;;) {
-      const o = 4 * i;
+      const o = SLOT * i;
       const kl = slots[o + 2];
       if (kl === 0) break;
       if (kl === len && slots[o] === hash) {
@@ -71,6 +82,8 @@ export class ApexCache {
         if (j === len) {
           this.apexStart = at + len;
           this.apexEnd = at + len + slots[o + 3];
+          this.apexG1 = slots[o + 4] >>> 0;
+          this.apexG2 = slots[o + 5] >>> 0;
           return;
         }
       }
@@ -92,13 +105,21 @@ export class ApexCache {
     const apexAt = keyAt + len;
     const written = ENCODER.encodeInto(apexDomain(text), arena.subarray(apexAt)).written;
     this.#used = apexAt + written;
-    const o = 4 * i;
+    const h = this.#hashes;
+    h.start = apexAt;
+    h.end = apexAt + written;
+    storeNameHashes(arena, h);
+    const o = SLOT * i;
     slots[o] = hash;
     slots[o + 1] = keyAt;
     slots[o + 2] = len;
     slots[o + 3] = written;
+    slots[o + 4] = h.g1[0];
+    slots[o + 5] = h.g2[0];
     this.#size++;
     this.apexStart = apexAt;
     this.apexEnd = apexAt + written;
+    this.apexG1 = h.g1[0];
+    this.apexG2 = h.g2[0];
   }
 }

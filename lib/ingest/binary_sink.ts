@@ -33,6 +33,9 @@ export interface FastRow {
   apex: Uint8Array;
   apexStart: number;
   apexEnd: number;
+  /** The apex's two Bloom hashes (lib/ingest/name_bloom.ts), unsigned. */
+  apexG1: number;
+  apexG2: number;
   /** The line's bytes; the ranges below index into it. */
   src: Uint8Array;
   qclass: number;

@@ -21,7 +21,7 @@
 import { BinaryCopyWriter, HEADER_BYTES, PG_EPOCH_US, writeInet } from "../db/binary_copy.ts";
 import type { QueryLine } from "../parse/types.ts";
 import { Inet } from "./address.ts";
-import { buildNameBloom, storeNameHashes } from "./name_bloom.ts";
+import { buildNameBloom, nameHashes, storeNameHashes } from "./name_bloom.ts";
 import { IntSet } from "./int_set.ts";
 import { AddrSet } from "./addr_set.ts";
 import type { FastRow } from "./binary_sink.ts";
@@ -87,6 +87,7 @@ export const BLOCK_COLUMNS = [
   "clients",
   "names",
   "name_bloom",
+  "apex_bloom",
   "at_us",
   "client_ip",
   "client_port",
@@ -225,6 +226,10 @@ class OpenBlock {
   readonly g1 = new Uint32Array(BLOCK_ROWS);
   readonly g2 = new Uint32Array(BLOCK_ROWS);
   fullCount = 0;
+  /** The two hashes of each row's apex (NULLs left out), for the block's apex_bloom. */
+  readonly a1 = new Uint32Array(BLOCK_ROWS);
+  readonly a2 = new Uint32Array(BLOCK_ROWS);
+  apexCount = 0;
   readonly hashAt = { start: 0, end: 0, g1: this.g1, g2: this.g2, at: 0 };
 
   addName(bytes: Uint8Array, start: number, end: number): void {
@@ -233,6 +238,11 @@ class OpenBlock {
     h.end = end;
     h.at = this.fullCount++;
     storeNameHashes(bytes, h);
+  }
+
+  addApex(g1: number, g2: number): void {
+    this.a1[this.apexCount] = g1;
+    this.a2[this.apexCount++] = g2;
   }
 
   addClient(a: Inet): void {
@@ -251,6 +261,7 @@ class OpenBlock {
     this.clients.clear();
     this.names.clear();
     this.fullCount = 0;
+    this.apexCount = 0;
   }
 }
 
@@ -318,7 +329,11 @@ export class BlockSink {
     c.domain.text(x.domain);
     if (x.domain !== null) b.addName(c.domain.buf, at, c.domain.pos);
     c.apex.text(x.apex);
-    b.names.add(nameHashOf(x.apex));
+    if (x.apex !== null) {
+      b.names.add(nameHashOf(x.apex));
+      const [g1, g2] = nameHashes(ENCODER.encode(x.apex));
+      b.addApex(g1, g2);
+    }
     c.qtype.text(q.qtype);
     c.flags.text(q.flags);
     c.qclass.text(q.qclass);
@@ -342,6 +357,7 @@ export class BlockSink {
     b.addName(r.domain, 0, r.domainLen);
     c.apex.bytes(r.apex, r.apexStart, r.apexEnd);
     b.names.add(nameHash(r.apex, r.apexStart, r.apexEnd));
+    b.addApex(r.apexG1, r.apexG2);
     c.qtype.bytes(r.src, r.qtype, r.qtypeEnd);
     c.flags.bytes(r.src, r.flags, r.flagsEnd);
     c.qclass.bytes(r.src, r.qclass, r.qclassEnd);
@@ -365,7 +381,7 @@ export class BlockSink {
     const w = this.#w;
     const cols = Object.values(b.cols);
     const v4 = b.clients4;
-    let size = 2 + 8 + 12 + 12 + 8 + 40 + k * 12 + b.names.size * 8 + 40 + 4 + k +
+    let size = 2 + 8 + 12 + 12 + 8 + 40 + k * 12 + b.names.size * 9 + 40 + 4 + k + 5 +
       v4.size * 12;
     size += b.clients.size * 24;
     for (const col of cols) size += 24 + col.pos;
@@ -398,6 +414,11 @@ export class BlockSink {
     w.view.setInt32(w.pos, bloom.length);
     w.buf.set(bloom, w.pos + 4);
     w.pos += 4 + bloom.length;
+    // One byte a distinct apex (migration 0038): small enough to stay in the heap row.
+    const apexBloom = buildNameBloom(b.a1, b.a2, { count: b.apexCount, n: names.size });
+    w.view.setInt32(w.pos, apexBloom.length);
+    w.buf.set(apexBloom, w.pos + 4);
+    w.pos += 4 + apexBloom.length;
     const offsets = new Array<number>(k);
     for (let i = 0; i < k; i++) offsets[i] = us[i] - lo;
     w.intArray(20, offsets);

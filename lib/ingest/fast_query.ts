@@ -68,6 +68,8 @@ export class FastQueryPath {
       apex: new Uint8Array(),
       apexStart: 0,
       apexEnd: 0,
+      apexG1: 0,
+      apexG2: 0,
       src: new Uint8Array(),
       qclass: 0,
       qclassEnd: 0,
@@ -268,6 +270,8 @@ export class FastQueryPath {
     row.apex = names.arena;
     row.apexStart = names.apexStart;
     row.apexEnd = names.apexEnd;
+    row.apexG1 = names.apexG1;
+    row.apexG2 = names.apexG2;
     row.src = d;
     row.qclass = nameEnd + 1;
     row.qclassEnd = classEnd;

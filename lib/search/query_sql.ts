@@ -94,10 +94,11 @@ export function conditions(
 /**
  * Conditions on the blocks of dns_queries (migration 0027) that the row conditions imply, so
  * that a block that cannot hold a matching row is never unnested: its span against the time
- * range, its distinct clients against an address (GIN), its apex hashes against a name whose
- * apex is known (GIN; a suffix above the apex level, `*.com`, has none), and where the
- * statement reads dns_query_blocks, an exact name against the block's name_bloom (migration
- * 0031; a condition on the block's heap row, true where the filter is NULL).
+ * range, its distinct clients against an address (GIN), a name whose apex is known (a suffix
+ * above the apex level, `*.com`, has none) against the block's apex_bloom where the statement
+ * reads dns_query_blocks (migration 0038, in the heap row; NULL in blocks stored before it)
+ * and then its apex hashes (`names`, no longer indexed), and there too an exact name against
+ * the block's name_bloom (migration 0031; true where the filter is NULL).
  */
 export function blockConditions(
   f: QueryFilter,
@@ -111,7 +112,15 @@ export function blockConditions(
   if (f.to !== null) out.push(`${c.firstAt} < ${p(new Date(f.to).toISOString())}::timestamptz`);
   if (f.client?.kind === "ip") out.push(`${c.clients} @> array[${p(f.client.value)}::inet]`);
   const apex = filterApex(f);
-  if (apex !== null) out.push(`${c.names} @> array[dnsa_name_hash(${p(apex)}::text)]`);
+  if (apex !== null) {
+    const hashes = `${c.names} @> array[dnsa_name_hash(${p(apex)}::text)]`;
+    // The apex filter first (a CASE keeps the order): it is in the heap row, `names` in TOAST.
+    out.push(
+      c.apexBloom
+        ? `(case when ${bloomCondition(c.apexBloom, apex, p)} then ${hashes} else false end)`
+        : hashes,
+    );
+  }
   if (c.bloom && f.domain?.kind === "exact") {
     out.push(bloomCondition(c.bloom, f.domain.value, p));
   }
@@ -141,6 +150,8 @@ export interface BlockColumns {
   names: string;
   /** The full names' Bloom filter (dns_query_blocks.name_bloom), where the statement has it. */
   bloom?: string;
+  /** The apexes' Bloom filter (dns_query_blocks.apex_bloom), where the statement has it. */
+  apexBloom?: string;
 }
 
 /** The block columns as the view dns_queries (alias q) shows them. */
@@ -272,14 +283,21 @@ export function streamStatement(f: QueryFilter, limit: number | null): Statement
 
 /**
  * The conditions of `f` on the blocks `b` of dns_query_blocks, as ` and …`: span, nodes, and
- * the summaries (clients, apex hashes) in a subquery of their own, so that with sequential
- * scans off (a page's and a drill-down's transaction) they are answered by the GIN indexes
- * alone: a summary read as a filter is a TOAST read per block.
+ * the summaries (clients, apexes) in a subquery of their own, so that with sequential scans
+ * off (a page's and a drill-down's transaction) a client is answered by the GIN index of the
+ * clients alone (a summary read as a filter is a TOAST read per block), and an apex by the
+ * apex_bloom in each heap row of the range first (migration 0038).
  */
 export function blocksWhere(f: QueryFilter, p: (v: unknown) => string): string {
-  const out = blockConditions(f, p, { ...BLOCK_COLUMNS, clients: "g.clients", names: "g.names" });
-  const summaries = out.filter((c) => c.startsWith("g."));
-  const where = out.filter((c) => !c.startsWith("g."));
+  const out = blockConditions(f, p, {
+    ...BLOCK_COLUMNS,
+    clients: "g.clients",
+    names: "g.names",
+    apexBloom: "g.apex_bloom",
+  });
+  const onSummaries = (c: string) => /(^|[^\w.])g\./.test(c);
+  const summaries = out.filter(onSummaries);
+  const where = out.filter((c) => !onSummaries(c));
   if (summaries.length > 0) {
     // The time range here too: else the GIN index finds the value's blocks of every day, each
     // then read from the heap for its block_id (a third of a week's drill-down over 30 days).
@@ -312,6 +330,7 @@ export const BLOCK_COLUMNS: BlockColumns = {
   clients: "b.clients",
   names: "b.names",
   bloom: "b.name_bloom",
+  apexBloom: "b.apex_bloom",
 };
 
 /**

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { BinaryCopyReader, inetText, int32, readTime } from "../../lib/db/binary_copy_read.ts";
 import { Inet } from "../../lib/ingest/address.ts";
 import {
+  BLOCK_COLUMNS,
   BLOCK_ROWS,
   BlockSink,
   CLIENT_BUCKETS,
@@ -9,6 +10,7 @@ import {
   setBlockNode,
 } from "../../lib/ingest/block_sink.ts";
 import { parseBindLine } from "../../lib/parse/bind_line.ts";
+import { bloomHas } from "../../lib/ingest/name_bloom.ts";
 import type { QueryLine } from "../../lib/parse/types.ts";
 
 const DAY = 86_400_000;
@@ -37,6 +39,9 @@ function elements(b: Uint8Array, at: number): { at: number; len: number }[] {
 
 interface Block {
   node: number;
+  /** apex_bloom and the distinct apexes of the rows. */
+  apexBloom: Uint8Array;
+  apexes: string[];
   first: number;
   n: number;
   clients: string[];
@@ -50,20 +55,23 @@ function decode(data: Uint8Array[]): Block[] {
   const reader = new BinaryCopyReader((b, start) => {
     const fields: number[] = [];
     let p = start;
-    for (let f = 0; f < 18; f++) {
+    for (let f = 0; f < BLOCK_COLUMNS.length; f++) {
       fields.push(p + 4);
       p += 4 + Math.max(int32(b, p), 0);
     }
     const first = readTime(b, fields[1]);
     const n = int32(b, fields[3]);
     const clients = elements(b, fields[4]).map((e) => inetText(b, e.at));
-    const at = elements(b, fields[7]).map((e) =>
+    const at = elements(b, fields[8]).map((e) =>
       int32(b, e.at) * 4294967296 + (int32(b, e.at + 4) >>> 0)
     );
-    const ips = elements(b, fields[8]).map((e) => inetText(b, e.at));
-    const names = elements(b, fields[10]).map((e) => text.decode(b.subarray(e.at, e.at + e.len)));
+    const ips = elements(b, fields[9]).map((e) => inetText(b, e.at));
+    const names = elements(b, fields[11]).map((e) => text.decode(b.subarray(e.at, e.at + e.len)));
+    const apexes = elements(b, fields[12]).map((e) => text.decode(b.subarray(e.at, e.at + e.len)));
     blocks.push({
       node: int32(b, fields[0]),
+      apexBloom: b.slice(fields[7], fields[7] + int32(b, fields[7] - 4)),
+      apexes: [...new Set(apexes)],
       first,
       n,
       clients,
@@ -138,6 +146,10 @@ Deno.test("block sink: each block holds one bucket's clients, in time order, at 
     assert.equal(buckets.size, 1, `a block of buckets ${[...buckets]}`);
     assert.deepEqual(new Set(b.clients), new Set(b.rows.map((r) => r.client)));
     assert.equal(b.clients.length, new Set(b.clients).size, "a client twice in a block");
+    // apex_bloom: one byte a distinct apex, holding each (migration 0038).
+    assert.equal(b.apexBloom.length, b.apexes.length);
+    for (const a of b.apexes) assert.ok(bloomHas(b.apexBloom, a), a);
+    assert.equal(bloomHas(b.apexBloom, "example.net"), false);
     const days = new Set(b.rows.map((r) => Math.floor(r.us / 1000 / DAY)));
     assert.equal(days.size, 1, "a block of two days");
     for (let i = 1; i < b.rows.length; i++) assert.ok(b.rows[i].us >= b.rows[i - 1].us);

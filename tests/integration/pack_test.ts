@@ -50,7 +50,8 @@ Deno.test("retention packs each closed day's GIN indexes once; searches find the
     const r = await db.run(["ingest", log]);
     assert.equal(r.code, 0, r.stderr);
     const before = await ginBytes(db.sql);
-    assert.ok(before.size >= 2, `GIN indexes of the day partitions: ${[...before.keys()]}`);
+    // The clients summaries (the apexes have a Bloom filter and no index since migration 0038).
+    assert.ok(before.size >= 1, `GIN indexes of the day partitions: ${[...before.keys()]}`);
     const found = await searches(db.sql);
 
     // 25 Nov ended over an hour before this `now`.
@@ -61,10 +62,14 @@ Deno.test("retention packs each closed day's GIN indexes once; searches find the
     const waited: string[] = [];
     let release!: () => void;
     const held = new Promise<void>((r) => release = r);
+    let opened!: () => void;
+    const isOpen = new Promise<void>((r) => opened = r);
     const open = other.begin(async (tx) => {
       await tx`select count(*) from dns_query_blocks`;
+      opened();
       await held;
     });
+    await isOpen; // the rebuild starts once the transaction holds its lock
     try {
       const none = await packClosedDays(db.sql, {
         concurrent: true,

@@ -148,6 +148,39 @@ Deno.test("search: an exact name under a common apex equals the SQL count, filte
     await db.sql`update dns_query_blocks set name_bloom = null
       where block_id in (select block_id from dns_query_blocks order by first_at limit 3)`;
     await check(5);
+
+    // The apexes' filter (migration 0038): the same bytes from the ingest and from SQL, one byte
+    // a distinct apex; an apex or a suffix finds every row, whether a block has the filter or
+    // not (written before 0038); an apex no block holds finds none.
+    const apexBlocks = await db.sql`
+      select block_id, length(apex_bloom) as bytes,
+        (select count(distinct a) from unnest(apex_domain) a)::int as apexes,
+        apex_bloom = dnsa_name_bloom(array(select distinct a from unnest(apex_domain) a),
+          (select count(distinct a) from unnest(apex_domain) a)::int) as same
+      from dns_query_blocks order by first_at`;
+    assert.equal(apexBlocks.length, 5);
+    for (const b of apexBlocks) {
+      assert.ok(b.same, `block ${b.block_id}: the ingest's apex filter differs from SQL's`);
+      assert.equal(b.bytes, b.apexes);
+    }
+    const apexCheck = async () => {
+      const [{ all }] = await db.sql`
+        select count(*)::int as all from dns_queries where apex_domain = 'google.com'`;
+      assert.equal(all, 17_000);
+      const inputs: Record<string, string>[] = [{ apex: "google.com" }, { domain: "*.google.com" }];
+      for (const input of inputs) {
+        const clients = await drilldown(sql, filter(input), "client", { limit: 10_000, tz: "UTC" });
+        assert.equal(clients.rows.reduce((s, c) => s + Number(c.hit_count), 0), all);
+        const first = await searchPage(sql, filter(input), { limit: 10, tz: "UTC" });
+        assert.equal(first.rows.length, 10);
+      }
+      const none = await searchPage(sql, filter({ apex: "example.org" }), { limit: 10, tz: "UTC" });
+      assert.equal(none.rows.length, 0);
+    };
+    await apexCheck();
+    await db.sql`update dns_query_blocks set apex_bloom = null
+      where block_id in (select block_id from dns_query_blocks order by first_at limit 2)`;
+    await apexCheck();
   } finally {
     await db.drop();
     await Deno.remove(dir, { recursive: true });

@@ -6,6 +6,7 @@
  */
 import { apexDomain } from "../domain.ts";
 import { storeNameHashes } from "./name_bloom.ts";
+import { nameHash } from "./block_sink.ts";
 
 const ENCODER = new TextEncoder();
 
@@ -18,8 +19,8 @@ const ENCODER = new TextEncoder();
  * it fills: a lookup then touches one cache line of the table and one of the arena, where
  * separate arrays per field cost a cache miss each (most of the lookup on large name sets).
  */
-/** Int32 fields a slot: hash, key offset, key length, apex length, apex hashes g1 and g2. */
-const SLOT = 6;
+/** Int32 fields a slot: hash, key offset, key and apex length, 2 + 2 Bloom hashes, apex hash. */
+const SLOT = 9;
 
 export class ApexCache {
   /** Where the last {@linkcode get} found the apex: arena[apexStart, apexEnd). */
@@ -29,14 +30,19 @@ export class ApexCache {
   /** The apex's two hashes for a block's apex_bloom (lib/ingest/name_bloom.ts), unsigned. */
   apexG1 = 0;
   apexG2 = 0;
+  /** The name's two hashes for a block's name_bloom, unsigned. */
+  nameG1 = 0;
+  nameG2 = 0;
+  /** dnsa_name_hash of the apex (lib/ingest/block_sink.ts's nameHash) for a block's `names`. */
+  apexHash = 0;
   #used = 0;
-  readonly #hashes = { start: 0, end: 0, g1: new Uint32Array(1), g2: new Uint32Array(1), at: 0 };
+  readonly #hashes = { start: 0, end: 0, g1: new Uint32Array(2), g2: new Uint32Array(2), at: 0 };
   #size = 0;
   #mask: number;
   #maxBits: number;
   /**
    * Per slot: hash, key offset in the arena, key length (0 = empty), apex length, the apex's
-   * two Bloom hashes.
+   * two Bloom hashes, the name's two, the apex's dnsa_name_hash.
    */
   #slots: Int32Array;
 
@@ -84,6 +90,9 @@ export class ApexCache {
           this.apexEnd = at + len + slots[o + 3];
           this.apexG1 = slots[o + 4] >>> 0;
           this.apexG2 = slots[o + 5] >>> 0;
+          this.nameG1 = slots[o + 6] >>> 0;
+          this.nameG2 = slots[o + 7] >>> 0;
+          this.apexHash = slots[o + 8];
           return;
         }
       }
@@ -108,7 +117,13 @@ export class ApexCache {
     const h = this.#hashes;
     h.start = apexAt;
     h.end = apexAt + written;
+    h.at = 0;
     storeNameHashes(arena, h);
+    h.start = keyAt;
+    h.end = keyAt + len;
+    h.at = 1;
+    storeNameHashes(arena, h);
+    const apexHash = nameHash(arena, apexAt, apexAt + written);
     const o = SLOT * i;
     slots[o] = hash;
     slots[o + 1] = keyAt;
@@ -116,10 +131,16 @@ export class ApexCache {
     slots[o + 3] = written;
     slots[o + 4] = h.g1[0];
     slots[o + 5] = h.g2[0];
+    slots[o + 6] = h.g1[1];
+    slots[o + 7] = h.g2[1];
+    slots[o + 8] = apexHash;
     this.#size++;
     this.apexStart = apexAt;
     this.apexEnd = apexAt + written;
     this.apexG1 = h.g1[0];
     this.apexG2 = h.g2[0];
+    this.nameG1 = h.g1[1];
+    this.nameG2 = h.g2[1];
+    this.apexHash = apexHash;
   }
 }

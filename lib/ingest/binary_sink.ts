@@ -36,6 +36,11 @@ export interface FastRow {
   /** The apex's two Bloom hashes (lib/ingest/name_bloom.ts), unsigned. */
   apexG1: number;
   apexG2: number;
+  /** The domain's two Bloom hashes, unsigned. */
+  nameG1: number;
+  nameG2: number;
+  /** dnsa_name_hash of the apex (lib/ingest/block_sink.ts). */
+  apexHash: number;
   /** The line's bytes; the ranges below index into it. */
   src: Uint8Array;
   qclass: number;

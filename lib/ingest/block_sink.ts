@@ -354,9 +354,10 @@ export class BlockSink {
     b.addClient(r.client);
     c.port.int4(r.port);
     c.domain.bytes(r.domain, 0, r.domainLen);
-    b.addName(r.domain, 0, r.domainLen);
+    b.g1[b.fullCount] = r.nameG1;
+    b.g2[b.fullCount++] = r.nameG2;
     c.apex.bytes(r.apex, r.apexStart, r.apexEnd);
-    b.names.add(nameHash(r.apex, r.apexStart, r.apexEnd));
+    b.names.add(r.apexHash);
     b.addApex(r.apexG1, r.apexG2);
     c.qtype.bytes(r.src, r.qtype, r.qtypeEnd);
     c.flags.bytes(r.src, r.flags, r.flagsEnd);

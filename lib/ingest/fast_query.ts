@@ -70,6 +70,9 @@ export class FastQueryPath {
       apexEnd: 0,
       apexG1: 0,
       apexG2: 0,
+      nameG1: 0,
+      nameG2: 0,
+      apexHash: 0,
       src: new Uint8Array(),
       qclass: 0,
       qclassEnd: 0,
@@ -272,6 +275,9 @@ export class FastQueryPath {
     row.apexEnd = names.apexEnd;
     row.apexG1 = names.apexG1;
     row.apexG2 = names.apexG2;
+    row.nameG1 = names.nameG1;
+    row.nameG2 = names.nameG2;
+    row.apexHash = names.apexHash;
     row.src = d;
     row.qclass = nameEnd + 1;
     row.qclassEnd = classEnd;

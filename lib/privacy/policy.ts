@@ -118,6 +118,8 @@ export function createPrivacyPolicy(settings: PrivacySettings = {}): PrivacyPoli
       if (detail === "apex") {
         r.domain = r.apex.subarray(r.apexStart, r.apexEnd);
         r.domainLen = r.apexEnd - r.apexStart;
+        r.nameG1 = r.apexG1; // the name stored is the apex: its hashes
+        r.nameG2 = r.apexG2;
       }
       if (ingest.mode === "full") return true;
       const out = ingest.bytes(c.bytes, family);

@@ -64,9 +64,9 @@ export class ParseThread {
   }
 
   /** A reader of `file` from `start` that parses on the thread (or here, see the module). */
-  reader(file: SourceFile, start: number, batchRows: number): FileReader {
+  reader(file: SourceFile, start: number, batchRows: number, taperEnd = Infinity): FileReader {
     const refWall = file.mtime?.getTime() ?? Date.now();
-    return new ThreadReader(this, { gen: ++this.#gen, start, refWall, batchRows });
+    return new ThreadReader(this, { gen: ++this.#gen, start, refWall, batchRows, taperEnd });
   }
 
   /** The main thread's state, for a run the thread cannot take. */
@@ -140,7 +140,13 @@ export class ParseThread {
 /** One file's reader on the thread (see {@linkcode ParseThread.reader}). */
 class ThreadReader implements FileReader {
   #thread: ParseThread;
-  #open: { gen: number; start: number; refWall: number; batchRows: number };
+  #open: {
+    gen: number;
+    start: number;
+    refWall: number;
+    batchRows: number;
+    taperEnd: number;
+  };
   #opened = false;
   #local: LineReader | null = null;
   #ahead = 0;
@@ -149,7 +155,13 @@ class ThreadReader implements FileReader {
 
   constructor(
     thread: ParseThread,
-    open: { gen: number; start: number; refWall: number; batchRows: number },
+    open: {
+      gen: number;
+      start: number;
+      refWall: number;
+      batchRows: number;
+      taperEnd: number;
+    },
   ) {
     this.#thread = thread;
     this.#open = open;
@@ -165,7 +177,8 @@ class ThreadReader implements FileReader {
     }
     const state = this.#thread.localState();
     state.refWall = state.clock.toWall(this.#open.refWall);
-    return this.#local = new LineReader(state, this.#open.start, this.#open.batchRows);
+    const { start, batchRows, taperEnd } = this.#open;
+    return this.#local = new LineReader(state, start, batchRows, taperEnd);
   }
 
   async push(block: Uint8Array, cursor: BatchCursor): Promise<number> {

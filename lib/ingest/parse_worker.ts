@@ -21,7 +21,15 @@ import { recycleBlocks } from "../db/copy_blocks.ts";
 /** Messages to the parsing thread. */
 export type ToParser =
   | { type: "run"; tz: string; nodeId: number; samplesPerReason?: number }
-  | { type: "open"; gen: number; start: number; refWall: number; batchRows: number }
+  | {
+    type: "open";
+    gen: number;
+    start: number;
+    refWall: number;
+    batchRows: number;
+    /** A plain file's size, for the last batches' sizes (LineReader); Infinity = unknown. */
+    taperEnd: number;
+  }
   | { type: "push"; gen: number; data: Uint8Array }
   | { type: "end"; gen: number; final: boolean }
   | { type: "flush"; gen: number }
@@ -49,9 +57,13 @@ class OpenFile implements BatchCursor {
   batch: Batch;
   readonly reader: LineReader;
 
-  constructor(readonly gen: number, state: RunState, start: number, batchRows: number) {
-    this.batch = new Batch({ ...SOURCE, startOffset: start }, { format: "blocks" });
-    this.reader = new LineReader(state, start, batchRows);
+  constructor(
+    readonly gen: number,
+    state: RunState,
+    open: { start: number; batchRows: number; taperEnd: number },
+  ) {
+    this.batch = new Batch({ ...SOURCE, startOffset: open.start }, { format: "blocks" });
+    this.reader = new LineReader(state, open.start, open.batchRows, open.taperEnd);
   }
 
   cut(): Promise<void> {
@@ -86,7 +98,7 @@ async function handle(m: ToParser): Promise<void> {
   }
   if (m.type === "open") {
     state!.refWall = state!.clock.toWall(m.refWall);
-    file = new OpenFile(m.gen, state!, m.start, m.batchRows);
+    file = new OpenFile(m.gen, state!, m);
     return;
   }
   const f = file;

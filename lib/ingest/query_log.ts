@@ -25,6 +25,11 @@ export interface QueryLogOptions {
   samplesPerReason?: number;
   /** Parse on this thread instead of the main one (see {@linkcode ingestLogFiles}). */
   thread?: ParseThread | null;
+  /**
+   * Make the last batches of a plain file smaller (one-shot ingest: the server's work left at
+   * the last line is a small batch's; see LineReader).
+   */
+  taper?: boolean;
 }
 
 /** Cores the machine needs for ingest to parse on a thread of its own. */
@@ -53,9 +58,10 @@ export function queryLogSource(ctx: WriterContext, options: QueryLogOptions = {}
     fingerprint: (file, { final }) => fingerprintLog(file, { final }),
     newBatch: (source) => new Batch(source, { format }),
     reader(file, start) {
-      if (thread) return thread.reader(file, start, batchRows);
+      const taperEnd = options.taper && !file.gzip ? file.size : Infinity;
+      if (thread) return thread.reader(file, start, batchRows, taperEnd);
       state.refWall = state.clock.toWall(file.mtime?.getTime() ?? Date.now());
-      return new LineReader(state, start, batchRows);
+      return new LineReader(state, start, batchRows, taperEnd);
     },
     settle: settleQueryErrors,
     recordsEnd: lastLineEnd,
@@ -81,7 +87,7 @@ export async function ingestLogFiles(
     })
     : null;
   try {
-    const source = queryLogSource(ctx, { ...options, thread });
+    const source = queryLogSource(ctx, { ...options, thread, taper: true });
     return await readFiles(ctx, paths, { ...options, source });
   } finally {
     thread?.close();

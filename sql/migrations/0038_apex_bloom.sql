@@ -102,3 +102,8 @@ begin
   return n;
 end;
 $$;
+
+-- The filter stays in the block's heap row (storage main: compressed or moved out only when the
+-- row cannot fit otherwise), so the check reads no TOAST. Set on the partitioned table, it is
+-- set on each partition (SET STORAGE recurses) and on partitions made later.
+alter table dns_query_blocks alter column apex_bloom set storage main;

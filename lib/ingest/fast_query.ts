@@ -231,9 +231,7 @@ export class FastQueryPath {
     const flagsEnd = q;
     if (d[q] !== SP || d[q + 1] !== LPAREN) return false;
     const serverEnd = find(d, RPAREN, q + 2, e);
-    if (serverEnd < 0 || !row.server.parseBytes(d, q + 2, serverEnd)) {
-      return false;
-    }
+    if (serverEnd < 0 || !this.#serverAt(d, q + 2, serverEnd)) return false;
     const end = serverEnd + 1;
     row.ecs = null;
     if (end >= e) return false;
@@ -296,6 +294,32 @@ export class FastQueryPath {
   }
 
   #ecs: Inet | null = null;
+
+  /** The text of the server address row.server holds (its length; -1: none). */
+  readonly #serverText = new Uint8Array(46);
+  #serverLen = -1;
+
+  /**
+   * Parse the server address d[s, e) into row.server; the same text as the last line's (a
+   * server has few addresses) is not parsed again.
+   */
+  #serverAt(d: Uint8Array, s: number, e: number): boolean {
+    const n = e - s, text = this.#serverText;
+    if (n === this.#serverLen) {
+      let i = 0;
+      while (i < n && text[i] === d[s + i]) i++;
+      if (i === n) return true;
+    }
+    if (!this.#row.server.parseBytes(d, s, e)) {
+      this.#serverLen = -1;
+      return false;
+    }
+    if (n <= text.length) {
+      text.set(d.subarray(s, e));
+      this.#serverLen = n;
+    } else this.#serverLen = -1;
+    return true;
+  }
 }
 
 /**

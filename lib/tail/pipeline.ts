@@ -285,6 +285,8 @@ class Cursor implements BatchCursor {
  */
 class CommitQueue {
   #inflight: Promise<void>[] = [];
+  /** Batches read while the database is being prepared (WriterContext.ready), in order. */
+  #held: Batch[] = [];
   #ctx: WriterContext;
   #source: TailSource;
   #result: FileResult;
@@ -295,9 +297,25 @@ class CommitQueue {
     this.#result = result;
   }
 
-  /** Start committing `batch` after the batches before it, once a commit may start. */
+  /**
+   * Start committing `batch` after the batches before it, once a commit may start. While the
+   * database is being prepared, up to `commitsInFlight` batches wait here and reading goes on.
+   */
   async submit(batch: Batch): Promise<void> {
     this.#source.seal?.(batch);
+    if (this.#ctx.ready && this.#held.length < this.#source.commitsInFlight) {
+      this.#held.push(batch);
+      return;
+    }
+    await this.#startHeld();
+    await this.#start(batch);
+  }
+
+  async #startHeld(): Promise<void> {
+    while (this.#held.length > 0) await this.#start(this.#held.shift()!);
+  }
+
+  async #start(batch: Batch): Promise<void> {
     // A day without its partition: made while no commit of the file is in flight. Making it
     // locks dns_query_blocks exclusively, so it waits for every open transaction that copied
     // rows into a partition; those wait here, in order, for the batch before them, whose next
@@ -306,8 +324,11 @@ class CommitQueue {
     const ctx = this.#ctx;
     if (ctx.ready) await ctx.ready.catch((error) => Promise.reject(new StartFailure(error)));
     if (!ctx.store && [...batch.days].some((d) => !ctx.knownDays.has(d))) {
-      await this.drain();
-      await ensurePartitions(ctx, batch.days).catch(() => {}); // commitBatch retries it
+      await this.#drainInflight();
+      // The day after the batch's last one too: lines go on past midnight, and its batches
+      // then commit without this wait for every commit in flight.
+      const days = [...batch.days, Math.max(...batch.days) + 1];
+      await ensurePartitions(ctx, days).catch(() => {}); // commitBatch retries it
     }
     if (this.#inflight.length >= this.#source.commitsInFlight) await this.#inflight.shift();
     const p = this.#commit(batch, this.#inflight.at(-1));
@@ -315,13 +336,19 @@ class CommitQueue {
     this.#inflight.push(p);
   }
 
-  /** Wait for every commit; throws the first failure. */
+  /** Commit every batch and wait for it; throws the first failure. */
   async drain(): Promise<void> {
+    await this.#startHeld();
+    await this.#drainInflight();
+  }
+
+  async #drainInflight(): Promise<void> {
     while (this.#inflight.length > 0) await this.#inflight.shift();
   }
 
   /** Let every running commit finish (or fail) before giving up on the file. */
   async settle(): Promise<void> {
+    this.#held = [];
     await Promise.allSettled(this.#inflight.splice(0));
   }
 

@@ -295,29 +295,44 @@ export class FastQueryPath {
 
   #ecs: Inet | null = null;
 
-  /** The text of the server address row.server holds (its length; -1: none). */
-  readonly #serverText = new Uint8Array(46);
-  #serverLen = -1;
+  /**
+   * The last two server addresses parsed (a server answers on its IPv4 and IPv6 addresses):
+   * their text (46 bytes each), its length (-1: none), and the address.
+   */
+  readonly #serverText = new Uint8Array(92);
+  readonly #serverLen = [-1, -1];
+  readonly #serverAddr = [new Inet(), new Inet()];
+  #serverNext = 0;
 
   /**
-   * Parse the server address d[s, e) into row.server; the same text as the last line's (a
-   * server has few addresses) is not parsed again.
+   * Parse the server address d[s, e) into row.server; a text one of the last two lines had is
+   * not parsed again.
    */
   #serverAt(d: Uint8Array, s: number, e: number): boolean {
-    const n = e - s, text = this.#serverText;
-    if (n === this.#serverLen) {
+    const n = e - s, text = this.#serverText, server = this.#row.server;
+    for (let k = 0; k < 2; k++) {
+      if (this.#serverLen[k] !== n) continue;
       let i = 0;
-      while (i < n && text[i] === d[s + i]) i++;
-      if (i === n) return true;
+      const at = 46 * k;
+      while (i < n && text[at + i] === d[s + i]) i++;
+      if (i < n) continue;
+      const a = this.#serverAddr[k];
+      server.family = a.family;
+      server.bits = a.bits;
+      server.bytes.set(a.bytes);
+      return true;
     }
-    if (!this.#row.server.parseBytes(d, s, e)) {
-      this.#serverLen = -1;
-      return false;
+    if (!server.parseBytes(d, s, e)) return false;
+    if (n <= 46) {
+      const k = this.#serverNext;
+      this.#serverNext ^= 1;
+      text.set(d.subarray(s, e), 46 * k);
+      this.#serverLen[k] = n;
+      const a = this.#serverAddr[k];
+      a.family = server.family;
+      a.bits = server.bits;
+      a.bytes.set(server.bytes);
     }
-    if (n <= text.length) {
-      text.set(d.subarray(s, e));
-      this.#serverLen = n;
-    } else this.#serverLen = -1;
     return true;
   }
 }

@@ -107,3 +107,25 @@ $$;
 -- row cannot fit otherwise), so the check reads no TOAST. Set on the partitioned table, it is
 -- set on each partition (SET STORAGE recurses) and on partitions made later.
 alter table dns_query_blocks alter column apex_bloom set storage main;
+
+-- lz4 for the filter and for `clients`, the one array the query-log ingest writes that was
+-- still pglz (a bucket's block holds up to a quarter of the clients: several kB a block), on
+-- the partitioned table and each day partition that exists (SET COMPRESSION does not recurse,
+-- see 0036). A server built without lz4 (the embedded database) keeps pglz.
+do $$
+declare
+  t regclass;
+begin
+  for t in
+    select 'dns_query_blocks'::regclass
+    union all
+    select i.inhrelid::regclass from pg_inherits i
+    where i.inhparent = 'dns_query_blocks'::regclass
+  loop
+    execute format('alter table %s alter column clients set compression lz4, '
+      'alter column apex_bloom set compression lz4', t);
+  end loop;
+exception when feature_not_supported then
+  null;
+end
+$$;

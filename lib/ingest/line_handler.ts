@@ -71,6 +71,8 @@ export class LineReader implements FileReader {
   #batchRows: number;
   /** Where the file ends as it was opened (plain files), for the last batches' sizes. */
   #taperEnd: number;
+  /** A full batch was cut: the file is long enough to taper. */
+  #cutFull = false;
   #fast: FastLine | undefined;
   /** The batch the fast path adds to (the cursor's, as of the block being split). */
   #current: { batch: Batch | null } = { batch: null };
@@ -103,24 +105,24 @@ export class LineReader implements FileReader {
     if (out.lines === 0) return 0;
     this.#take(out, cursor.batch);
     const batch = cursor.batch;
-    if (
-      batch.counts.rows >= this.#batchRows || batch.errors.length >= this.#batchRows ||
-      this.#tapered(batch)
-    ) {
+    const full = batch.counts.rows >= this.#batchRows || batch.errors.length >= this.#batchRows;
+    if (full || this.#tapered(batch)) {
+      this.#cutFull ||= full;
       await cursor.cut();
     }
     return out.lines;
   }
 
   /**
-   * Near the end of a file the batches halve: a batch of at least TAPER_MIN_ROWS rows is cut
-   * once the rest of the file holds no more bytes than it took. The server's work left when the
+   * Near the end of a file the batches halve: once a full batch was cut (a file of one batch is
+   * read as one), a batch of at least TAPER_MIN_ROWS rows is cut as soon as the rest of the file
+   * holds no more bytes than it took. The server's work left when the
    * last line is read is then that of a small batch rather than a whole one (a backfill's
    * last commit was a tenth of its time).
    */
   #tapered(batch: Batch): boolean {
     const rows = batch.counts.rows;
-    if (rows < TAPER_MIN_ROWS || this.#taperEnd === Infinity) return false;
+    if (rows < TAPER_MIN_ROWS || this.#taperEnd === Infinity || !this.#cutFull) return false;
     const read = batch.endOffset - batch.source.startOffset;
     return this.#taperEnd - batch.endOffset <= read;
   }

@@ -23,6 +23,7 @@ import { isFinalFile, orderRotatedFiles } from "./file_set.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import type { BatchCursor, FileReader, TailSource } from "./source.ts";
 import { SourceFile } from "./source_file.ts";
+import { createZoneClock } from "../time.ts";
 
 /** What happened to one file. */
 export interface FileResult {
@@ -325,10 +326,7 @@ class CommitQueue {
     if (ctx.ready) await ctx.ready.catch((error) => Promise.reject(new StartFailure(error)));
     if (!ctx.store && [...batch.days].some((d) => !ctx.knownDays.has(d))) {
       await this.#drainInflight();
-      // The day after the batch's last one too: lines go on past midnight, and its batches
-      // then commit without this wait for every commit in flight.
-      const days = [...batch.days, Math.max(...batch.days) + 1];
-      await ensurePartitions(ctx, days).catch(() => {}); // commitBatch retries it
+      await ensurePartitions(ctx, partitionDays(batch, ctx.tz)).catch(() => {}); // commitBatch retries it
     }
     if (this.#inflight.length >= this.#source.commitsInFlight) await this.#inflight.shift();
     const p = this.#commit(batch, this.#inflight.at(-1));
@@ -372,6 +370,23 @@ class CommitQueue {
 }
 
 /** A failure of the database (the follower pauses and retries), not of the file. */
+/**
+ * The days whose partitions `batch` needs, and the next day when its last row is within an hour
+ * of that day's start: the log goes on past midnight, and its batches then commit without a
+ * wait for every commit in flight (an old day's lines far from midnight make no partition that
+ * retention would drop at once).
+ */
+function partitionDays(batch: Batch, tz: string): number[] {
+  const days = [...batch.days];
+  const last = Math.max(...days);
+  const nextStart = createZoneClock(tz).toEpoch((last + 1) * DAY_MS);
+  if (nextStart - batch.maxAt <= HOUR_MS) days.push(last + 1);
+  return days;
+}
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
 /** The database could not be prepared for the run (WriterContext.ready): the run ends. */
 class StartFailure extends Error {
   constructor(override readonly cause: unknown) {

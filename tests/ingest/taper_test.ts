@@ -46,7 +46,7 @@ async function batchSizes(data: Uint8Array, taperEnd: number): Promise<number[]>
   return sizes;
 }
 
-Deno.test("taper: near a file's end the batches halve down to 4,096 rows; every line in one", async () => {
+Deno.test("taper: near a file's end the batches halve down to 4,096 rows; every line in one; a short file is one batch", async () => {
   const data = log(100_000);
   const plain = await batchSizes(data, Infinity);
   assert.equal(plain.reduce((a, b) => a + b), 100_000);
@@ -58,4 +58,7 @@ Deno.test("taper: near a file's end the batches halve down to 4,096 rows; every 
   for (let i = 1; i < tail.length - 1; i++) assert.ok(tail[i] <= tail[i - 1], `${tapered}`);
   assert.ok(tail.slice(0, -1).every((n) => n >= 4096), `${tapered}`);
   assert.ok(tapered.at(-1)! < 8192, `last batch ${tapered.at(-1)} rows: ${tapered}`);
+  // A file shorter than a batch is one batch.
+  const short = log(15_000);
+  assert.deepEqual(await batchSizes(short, short.length), [15_000]);
 });

@@ -1,6 +1,7 @@
 -- block_list: the blocks of dns_query_blocks a search may find rows in, newest last_at first
 --   (the first phase of a page, lib/search/page_walk.ts). Only the span, node and summaries
---   (indexes: span btree, GIN on clients and names) are read, no array.
+--   (span btree, GIN on clients; the apexes' filter in the heap row, migration 0038) are
+--   read, no array.
 -- Columns: block_id, first_us and last_us (first_at and last_at as epoch microseconds), all
 --   float8 (exact below 2^53).
 -- Parameters: the caller replaces the where marker with `and ...` conditions over b.

@@ -150,6 +150,7 @@ async function readFileResolvingConflicts(
       const r = await readFile(ctx, path, source, options, progress, into);
       return total ? mergeResults(total, r) : r;
     } catch (error) {
+      if (error instanceof StartFailure) throw error.cause; // what stopped the migrations
       if (!(error instanceof CheckpointConflictError) || round >= 50) throw error;
       if (options.signal?.aborted) throw error;
       source.reset?.();
@@ -197,12 +198,7 @@ async function readFile(
       }
       return result;
     }
-    const start =
-      await (ctx.store ? ctx.store.peek(fingerprint) : ctx.ready && ctx.nodeName !== undefined
-        // The database is being prepared: read from where the file was read to by node name
-        // meanwhile (nothing on a new install); the first commit checks it under its lock.
-        ? peekCheckpointNamed(ctx.sql, { node: ctx.nodeName, fingerprint })
-        : peekCheckpoint(ctx.sql, { nodeId: ctx.nodeId, fingerprint })) ?? 0;
+    const start = (await readTo(ctx, fingerprint)) ?? 0;
     result.startOffset = result.endOffset = start;
     progress.file(path, file.size, start);
     cursor = new Cursor(
@@ -234,7 +230,7 @@ async function readFile(
     await commits.drain();
     return result;
   } catch (error) {
-    if (error instanceof StartFailure) throw error.cause;
+    if (error instanceof StartFailure) throw error; // the run ends (see readFileResolvingConflicts)
     if (isDatabaseFailure(error)) {
       await commits.settle();
       throw error;
@@ -369,7 +365,6 @@ class CommitQueue {
   }
 }
 
-/** A failure of the database (the follower pauses and retries), not of the file. */
 /**
  * The days whose partitions `batch` needs, and the next day when its last row is within an hour
  * of that day's start: the log goes on past midnight, and its batches then commit without a
@@ -387,6 +382,17 @@ function partitionDays(batch: Batch, tz: string): number[] {
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
+/** Where the file `fingerprint` was read to: null when it never was. */
+function readTo(ctx: WriterContext, fingerprint: string): Promise<number | null> {
+  if (ctx.store) return ctx.store.peek(fingerprint);
+  // While the database is being prepared, by node name (nothing on a new install); the first
+  // commit checks it under its lock all the same.
+  if (ctx.ready && ctx.nodeName !== undefined) {
+    return peekCheckpointNamed(ctx.sql, { node: ctx.nodeName, fingerprint });
+  }
+  return peekCheckpoint(ctx.sql, { nodeId: ctx.nodeId, fingerprint });
+}
+
 /** The database could not be prepared for the run (WriterContext.ready): the run ends. */
 class StartFailure extends Error {
   constructor(override readonly cause: unknown) {
@@ -394,6 +400,7 @@ class StartFailure extends Error {
   }
 }
 
+/** A failure of the database (the follower pauses and retries), not of the file. */
 function isDatabaseFailure(error: unknown): boolean {
   return error instanceof postgres.PostgresError || error instanceof CheckpointConflictError ||
     isTransientDbError(error);

@@ -241,6 +241,12 @@ class OpenBlock {
     storeNameHashes(bytes, h);
   }
 
+  /** A row's full name by its two hashes (see addName). */
+  addNameHashes(g1: number, g2: number): void {
+    this.g1[this.fullCount] = g1;
+    this.g2[this.fullCount++] = g2;
+  }
+
   addApex(g1: number, g2: number): void {
     this.a1[this.apexCount] = g1;
     this.a2[this.apexCount++] = g2;
@@ -364,8 +370,7 @@ export class BlockSink {
     b.addClient(r.client);
     c.port.int4(r.port);
     c.domain.bytes(r.domain, 0, r.domainLen);
-    b.g1[b.fullCount] = r.nameG1;
-    b.g2[b.fullCount++] = r.nameG2;
+    b.addNameHashes(r.nameG1, r.nameG2);
     c.apex.bytes(r.apex, r.apexStart, r.apexEnd);
     b.names.add(r.apexHash);
     b.addApex(r.apexG1, r.apexG2);

@@ -383,14 +383,20 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
 /** Where the file `fingerprint` was read to: null when it never was. */
-function readTo(ctx: WriterContext, fingerprint: string): Promise<number | null> {
-  if (ctx.store) return ctx.store.peek(fingerprint);
+async function readTo(ctx: WriterContext, fingerprint: string): Promise<number | null> {
+  if (ctx.store) return await ctx.store.peek(fingerprint);
   // While the database is being prepared, by node name (nothing on a new install); the first
-  // commit checks it under its lock all the same.
-  if (ctx.ready && ctx.nodeName !== undefined) {
-    return peekCheckpointNamed(ctx.sql, { node: ctx.nodeName, fingerprint });
+  // commit checks it under its lock all the same. When that read fails, the preparation is
+  // waited for (it reports a fault as the run always did) and the checkpoint read by id.
+  const ready = ctx.ready;
+  if (ready && ctx.nodeName !== undefined) {
+    try {
+      return await peekCheckpointNamed(ctx.sql, { node: ctx.nodeName, fingerprint });
+    } catch {
+      await ready.catch((error) => Promise.reject(new StartFailure(error)));
+    }
   }
-  return peekCheckpoint(ctx.sql, { nodeId: ctx.nodeId, fingerprint });
+  return await peekCheckpoint(ctx.sql, { nodeId: ctx.nodeId, fingerprint });
 }
 
 /** The database could not be prepared for the run (WriterContext.ready): the run ends. */

@@ -12,8 +12,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import type net from "node:net";
-import { openNoDelaySocket, type SocketTarget } from "./socket.ts";
+import { openNoDelaySocket, type PgSocket, type SocketTarget } from "./socket.ts";
 
 const COPY_DATA = 0x64; // 'd'
 
@@ -24,7 +23,7 @@ export type TapSink = (b: Uint8Array, from: number, to: number) => void;
 export class CopyTap {
   /** Where CopyData payloads go; while null they pass to the driver. */
   sink: TapSink | null = null;
-  #socket: net.Socket | null = null;
+  #socket: PgSocket | null = null;
   readonly #head = new Uint8Array(5);
   #headN = 0;
   /** Payload bytes left of the current message. */
@@ -32,14 +31,14 @@ export class CopyTap {
   #tapped = false;
 
   /** postgres.js's `socket` option: a TCP_NODELAY socket whose data passes through the tap. */
-  readonly socket = async (target: SocketTarget): Promise<net.Socket> => {
+  readonly socket = async (target: SocketTarget): Promise<PgSocket> => {
     const s = await openNoDelaySocket(target);
     this.#socket = s;
-    type On = (this: net.Socket, event: string, listener: (...a: never[]) => void) => net.Socket;
+    type On = (this: PgSocket, event: string, listener: (...a: never[]) => void) => PgSocket;
     const on = s.on as unknown as On;
     const filter = (chunk: Buffer) => this.filter(chunk);
     // postgres.js reads with on("data"): its listener gets what the tap leaves.
-    s.on = function (this: net.Socket, event: string, listener: (...a: never[]) => void) {
+    s.on = function (this: PgSocket, event: string, listener: (...a: never[]) => void) {
       if (event !== "data") return on.call(this, event, listener);
       return on.call(
         this,

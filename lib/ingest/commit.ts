@@ -248,10 +248,17 @@ function beginWatched<T>(
   return p;
 }
 
-/** `error` ends the connection it came on: lost, or its server session terminated. */
-function connectionEnded(error: unknown): boolean {
+/**
+ * `error` ends the connection it came on: lost, or its server session terminated. A server's
+ * ERROR of the connection class leaves its session open (08P01: COPY data it could not read,
+ * sent mid-stream): that transaction is rolled back like any other failed one, not abandoned
+ * (an abandoned callback never settles, and nothing else would end its transaction).
+ */
+export function connectionEnded(error: unknown): boolean {
   const fault = classifyFault(error);
-  return fault.reason === "connection_lost" || fault.code === "57P01" || fault.code === "57P02";
+  if (fault.code === "57P01" || fault.code === "57P02") return true;
+  if (fault.reason !== "connection_lost") return false;
+  return (error as { severity?: unknown })?.severity !== "ERROR";
 }
 
 /**

@@ -3,6 +3,8 @@ import { migrate } from "../../lib/db/migrate.ts";
 import { nodeIdOf } from "../../lib/context.ts";
 import { Batch } from "../../lib/ingest/batch.ts";
 import { commitBatch, type WriterContext } from "../../lib/ingest/commit.ts";
+import { BLOCK_COLUMNS, type BlockSink } from "../../lib/ingest/block_sink.ts";
+import { HEADER_BYTES } from "../../lib/db/binary_copy.ts";
 import { parseBindLine } from "../../lib/parse/bind_line.ts";
 import type { QueryLine } from "../../lib/parse/types.ts";
 import { createTestDb } from "./pg.ts";
@@ -111,6 +113,75 @@ Deno.test("a batch PostgreSQL refuses fails with an error instead of hanging", a
     // The connection came out of the failed COPY usable.
     const [{ one }] = await db.sql`select 1 as one`;
     assert.equal(one, 1);
+    const [{ n }] = await db.sql`select count(*)::int as n from ingest_checkpoints`;
+    assert.equal(n, 0, "nothing of the batch was committed");
+  } finally {
+    await db.drop();
+  }
+});
+
+Deno.test("COPY data the server cannot read (08P01, an ERROR on a live session) is rolled back and retried, not taken for a lost connection", async () => {
+  const db = await createTestDb();
+  try {
+    await migrate(db.sql);
+    const nodeId = await nodeIdOf(db.sql, "test");
+    await db.sql`select dnsa_ensure_day_partition('2026-11-25', 'UTC')`;
+    const retries: string[] = [];
+    const ctx: WriterContext = {
+      sql: db.sql,
+      nodeId,
+      tz: "UTC",
+      knownDays: new Set([Math.floor(Date.UTC(2026, 10, 25) / 86_400_000)]),
+      retryForMs: 1500,
+      onRetry: ({ error }) => retries.push(String((error as { code?: string }).code)),
+    };
+    // 20,000 rows in blocks; the first block's client_ip array claims 1,000 elements more than
+    // it holds: the server stops at it while the rest of the data is still being sent.
+    const b = new Batch({ path: "/x/queries.log", fingerprint: "f00d", startOffset: 0 }, {
+      format: "blocks",
+    });
+    const q = parseBindLine(LINE) as QueryLine;
+    for (let i = 0; i < 20_000; i++) {
+      b.counts.lines++;
+      b.addQuery(q, Math.floor(q.time / 86_400_000), {
+        at: q.time + i,
+        domain: "youtube.com",
+        apex: "youtube.com",
+        nodeId: 1,
+      });
+    }
+    b.endOffset = 20_000 * (LINE.length + 1);
+    const sink = b.sink as BlockSink;
+    const blocks = sink.blocks.bind(sink);
+    sink.blocks = () => {
+      const data = blocks();
+      const buf = data[0];
+      const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      let p = HEADER_BYTES + 2;
+      const clientIp = BLOCK_COLUMNS.indexOf("client_ip");
+      for (let f = 0; f < clientIp; f++) p += 4 + Math.max(0, v.getInt32(p));
+      // length word, ndim, has-nulls, element type, then the dimension's length
+      v.setInt32(p + 16, v.getInt32(p + 16) + 1000);
+      return data;
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("commitBatch hung on the refused COPY")), 60_000);
+    });
+    try {
+      await assert.rejects(
+        Promise.race([commitBatch(ctx, b), hung]),
+        (e: Error & { code?: string }) => e.code === "08P01",
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    assert.ok(retries.length >= 1 && retries.every((c) => c === "08P01"), retries.join());
+    // Every connection came out usable: no transaction left open on the server.
+    const open = await db.sql`
+      select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and state like 'idle in transaction%'`;
+    assert.equal(open[0].n, 0);
     const [{ n }] = await db.sql`select count(*)::int as n from ingest_checkpoints`;
     assert.equal(n, 0, "nothing of the batch was committed");
   } finally {

@@ -8,6 +8,7 @@
 import { once } from "node:events";
 import { setImmediate } from "node:timers";
 import type { Sql, Tx } from "./connect.ts";
+import { DenoSocket } from "./deno_socket.ts";
 
 /**
  * COPY `blocks` (binary or text COPY data) into `table`. postgres.js settles the stream's `finish` only on CommandComplete: when the
@@ -48,14 +49,38 @@ export async function copyIn(
   });
   finished.catch((error) => refused ??= error);
   const list = [...blocks];
-  for (let i = 0; i < list.length - 1; i++) {
-    if (!w.write(list[i])) await Promise.race([once(w, "drain"), finished]);
-  }
-  // The last block's callback: every byte has reached the socket, so the stream's final
-  // step (CopyDone) follows within a tick or two of end().
-  if (list.length > 0) {
-    const sent = new Promise<void>((resolve) => w.write(list[list.length - 1], () => resolve()));
-    await Promise.race([sent, finished]);
+  // On Deno's socket (no TLS) each block goes out as a CopyData message of its own, as it
+  // is: postgres.js's stream would copy every block into a new buffer first (~35 ms of the
+  // main thread per 100 MB). Otherwise through that stream.
+  const sock = list.length > 0 ? DenoSocket.claimCopy((c) => w.write(c)) : null;
+  if (sock) {
+    const closed = new Promise<never>((_, reject) =>
+      sock.once(
+        "close",
+        () =>
+          reject(Object.assign(new Error("COPY connection closed"), { code: "CONNECTION_CLOSED" })),
+      )
+    );
+    closed.catch(() => {});
+    for (let i = 0; i < list.length - 1; i++) {
+      if (!sock.writeCopyData(list[i])) {
+        await Promise.race([once(sock, "drain"), finished, closed]);
+      }
+    }
+    const sent = new Promise<void>((resolve) =>
+      sock.writeCopyData(list[list.length - 1], () => resolve())
+    );
+    await Promise.race([sent, finished, closed]);
+  } else {
+    for (let i = 0; i < list.length - 1; i++) {
+      if (!w.write(list[i])) await Promise.race([once(w, "drain"), finished]);
+    }
+    // The last block's callback: every byte has reached the socket, so the stream's final
+    // step (CopyDone) follows within a tick or two of end().
+    if (list.length > 0) {
+      const sent = new Promise<void>((resolve) => w.write(list[list.length - 1], () => resolve()));
+      await Promise.race([sent, finished]);
+    }
   }
   w.end();
   // The probe may only be queued once the stream has sent CopyDone (its final step ran):

@@ -31,8 +31,40 @@ function withCode(error: unknown): Error {
   return e;
 }
 
+/** An empty CopyData message: what {@linkcode DenoSocket.claimCopy} looks for. */
+const EMPTY_COPY_DATA = [0x64, 0, 0, 0, 4];
+
 /** A connected Deno.Conn as postgres.js's socket. */
 export class DenoSocket extends EventEmitter {
+  /** The socket that last had an empty CopyData message written (see claimCopy). */
+  static #copyMarked: DenoSocket | null = null;
+
+  /**
+   * The socket of a COPY FROM STDIN that postgres.js has just started, found by what it
+   * writes: `write` is called at once with an empty chunk (its stream writes through to the
+   * socket synchronously); the socket that wrote that empty CopyData message is the COPY's,
+   * or null (node:net's socket, with TLS). An empty CopyData message is valid COPY data.
+   */
+  static claimCopy(write: (chunk: Uint8Array) => void): DenoSocket | null {
+    DenoSocket.#copyMarked = null;
+    write(new Uint8Array(0));
+    const s = DenoSocket.#copyMarked;
+    DenoSocket.#copyMarked = null;
+    return s;
+  }
+
+  /**
+   * Write `data` as one CopyData message without copying it (its 5-byte header, then
+   * `data` itself, queued as it is: leave it unchanged until `cb`). False: wait for `drain`.
+   */
+  writeCopyData(data: Uint8Array, cb?: WriteCallback): boolean {
+    const head = new Uint8Array(5);
+    head[0] = 0x64;
+    new DataView(head.buffer).setInt32(1, data.length + 4);
+    this.write(head);
+    return this.write(data, cb);
+  }
+
   /** `open` until closed, as node:net's socket says it. */
   readyState: "open" | "closed" = "open";
   readonly host: string | undefined;
@@ -79,6 +111,9 @@ export class DenoSocket extends EventEmitter {
   /** Queue `data`; `cb` once it is with the kernel. False: wait for `drain`. */
   write(data: Uint8Array | string, cb?: WriteCallback): boolean {
     const bytes = typeof data === "string" ? Buffer.from(data) : data;
+    if (bytes.length === 5 && EMPTY_COPY_DATA.every((b, i) => bytes[i] === b)) {
+      DenoSocket.#copyMarked = this;
+    }
     if (this.#closed) {
       if (cb) queueMicrotask(() => cb(withCode(new Error("write after the socket closed"))));
       return false;

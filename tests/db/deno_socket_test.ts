@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { connectDenoSocket, type DenoSocket } from "../../lib/db/deno_socket.ts";
+import { connectDenoSocket, DenoSocket } from "../../lib/db/deno_socket.ts";
 import { openNoDelaySocket } from "../../lib/db/socket.ts";
 
 /** A loopback listener; `serve` gets each accepted connection. */
@@ -182,5 +182,38 @@ Deno.test("deno socket: a unix socket path; TLS settings keep node:net's socket"
   } finally {
     l.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno socket: claimCopy finds the socket an empty CopyData message went to; writeCopyData frames a block as it is", async () => {
+  let got: Uint8Array | null = null;
+  const srv = listen(async (c) => {
+    got = await readAll(c);
+    c.close();
+  });
+  try {
+    const s = await connectDenoSocket({ host: "127.0.0.1", port: srv.port });
+    // As postgres.js's COPY stream writes a chunk: a CopyData message of it, at once.
+    const frame = (chunk: Uint8Array) => {
+      const m = new Uint8Array(5 + chunk.length);
+      m[0] = 0x64;
+      new DataView(m.buffer).setInt32(1, chunk.length + 4);
+      m.set(chunk, 5);
+      s.write(m);
+    };
+    assert.equal(DenoSocket.claimCopy(frame), s);
+    assert.equal(DenoSocket.claimCopy(() => {}), null, "nothing written, no socket");
+    const block = new TextEncoder().encode("1\t2\n");
+    await new Promise<void>((r) => s.writeCopyData(block, () => r()));
+    const closed = once(s, "close");
+    s.end();
+    await closed;
+    await srv.close();
+    assert.deepEqual(
+      [...(got as Uint8Array | null) ?? []],
+      [0x64, 0, 0, 0, 4, 0x64, 0, 0, 0, 8, ...block],
+    );
+  } finally {
+    await srv.close().catch(() => {});
   }
 });

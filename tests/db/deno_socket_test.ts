@@ -28,13 +28,7 @@ async function readAll(c: Deno.Conn): Promise<Uint8Array> {
     if (n === null) break;
     parts.push(buf.slice(0, n));
   }
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 Deno.test("deno socket: writes arrive whole and in order, each callback after its bytes, false past 1 MiB queued then drain; end closes", async () => {

@@ -53,6 +53,7 @@ export async function copyIn(
   // is: postgres.js's stream would copy every block into a new buffer first (~35 ms of the
   // main thread per 100 MB). Otherwise through that stream.
   const sock = list.length > 0 ? DenoSocket.claimCopy((c) => w.write(c)) : null;
+  const stops: Promise<unknown>[] = [finished];
   if (sock) {
     const closed = new Promise<never>((_, reject) =>
       sock.once(
@@ -62,25 +63,19 @@ export async function copyIn(
       )
     );
     closed.catch(() => {});
-    for (let i = 0; i < list.length - 1; i++) {
-      if (!sock.writeCopyData(list[i])) {
-        await Promise.race([once(sock, "drain"), finished, closed]);
-      }
-    }
-    const sent = new Promise<void>((resolve) =>
-      sock.writeCopyData(list[list.length - 1], () => resolve())
-    );
-    await Promise.race([sent, finished, closed]);
-  } else {
-    for (let i = 0; i < list.length - 1; i++) {
-      if (!w.write(list[i])) await Promise.race([once(w, "drain"), finished]);
-    }
-    // The last block's callback: every byte has reached the socket, so the stream's final
-    // step (CopyDone) follows within a tick or two of end().
-    if (list.length > 0) {
-      const sent = new Promise<void>((resolve) => w.write(list[list.length - 1], () => resolve()));
-      await Promise.race([sent, finished]);
-    }
+    stops.push(closed);
+  }
+  const drains = sock ?? w;
+  const write = (block: Uint8Array, cb?: () => void) =>
+    sock ? sock.writeCopyData(block, cb) : w.write(block, cb);
+  for (let i = 0; i < list.length - 1; i++) {
+    if (!write(list[i])) await Promise.race([once(drains, "drain"), ...stops]);
+  }
+  // The last block's callback: every byte has reached the socket, so the stream's final
+  // step (CopyDone) follows within a tick or two of end().
+  if (list.length > 0) {
+    const sent = new Promise<void>((resolve) => write(list[list.length - 1], () => resolve()));
+    await Promise.race([sent, ...stops]);
   }
   w.end();
   // The probe may only be queued once the stream has sent CopyDone (its final step ran):

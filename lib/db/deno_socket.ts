@@ -181,11 +181,6 @@ export class DenoSocket extends EventEmitter {
     return this;
   }
 
-  setNoDelay(noDelay = true): this {
-    if ("setNoDelay" in this.#conn) (this.#conn as Deno.TcpConn).setNoDelay(noDelay);
-    return this;
-  }
-
   /** Close once: pending writes fail, then `error` (when there is one) and `close`. */
   #close(error: unknown): void {
     if (this.#closed) return;

@@ -26,6 +26,12 @@ export interface SocketTarget {
 /** A socket postgres.js can use: node:net's, or Deno's own (lib/db/deno_socket.ts). */
 export type PgSocket = net.Socket | DenoSocket;
 
+/** CONNECT_TIMEOUT for `target`. */
+function connectTimeout(target: { host: string; port: number } | { path: string }): Error {
+  const where = "path" in target ? target.path : `${target.host}:${target.port}`;
+  return Object.assign(new Error(`connect to ${where} timed out`), { code: "CONNECT_TIMEOUT" });
+}
+
 /** Deno's socket to `target`, or CONNECT_TIMEOUT after `timeoutMs`. */
 function connectDeno(
   target: { host: string; port: number } | { path: string },
@@ -35,10 +41,7 @@ function connectDeno(
     let late = false;
     const timer = setTimeout(() => {
       late = true;
-      const where = "path" in target ? target.path : `${target.host}:${target.port}`;
-      reject(
-        Object.assign(new Error(`connect to ${where} timed out`), { code: "CONNECT_TIMEOUT" }),
-      );
+      reject(connectTimeout(target));
     }, timeoutMs);
     connectDenoSocket(target).then((socket) => {
       clearTimeout(timer);
@@ -60,10 +63,7 @@ function connectOne(
     socket.setNoDelay(true);
     const timer = setTimeout(() => {
       socket.destroy();
-      const where = "path" in target ? target.path : `${target.host}:${target.port}`;
-      reject(
-        Object.assign(new Error(`connect to ${where} timed out`), { code: "CONNECT_TIMEOUT" }),
-      );
+      reject(connectTimeout(target));
     }, timeoutMs);
     socket.once("connect", () => {
       clearTimeout(timer);

@@ -254,7 +254,7 @@ function beginWatched<T>(
  * sent mid-stream): that transaction is rolled back like any other failed one, not abandoned
  * (an abandoned callback never settles, and nothing else would end its transaction).
  */
-export function connectionEnded(error: unknown): boolean {
+function connectionEnded(error: unknown): boolean {
   const fault = classifyFault(error);
   if (fault.code === "57P01" || fault.code === "57P02") return true;
   if (fault.reason !== "connection_lost") return false;

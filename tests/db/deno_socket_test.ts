@@ -31,12 +31,18 @@ async function readAll(c: Deno.Conn): Promise<Uint8Array> {
   return concat(parts);
 }
 
-Deno.test("deno socket: writes arrive whole and in order, each callback after its bytes, false past 1 MiB queued then drain; end closes", async () => {
+/** A loopback listener that keeps all one connection sends; `got()` once it has closed. */
+function capture() {
   let got: Uint8Array | null = null;
   const srv = listen(async (c) => {
     got = await readAll(c);
     c.close();
   });
+  return { ...srv, got: () => got };
+}
+
+Deno.test("deno socket: writes arrive whole and in order, each callback after its bytes, false past 1 MiB queued then drain; end closes", async () => {
+  const srv = capture();
   try {
     const s = await connectDenoSocket({ host: "127.0.0.1", port: srv.port });
     assert.equal(s.readyState, "open");
@@ -53,7 +59,7 @@ Deno.test("deno socket: writes arrive whole and in order, each callback after it
     assert.equal(hadError, false);
     assert.equal(s.readyState, "closed");
     await srv.close();
-    const all = got as Uint8Array | null;
+    const all = srv.got();
     assert.ok(all);
     assert.equal(all.length, 40 * 100_000 + 3);
     for (let i = 0; i < 40; i++) assert.equal(all[i * 100_000 + 99_999], i);
@@ -180,11 +186,7 @@ Deno.test("deno socket: a unix socket path; TLS settings keep node:net's socket"
 });
 
 Deno.test("deno socket: claimCopy finds the socket an empty CopyData message went to; writeCopyData frames a block as it is", async () => {
-  let got: Uint8Array | null = null;
-  const srv = listen(async (c) => {
-    got = await readAll(c);
-    c.close();
-  });
+  const srv = capture();
   try {
     const s = await connectDenoSocket({ host: "127.0.0.1", port: srv.port });
     // As postgres.js's COPY stream writes a chunk: a CopyData message of it, at once.
@@ -204,7 +206,7 @@ Deno.test("deno socket: claimCopy finds the socket an empty CopyData message wen
     await closed;
     await srv.close();
     assert.deepEqual(
-      [...(got as Uint8Array | null) ?? []],
+      [...srv.got() ?? []],
       [0x64, 0, 0, 0, 4, 0x64, 0, 0, 0, 8, ...block],
     );
   } finally {

@@ -104,7 +104,9 @@ export function postgresConnection(url: string): PostgresConnection {
     const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
     query.delete("host");
     query.delete("port");
-    const base = q < 0 ? url : url.slice(0, q);
+    // postgres.js parses the URL with WHATWG's parser, which refuses a user without a host
+    // (`postgres://u@/d`): the socket is its `host` option, so the URL's host is a placeholder.
+    const base = withHost(q < 0 ? url : url.slice(0, q));
     const rest = query.toString();
     return {
       url: rest ? `${base}?${rest}` : base,
@@ -115,6 +117,15 @@ export function postgresConnection(url: string): PostgresConnection {
     return { url, options: { host: [parts.host], port: [parts.port] } };
   }
   return { url, options: {} };
+}
+
+/** `url` (no query) with `localhost` for an empty host. */
+function withHost(url: string): string {
+  const start = url.indexOf("://") + 3;
+  const slash = url.indexOf("/", start);
+  const authority = slash < 0 ? url.slice(start) : url.slice(start, slash);
+  if (authority.slice(authority.lastIndexOf("@") + 1) !== "") return url;
+  return url.slice(0, start) + authority + "localhost" + (slash < 0 ? "" : url.slice(slash));
 }
 
 /**

@@ -4,6 +4,7 @@
  * DB_HOST=/var/run/postgresql) and IPv6 addresses reach postgres.js in a form it connects to.
  */
 import assert from "node:assert/strict";
+import postgres from "postgres";
 import { ConfigError, describeDatabase, loadConfig } from "../../lib/config.ts";
 import { parsePostgresUrl, postgresConnection, PostgresUrlError } from "../../lib/db/url.ts";
 
@@ -43,12 +44,26 @@ Deno.test("postgres URLs: what cannot be used is a PostgresUrlError without the 
   }
 });
 
-Deno.test("postgres URLs: a socket directory becomes postgres.js's host, out of the URL's query", () => {
+Deno.test("postgres URLs: a socket directory becomes postgres.js's host, out of the URL's query", async () => {
   const c = postgresConnection("postgres://u:pw@localhost:5432/d?host=%2Fvar%2Frun%2Fpostgresql");
   assert.equal(c.url, "postgres://u:pw@localhost:5432/d");
   assert.deepEqual(c.options, { host: "/var/run/postgresql", port: 5432 });
   const kept = postgresConnection("postgres://u@/d?host=/s&sslmode=disable");
-  assert.equal(kept.url, "postgres://u@/d?sslmode=disable");
+  assert.equal(kept.url, "postgres://u@localhost/d?sslmode=disable");
+  // postgres.js takes each (its WHATWG parser refuses a user without a host); lazy: no connection.
+  for (
+    const url of [
+      "postgres://u:pw@/dns?host=/var/run/postgresql",
+      "postgresql://u@/dns?host=%2Frun%2Fpg",
+      "postgres:///dns?host=/run/pg",
+    ]
+  ) {
+    const c = postgresConnection(url);
+    const sql = postgres(c.url, { ...c.options, max: 1 });
+    assert.equal(sql.options.host[0], c.options.host, url);
+    assert.equal(sql.options.database, "dns", url);
+    await sql.end();
+  }
   assert.deepEqual(postgresConnection("postgres://u@[::1]:5433/d").options, {
     host: ["::1"],
     port: [5433],

@@ -280,6 +280,9 @@ class Cursor implements BatchCursor {
  * once); batches still commit strictly in order (commit.ts), and their results are taken
  * in order.
  */
+/** Batches read ahead while the database is being prepared (the migrations of a new install). */
+const HELD_BATCHES = 4;
+
 class CommitQueue {
   #inflight: Promise<void>[] = [];
   /** Batches read while the database is being prepared (WriterContext.ready), in order. */
@@ -296,11 +299,14 @@ class CommitQueue {
 
   /**
    * Start committing `batch` after the batches before it, once a commit may start. While the
-   * database is being prepared, up to `commitsInFlight` batches wait here and reading goes on.
+   * database is being prepared, up to four batches (or `commitsInFlight`) wait here and reading
+   * goes on.
    */
   async submit(batch: Batch): Promise<void> {
     this.#source.seal?.(batch);
-    if (this.#ctx.ready && this.#held.length < this.#source.commitsInFlight) {
+    if (
+      this.#ctx.ready && this.#held.length < Math.max(HELD_BATCHES, this.#source.commitsInFlight)
+    ) {
       this.#held.push(batch);
       return;
     }

@@ -16,13 +16,18 @@ import { sleep } from "../sleep.ts";
 import { copyIn } from "../db/copy.ts";
 import { INGEST_SQL } from "../db/statements.ts";
 import { backoffMs } from "../backoff.ts";
-import { lockCheckpoint, putCheckpoint } from "../tail/checkpoint.ts";
+import {
+  checkpointOffset,
+  lockCheckpointStatement,
+  putCheckpointStatement,
+} from "../tail/checkpoint.ts";
 import { dayString } from "../time.ts";
 import type { BatchData } from "./batch.ts";
 import { COPY_COLUMNS } from "./row_sink.ts";
 import { BLOCK_COLUMNS, setBlockNode } from "./block_sink.ts";
 import { settleQueryErrors } from "./error_matcher.ts";
-import { replaceSeedRows } from "../seed/replace.ts";
+import { replaceSeedRowsStatement } from "../seed/replace.ts";
+import { pipelined, PREPARED } from "../db/pipeline.ts";
 import type { PrivacyPolicy } from "../privacy/policy.ts";
 
 /** Two processes wrote the same file at once with different batch boundaries. */
@@ -286,14 +291,18 @@ async function writeBatch(
   // before it does, the rows and the checkpoint are lost together and are read again from
   // the log file. Exactly-once holds; only the wait per batch goes. A socket cannot be read
   // again: its batch counts as stored only once it is on disk.
-  if (!ctx.socket) await tx`set local synchronous_commit = off`;
+  // Statements that do not wait for the answer of the one before go together (`pipelined`):
+  // each round trip waits for this thread, which parses the next batch meanwhile.
   // The rows go first, before the node's lock: the previous batch may still be committing
   // on another connection, and both COPYs then run at once. Everything after the lock sees
   // that batch's outcome; if the checkpoint does not continue it, this transaction rolls
   // back its rows.
   // The rows go to this session's batch table and from there into blocks
   // (dns_query_blocks, migration 0027) before the lock: packing them is the heavy part.
-  await tx.unsafe(INGEST_SQL.batchRowsCreate);
+  await pipelined([
+    ctx.socket ? null : tx`set local synchronous_commit = off`,
+    tx.unsafe(INGEST_SQL.batchRowsCreate),
+  ]);
   if (batch.counts.rows > 0) {
     const rows = batch.rows;
     if ("blocks" in rows && batch.rowColumns === BLOCK_COLUMNS) {
@@ -312,8 +321,11 @@ async function writeBatch(
     // The connection may have closed meanwhile; the commit is retried on another one.
     if (step.gone()) return await abandoned();
   }
-  await tx`select pg_advisory_xact_lock(${NODE_WRITE_LOCK}, ${ctx.nodeId})`;
-  const current = await lockCheckpoint(tx, { nodeId: ctx.nodeId, fingerprint: src.fingerprint });
+  const [, checkpoint] = await pipelined([
+    tx`select pg_advisory_xact_lock(${NODE_WRITE_LOCK}, ${ctx.nodeId})`,
+    lockCheckpointStatement(tx, { nodeId: ctx.nodeId, fingerprint: src.fingerprint }),
+  ]);
+  const current = checkpointOffset(checkpoint);
   if (current >= batch.endOffset && batch.endOffset > src.startOffset) {
     throw new AlreadyCommitted();
   }
@@ -328,32 +340,35 @@ async function writeBatch(
     );
   }
   // Rows read from BIND replace the seed ingestor's rows of the same span (lib/seed/).
-  if (batch.counts.rows > 0) {
-    await replaceSeedRows(tx, ctx.nodeId, { fromMs: batch.minAt, toMs: batch.maxAt });
-  }
   if (batch.rejects.length > 0) await insertRejects(tx, ctx.nodeId, batch);
-  const settled = await step.settle(tx, batch, ctx.nodeId);
+  const seed = batch.counts.rows > 0
+    ? replaceSeedRowsStatement(tx, ctx.nodeId, { fromMs: batch.minAt, toMs: batch.maxAt })
+    : null;
+  // Sent before the settle step's own statements (see `pipelined`); the first to fail rejects.
+  seed?.execute();
+  const [settled] = await Promise.all([step.settle(tx, batch, ctx.nodeId), seed]);
   batch.settledRows = settled.rows;
   // What the settle step added (dnstap's unanswered queries), and the node's rows staged by
   // others (an INSERT into the view, the seed's rows taken out of their blocks).
-  if (settled.rows > 0) await tx.unsafe(INGEST_SQL.packRows, [BATCH_ROWS, null]);
-  await tx.unsafe(INGEST_SQL.packRows, ["dns_query_staged", ctx.nodeId]);
-  if (settled.dirty) {
-    await tx.unsafe(INGEST_SQL.markDirty, [
+  const dirty = settled.dirty;
+  await pipelined([
+    settled.rows > 0 ? tx.unsafe(INGEST_SQL.packRows, [BATCH_ROWS, null], PREPARED) : null,
+    tx.unsafe(INGEST_SQL.packRows, ["dns_query_staged", ctx.nodeId], PREPARED),
+    dirty === null ? null : tx.unsafe(INGEST_SQL.markDirty, [
       ctx.nodeId,
-      new Date(settled.dirty.from),
-      new Date(settled.dirty.to),
+      new Date(dirty.from),
+      new Date(dirty.to),
       ctx.tz,
-    ]);
-  }
-  await putCheckpoint(tx, {
-    nodeId: ctx.nodeId,
-    fingerprint: src.fingerprint,
-    path: src.path,
-    offset: batch.endOffset + step.moved.shift,
-    counts: { ...batch.counts, rows: batch.counts.rows + settled.rows },
-    lastLineAt: batch.lastLineAt,
-  });
+    ], PREPARED),
+    putCheckpointStatement(tx, {
+      nodeId: ctx.nodeId,
+      fingerprint: src.fingerprint,
+      path: src.path,
+      offset: batch.endOffset + step.moved.shift,
+      counts: { ...batch.counts, rows: batch.counts.rows + settled.rows },
+      lastLineAt: batch.lastLineAt,
+    }),
+  ]);
   return "committed";
 }
 

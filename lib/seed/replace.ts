@@ -16,11 +16,22 @@ export async function replaceSeedRows(
   nodeId: number,
   span: { fromMs: number; toMs: number },
 ): Promise<number> {
-  if (!Number.isFinite(span.fromMs) || !Number.isFinite(span.toMs)) return 0;
-  const [r] = await tx.unsafe<{ n: string }[]>(replaceRows, [
+  const statement = replaceSeedRowsStatement(tx, nodeId, span);
+  if (statement === null) return 0;
+  const [r] = await statement;
+  return Number(r.n);
+}
+
+/** {@linkcode replaceSeedRows}'s statement, not sent yet; null when the span is empty. */
+export function replaceSeedRowsStatement(
+  tx: Tx,
+  nodeId: number,
+  span: { fromMs: number; toMs: number },
+) {
+  if (!Number.isFinite(span.fromMs) || !Number.isFinite(span.toMs)) return null;
+  return tx.unsafe<{ n: string }[]>(replaceRows, [
     nodeId,
     new Date(span.fromMs),
     new Date(span.toMs),
-  ]);
-  return Number(r.n);
+  ], { prepare: true });
 }

@@ -59,11 +59,19 @@ export async function lockCheckpoint(
   tx: Tx,
   key: { nodeId: number; fingerprint: string },
 ): Promise<number> {
-  const [cp] = await tx.unsafe<{ byte_offset: string }[]>(checkpointGet, [
-    key.nodeId,
-    key.fingerprint,
-  ]);
-  return cp ? Number(cp.byte_offset) : 0;
+  return checkpointOffset(await lockCheckpointStatement(tx, key));
+}
+
+/** {@linkcode lockCheckpoint}'s statement, not sent yet; its rows give {@linkcode checkpointOffset}. */
+export function lockCheckpointStatement(tx: Tx, key: { nodeId: number; fingerprint: string }) {
+  return tx.unsafe<{ byte_offset: string }[]>(checkpointGet, [key.nodeId, key.fingerprint], {
+    prepare: true, // a statement with parameters not prepared costs a round trip to describe it
+  });
+}
+
+/** The offset the rows of {@linkcode lockCheckpointStatement} say (0 when none). */
+export function checkpointOffset(rows: readonly { byte_offset: string }[]): number {
+  return rows.length > 0 ? Number(rows[0].byte_offset) : 0;
 }
 
 /** What a checkpoint write records: the new offset and the counters to add. */
@@ -81,8 +89,13 @@ export interface CheckpointAdvance {
 
 /** Record that a source was read to `advance.offset`, adding its counters (see the SQL). */
 export async function putCheckpoint(sql: Queryable, advance: CheckpointAdvance): Promise<void> {
+  await putCheckpointStatement(sql, advance);
+}
+
+/** {@linkcode putCheckpoint}'s statement, not sent yet. */
+export function putCheckpointStatement(sql: Queryable, advance: CheckpointAdvance) {
   const c = advance.counts;
-  await sql.unsafe(checkpointPut, [
+  return sql.unsafe(checkpointPut, [
     advance.nodeId,
     advance.fingerprint,
     advance.path,
@@ -93,5 +106,5 @@ export async function putCheckpoint(sql: Queryable, advance: CheckpointAdvance):
     c.skipped,
     JSON.stringify(c.reasons),
     advance.lastLineAt === null ? null : new Date(advance.lastLineAt),
-  ]);
+  ], { prepare: true });
 }

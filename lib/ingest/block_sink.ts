@@ -296,9 +296,9 @@ export class BlockSink {
   #round = 0;
   #roundMax = -Infinity;
   /** An IPv4 client of a block's clients4 as writeInet takes it. */
-  readonly #v4 = { family: 2, bits: 32, bytes: new Uint8Array(4) };
+  readonly #v4 = Object.assign(new Inet(), { family: 2, bits: 32 });
   /** A client of a block's other clients, as writeInet takes it. */
-  readonly #addr = { family: 3, bits: 128, bytes: new Uint8Array(16) };
+  readonly #addr = new Inet();
 
   /** Query rows added. */
   get rows(): number {

@@ -13,7 +13,7 @@ import { type FastLine, LineSplitter, type RawReject } from "../tail/line_reader
 import type { BatchCursor, FileReader } from "../tail/source.ts";
 import type { Batch } from "./batch.ts";
 import { FastQueryPath } from "./fast_query.ts";
-import { warmUpFastPath } from "./warm_up.ts";
+import { warmUpOnce } from "./warm_up.ts";
 import { countExcluded } from "./counts.ts";
 import type { PrivacyPolicy } from "../privacy/policy.ts";
 import { privateErrorLine, privateQuery } from "../privacy/ingest_hook.ts";
@@ -50,7 +50,7 @@ export function createRunState(
 ): RunState {
   const clock = createZoneClock(options.tz);
   const { nodeId, privacy } = options;
-  if (options.fast) warmUpFastPath(clock, nodeId, privacy);
+  if (options.fast) warmUpOnce(clock, nodeId, privacy);
   return {
     clock,
     nodeId,

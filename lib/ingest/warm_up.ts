@@ -55,6 +55,21 @@ export function warmUpLines(count = 400): string[] {
   return lines;
 }
 
+/** Warm-ups this thread ran: one (a follower makes a run state each pass of its files). */
+let warmUps = 0;
+
+/** How many times this thread warmed up (for tests). */
+export function warmUpCount(): number {
+  return warmUps;
+}
+
+/** {@linkcode warmUpFastPath} once a thread (isolate): V8's type feedback is the code's. */
+export function warmUpOnce(clock: ZoneClock, nodeId: number, privacy: PrivacyPolicy | null): void {
+  if (warmUps > 0) return;
+  warmUps++;
+  warmUpFastPath(clock, nodeId, privacy);
+}
+
 /**
  * Run the fast path and the block encoding over {@linkcode warmUpLines} (three batches, each
  * encoded into COPY data and released); returns how many lines the fast path took.

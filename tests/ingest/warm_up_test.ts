@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { parseBindLine } from "../../lib/parse/bind_line.ts";
-import { warmUpFastPath, warmUpLines } from "../../lib/ingest/warm_up.ts";
+import { warmUpCount, warmUpFastPath, warmUpLines } from "../../lib/ingest/warm_up.ts";
+import { createRunState } from "../../lib/ingest/line_handler.ts";
 import { createZoneClock } from "../../lib/time.ts";
 
 Deno.test("warm-up: every line is a query the fast path takes, each form of client, server, view and flags among them", () => {
@@ -19,4 +20,11 @@ Deno.test("warm-up: every line is a query the fast path takes, each form of clie
   const t0 = performance.now();
   assert.equal(warmUpFastPath(createZoneClock("UTC"), 1, null), 3 * lines.length);
   console.log(`warm-up: ${(performance.now() - t0).toFixed(1)} ms`);
+});
+
+Deno.test("warm-up: once a thread, however many run states a follower makes", () => {
+  for (let pass = 0; pass < 5; pass++) {
+    createRunState({ tz: "UTC", nodeId: 1, fast: true, privacy: null });
+  }
+  assert.equal(warmUpCount(), 1);
 });

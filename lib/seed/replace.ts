@@ -8,21 +8,13 @@
  * @module
  */
 import type { Tx } from "../db/connect.ts";
+import { PREPARED } from "../db/pipeline.ts";
 import replaceRows from "../../sql/seed/replace_rows.sql" with { type: "text" };
 
-/** Delete the seed rows of `nodeId` in [first second of `fromMs`, `toMs`]; returns how many. */
-export async function replaceSeedRows(
-  tx: Tx,
-  nodeId: number,
-  span: { fromMs: number; toMs: number },
-): Promise<number> {
-  const statement = replaceSeedRowsStatement(tx, nodeId, span);
-  if (statement === null) return 0;
-  const [r] = await statement;
-  return Number(r.n);
-}
-
-/** {@linkcode replaceSeedRows}'s statement, not sent yet; null when the span is empty. */
+/**
+ * The statement (not sent yet) deleting the seed rows of `nodeId` in [first second of
+ * `fromMs`, `toMs`] (its one row: how many); null when the span is empty.
+ */
 export function replaceSeedRowsStatement(
   tx: Tx,
   nodeId: number,
@@ -33,5 +25,5 @@ export function replaceSeedRowsStatement(
     nodeId,
     new Date(span.fromMs),
     new Date(span.toMs),
-  ], { prepare: true });
+  ], PREPARED);
 }

@@ -8,6 +8,7 @@
  * @module
  */
 import type { Queryable, Tx } from "../db/connect.ts";
+import { PREPARED } from "../db/pipeline.ts";
 import checkpointGet from "../../sql/ingest/checkpoint_get.sql" with { type: "text" };
 import checkpointPeek from "../../sql/ingest/checkpoint_peek.sql" with { type: "text" };
 import checkpointPeekNamed from "../../sql/ingest/checkpoint_peek_named.sql" with {
@@ -32,7 +33,7 @@ export async function peekCheckpoint(
  * Where a source of the node named `node` was read to, while the database may still be
  * migrating (see WriterContext.ready, lib/ingest/commit.ts): null when it never was, or when
  * the database has no checkpoints table yet (a new install: nothing was read). Other errors
- * are thrown. The commit's own check ({@linkcode lockCheckpoint}) stays the authority: a
+ * are thrown. The commit's own check ({@linkcode lockCheckpointStatement}) stays the authority: a
  * file another process advances meanwhile is read again from there.
  */
 export async function peekCheckpointNamed(
@@ -52,21 +53,16 @@ export async function peekCheckpointNamed(
 }
 
 /**
- * Where a source of a node was read to (0 when never), its row locked until `tx` ends, so
- * that no other writer advances it meanwhile.
+ * The statement (not sent yet) reading where a source of a node was read to, its row locked
+ * until `tx` ends so that no other writer advances it meanwhile; its rows give
+ * {@linkcode checkpointOffset} (0 when never).
  */
-export async function lockCheckpoint(
-  tx: Tx,
-  key: { nodeId: number; fingerprint: string },
-): Promise<number> {
-  return checkpointOffset(await lockCheckpointStatement(tx, key));
-}
-
-/** {@linkcode lockCheckpoint}'s statement, not sent yet; its rows give {@linkcode checkpointOffset}. */
 export function lockCheckpointStatement(tx: Tx, key: { nodeId: number; fingerprint: string }) {
-  return tx.unsafe<{ byte_offset: string }[]>(checkpointGet, [key.nodeId, key.fingerprint], {
-    prepare: true, // a statement with parameters not prepared costs a round trip to describe it
-  });
+  return tx.unsafe<{ byte_offset: string }[]>(
+    checkpointGet,
+    [key.nodeId, key.fingerprint],
+    PREPARED,
+  );
 }
 
 /** The offset the rows of {@linkcode lockCheckpointStatement} say (0 when none). */
@@ -106,5 +102,5 @@ export function putCheckpointStatement(sql: Queryable, advance: CheckpointAdvanc
     c.skipped,
     JSON.stringify(c.reasons),
     advance.lastLineAt === null ? null : new Date(advance.lastLineAt),
-  ], { prepare: true });
+  ], PREPARED);
 }

@@ -274,14 +274,15 @@ class Cursor implements BatchCursor {
   }
 }
 
+/** Batches read ahead while the database is being prepared (the migrations of a new install). */
+const HELD_BATCHES = 4;
+
 /**
  * Commits of one file: up to `commitsInFlight` run while the next batch is decoded (the
  * decoder and the database use different cores, and COPYs on several connections run at
  * once); batches still commit strictly in order (commit.ts), and their results are taken
  * in order.
  */
-/** Batches read ahead while the database is being prepared (the migrations of a new install). */
-const HELD_BATCHES = 4;
 
 class CommitQueue {
   #inflight: Promise<void>[] = [];

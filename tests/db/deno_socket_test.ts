@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { once } from "node:events";
 import { connectDenoSocket, DenoSocket } from "../../lib/db/deno_socket.ts";
 import { openNoDelaySocket } from "../../lib/db/socket.ts";
@@ -28,7 +29,7 @@ async function readAll(c: Deno.Conn): Promise<Uint8Array> {
     if (n === null) break;
     parts.push(buf.slice(0, n));
   }
-  return concat(parts);
+  return Buffer.concat(parts);
 }
 
 /** A loopback listener that keeps all one connection sends; `got()` once it has closed. */
@@ -92,21 +93,11 @@ Deno.test("deno socket: data as Buffers of its own (not reused), pause stops rea
     assert.equal(hadError, false);
     assert.ok(performance.now() - t0 >= 140, "pause did not hold the reads");
     assert.ok(seen.every((b) => "readUInt32BE" in b), "not Buffers");
-    assert.equal(new TextDecoder().decode(concat(seen)), "part0;part1;part2;");
+    assert.equal(new TextDecoder().decode(Buffer.concat(seen)), "part0;part1;part2;");
   } finally {
     await srv.close();
   }
 });
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 Deno.test("deno socket: a refused connection, an unknown name and a reset give the codes the fault policy knows", async () => {
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
